@@ -1,0 +1,136 @@
+// Package bench is concbench's benchmark matrix: one _test.go file per
+// concept of the seed notes, run with go test -bench.
+//
+// Every sub-benchmark name is a path of key=value segments
+// (BenchmarkScale/kind=cpu/kernel=sha256/model=thread/workers=4), so that
+// benchstat -col /model or -row /workers slices any result file. Custom
+// metrics are reported after the timed loop, and every custom unit is
+// declared once, before the results, with a "Unit <name> better=..." line
+// (see declareUnit).
+//
+// TestMain does three jobs: it serves the child-process roles (the process
+// model's workers are this very binary, re-executed), it prints config lines
+// that identify the machine (ncpu, kernel, go, host-id, commit), and after
+// the run it fails the binary if any child process, file descriptor or
+// goroutine was left behind.
+package bench
+
+import (
+	"crypto/sha256"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/concbench/concbench/internal/leakcheck"
+	"github.com/concbench/concbench/workloads/model"
+	"github.com/concbench/concbench/workloads/proc"
+)
+
+func TestMain(m *testing.M) {
+	proc.Serve()
+	flag.Parse()
+	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
+		for _, line := range ConfigLines() {
+			fmt.Println(line)
+		}
+		for _, line := range unitLines() {
+			fmt.Println(line)
+		}
+	}
+	before := leakcheck.Take()
+	code := m.Run()
+	if err := leakcheck.Check(before); err != nil {
+		fmt.Fprintln(os.Stderr, "concbench:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// ConfigLines are the benchfmt config lines that identify the machine and
+// the run. go test adds goos, goarch, pkg and cpu itself.
+func ConfigLines() []string {
+	lines := []string{
+		fmt.Sprintf("ncpu: %d", runtime.NumCPU()),
+		fmt.Sprintf("gomaxprocs: %d", runtime.GOMAXPROCS(0)),
+		"go: " + runtime.Version(),
+	}
+	var u syscall.Utsname
+	if syscall.Uname(&u) == nil {
+		lines = append(lines, "kernel: "+utsString(u.Release[:]))
+	}
+	if id := HostID(); id != "" {
+		lines = append(lines, "host-id: "+id)
+	}
+	if out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output(); err == nil {
+		lines = append(lines, "commit: "+strings.TrimSpace(string(out)))
+	}
+	return lines
+}
+
+// HostID is a stable, anonymised machine id: a hash of /etc/machine-id
+// (or the hostname where there is none), never the id itself.
+func HostID() string {
+	src, err := os.ReadFile("/etc/machine-id")
+	if err != nil || len(strings.TrimSpace(string(src))) == 0 {
+		h, err := os.Hostname()
+		if err != nil {
+			return ""
+		}
+		src = []byte(h)
+	}
+	sum := sha256.Sum256(append([]byte("concbench:"), strings.TrimSpace(string(src))...))
+	return fmt.Sprintf("%x", sum[:6])
+}
+
+func utsString(b []int8) string {
+	var s strings.Builder
+	for _, c := range b {
+		if c == 0 {
+			break
+		}
+		s.WriteByte(byte(c))
+	}
+	return s.String()
+}
+
+var units = map[string]string{}
+
+// declareUnit registers a custom unit's "Unit" line; call it from init in
+// the file of the family that reports it. attrs is e.g. "better=lower" or
+// "better=lower assume=exact".
+func declareUnit(name, attrs string) {
+	if old, ok := units[name]; ok && old != attrs {
+		panic(fmt.Sprintf("unit %s declared twice: %q and %q", name, old, attrs))
+	}
+	units[name] = attrs
+}
+
+func unitLines() []string {
+	var out []string
+	for n, a := range units {
+		out = append(out, "Unit "+n+" "+a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// workerCounts is 1, 2, 4, … up to twice the cores, with 2×cores itself
+// always last: the same code sweeps further on a bigger machine.
+func workerCounts() []int {
+	max := 2 * runtime.NumCPU()
+	var out []int
+	for w := 1; w < max; w *= 2 {
+		out = append(out, w)
+	}
+	return append(out, max)
+}
+
+var _ = model.All // models are used by the family files

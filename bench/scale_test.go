@@ -1,0 +1,68 @@
+package bench
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/concbench/concbench/workloads"
+	"github.com/concbench/concbench/workloads/model"
+)
+
+// BenchmarkScale answers the seeds' first question: for CPU-bound and
+// IO-bound work, how does throughput grow with workers under each model?
+// One op = one task, handed to a pool of workers and verified against the
+// answer table. kernel=noop is the per-task overhead of the model itself.
+func BenchmarkScale(b *testing.B) {
+	echo, err := workloads.StartEcho()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer echo.Close()
+	for _, kind := range []workloads.Kind{workloads.CPU, workloads.IO} {
+		for _, kernel := range workloads.Names(kind) {
+			for _, m := range model.All() {
+				for _, w := range workerCounts() {
+					name := fmt.Sprintf("kind=%s/kernel=%s/model=%s/workers=%d", kind, kernel, m.Name(), w)
+					b.Run(name, func(b *testing.B) {
+						spec := workloads.Spec{Kernel: kernel}
+						switch kernel {
+						case "tcp":
+							spec.Param = echo.Addr()
+						case "fsync":
+							spec.Param = b.TempDir()
+						}
+						benchPool(b, m, spec, w, 1)
+					})
+				}
+			}
+		}
+	}
+}
+
+// benchPool times tasks of chunk items through a pool of w workers. The
+// drain after the loop is timed too, so every op counted is an op done.
+func benchPool(b *testing.B, m model.Model, spec workloads.Spec, w, chunk int) {
+	p, err := model.StartPool(m, spec, w, model.PoolOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	mt := startMeter()
+	var seq uint64
+	for b.Loop() {
+		if err := p.Submit(seq, chunk); err != nil {
+			b.Fatal(err)
+		}
+		seq += uint64(chunk)
+	}
+	b.StartTimer()
+	err = p.Wait()
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		b.Fatal(err)
+	}
+	mt.stop(b, b.N, p.Usage())
+}

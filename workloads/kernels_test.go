@@ -1,0 +1,66 @@
+package workloads
+
+import (
+	"testing"
+)
+
+// Known answers pin the kernels: a change to any of them changes the work
+// every recorded result measured, and must be deliberate.
+func TestKnownAnswers(t *testing.T) {
+	echo, err := StartEcho()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	params := map[string]string{"fsync": t.TempDir(), "tcp": echo.Addr()}
+	want := map[string][3]uint64{}
+	for _, name := range Names("") {
+		got, err := Answers(Spec{Kernel: name, Param: params[name]})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want[name] = [3]uint64{got[0], got[1], got[63]}
+		seen := map[uint64]bool{}
+		for _, v := range got {
+			seen[v] = true
+		}
+		if len(seen) < ArgRange/2 {
+			t.Errorf("%s: only %d distinct answers over %d args: the checksum does not depend on the argument", name, len(seen), ArgRange)
+		}
+	}
+	for name, w := range map[string][3]uint64{
+		"noop":     {0xe220a8397b1dcdaf, 0x910a2dec89025cc1, 0x8c741196acc47e35},
+		"busyloop": {0xca9c0d0de2fa5bc0, 0x22304a78debfb7e2, 0xda965f087a80654c},
+		"sha256":   {0x17473535ea88972c, 0xb4db0166908f2794, 0x96f0e0014e56421d},
+		"memwalk":  {0x198e62, 0x287bbe, 0x2fad4e},
+		// The IO kernels answer Mix of what came back from the device or
+		// the peer, so a correct run answers as noop does.
+		"sleep": {0xe220a8397b1dcdaf, 0x910a2dec89025cc1, 0x8c741196acc47e35},
+		"fsync": {0xe220a8397b1dcdaf, 0x910a2dec89025cc1, 0x8c741196acc47e35},
+		"tcp":   {0xe220a8397b1dcdaf, 0x910a2dec89025cc1, 0x8c741196acc47e35},
+	} {
+		if want[name] != w {
+			t.Errorf("%s answers for args 0,1,63 = %#x, want %#x", name, want[name], w)
+		}
+	}
+}
+
+func TestBusyIsTheSeedLoop(t *testing.T) {
+	for _, tc := range []struct {
+		x    uint64
+		n    int
+		want uint64
+	}{
+		{0, 0, 0}, {0, 1, 1}, {0, 2, 0}, {6, 3, 7}, {7, BusyIters, 7},
+	} {
+		if got := Busy(tc.x, tc.n); got != tc.want {
+			t.Errorf("Busy(%d, %d) = %d, want %d", tc.x, tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestUnknownKernel(t *testing.T) {
+	if _, err := Lookup("fft"); err == nil {
+		t.Fatal("Lookup(fft) succeeded")
+	}
+}

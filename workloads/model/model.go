@@ -1,0 +1,115 @@
+// Package model runs workers under concbench's three execution models:
+//
+//	goroutine  a goroutine per worker, scheduled by the Go runtime
+//	thread     a goroutine per worker that holds runtime.LockOSThread for its
+//	           whole life, so each worker owns an OS thread (and the thread
+//	           ends with it), as a Python threading.Thread does
+//	process    a child process per worker: this binary re-executed with the
+//	           "worker" role (see package proc), fed tasks over its stdin and
+//	           answering on its stdout with a fixed 16/32-byte framing
+//
+// All three take Tasks from one channel and send Results to another, so the
+// hand-off a caller sees is the same and only the model differs. A Task is a
+// run of N consecutive items; item i runs the kernel on argument
+// i mod workloads.ArgRange, and the Result carries the sum of the N kernel
+// results (the fold), which Pool checks against workloads.Answers. Chunking
+// (N > 1) is how a pool amortises per-task overhead, as Python's chunksize.
+//
+// A caller usually wants Pool: Start it, Submit tasks, Wait for them, Close.
+// Pool verifies every result and turns any failure (a wrong fold, a worker
+// that died, a truncated frame) into an error that names the model.
+package model
+
+import (
+	"fmt"
+
+	"github.com/concbench/concbench/workloads"
+)
+
+// Task is a run of N items starting at item Seq.
+type Task struct {
+	Seq uint64
+	N   int
+}
+
+// Result is a finished task: the sum of its items' kernel results.
+type Result struct {
+	Task
+	Fold   uint64
+	Worker int
+	Err    error
+}
+
+// Usage is CPU time and context switches spent outside this process (by
+// child processes) that getrusage(RUSAGE_SELF) would not see.
+type Usage struct {
+	CPUNanos int64
+	Ctxsw    int64
+}
+
+func (u Usage) Add(v Usage) Usage { return Usage{u.CPUNanos + v.CPUNanos, u.Ctxsw + v.Ctxsw} }
+
+// Model is an execution model.
+type Model interface {
+	Name() string
+	// Start launches n workers running spec. Each takes tasks from in and
+	// sends a result for each to out; a worker that fails sends a Result with
+	// Err and stops. When in is closed they finish and exit.
+	Start(spec workloads.Spec, n int, in <-chan Task, out chan<- Result) (Group, error)
+	// Spawn starts one worker, runs item arg on it, waits for it to end and
+	// returns the kernel's result: the whole life cycle of a worker.
+	Spawn(spec workloads.Spec, arg uint64) (uint64, error)
+}
+
+// Group is a set of started workers.
+type Group interface {
+	// Wait blocks until every worker has exited (after in is closed) and
+	// returns the first error from ending them.
+	Wait() error
+	// Usage is what the group's child processes used between Start and Wait,
+	// their start-up excluded; zero for in-process models. Call after Wait.
+	Usage() Usage
+}
+
+// All returns the three models.
+func All() []Model { return []Model{Goroutine{}, Thread{}, Process{}} }
+
+// ByName returns the model with that name.
+func ByName(name string) (Model, error) {
+	for _, m := range All() {
+		if m.Name() == name {
+			return m, nil
+		}
+	}
+	return nil, fmt.Errorf("model: unknown model %q (have goroutine, thread, process)", name)
+}
+
+// runTask runs every item of t on r and folds the results.
+func runTask(r workloads.Runner, t Task) (uint64, error) {
+	var fold uint64
+	for i := 0; i < t.N; i++ {
+		v, err := r.Run((t.Seq + uint64(i)) % workloads.ArgRange)
+		if err != nil {
+			return 0, err
+		}
+		fold += v
+	}
+	return fold, nil
+}
+
+// Expected is the fold a correct worker returns for t.
+func Expected(answers []uint64, t Task) uint64 {
+	var fold uint64
+	for i := 0; i < t.N; i++ {
+		fold += answers[(t.Seq+uint64(i))%uint64(len(answers))]
+	}
+	return fold
+}
+
+func openKernel(spec workloads.Spec) (workloads.Runner, error) {
+	k, err := workloads.Lookup(spec.Kernel)
+	if err != nil {
+		return nil, err
+	}
+	return k.Open(spec.Param)
+}
