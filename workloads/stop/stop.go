@@ -106,7 +106,11 @@ func Start(o Options) (Worker, error) {
 	case "thread":
 		return startInProc(true, o.State)
 	case "process":
-		return startProcess(o)
+		p, err := startProcess(o)
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return p, nil
 	}
 	return nil, fmt.Errorf("stop: unknown model %q (have goroutine, thread, process)", o.Model)
 }

@@ -114,6 +114,13 @@ func TestWrongExitFails(t *testing.T) {
 	p := w.(*process)
 	p.c.In.Close()
 	p.c.Cmd.Process.Signal(os.Interrupt) // SIGINT: the Go default is to die of it
+	// Let it die (a zombie, not yet reaped) before Stop's SIGTERM, which
+	// would otherwise race the SIGINT.
+	for deadline := time.Now().Add(5 * time.Second); !isZombie(p.pid); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("child %d still running 5s after SIGINT", p.pid)
+		}
+	}
 	_, err = w.Stop()
 	if err == nil || !strings.Contains(err.Error(), "ended") {
 		t.Fatalf("Stop of a child that died of SIGINT: err = %v, want 'ended ...'", err)
@@ -130,6 +137,9 @@ func TestBadOptions(t *testing.T) {
 		{Options{Model: "process", State: Busy, Signal: "hup"}, `unknown signal "hup"`},
 	} {
 		w, err := Start(c.o)
+		if w != nil && err != nil {
+			t.Errorf("Start(%+v) returned a worker with its error", c.o)
+		}
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Start(%+v): err = %v, want %q", c.o, err, c.want)
 			if err == nil {
@@ -152,4 +162,15 @@ func TestBusyWorkerRan(t *testing.T) {
 	if n := w.(*inProc).chunks; n < 2 {
 		t.Errorf("busy worker ran %d chunks in 5ms, want many", n)
 	}
+}
+
+func isZombie(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	// The state follows the command name, which is in parentheses.
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] == 'Z'
 }
