@@ -32,7 +32,10 @@ import (
 // of a runtime whose other threads are gone and whose locks may be held: it
 // may run no Go code that could allocate, schedule, grow its stack or take a
 // lock. So the fork is a raw clone(SIGCHLD) and the child does nothing but
-// a raw exit_group (see rawFork).
+// a raw exit_group (see rawFork). The child also holds copies of every open
+// descriptor, including the write ends of other children's stdin pipes; it
+// lives for microseconds, so at worst another child sees its EOF that much
+// later.
 func Exit() error {
 	pid, errno := rawFork()
 	if errno != 0 {
