@@ -31,11 +31,11 @@ var subprocessSizes = []struct {
 //	                        exit status 0 checked: subprocess.call
 //	cmd=true/api=os-exec    the same with exec.Command(path).Run(), what plain
 //	                        Go code writes (no pipes, no spawner thread)
-//	cmd=cat/mode=spawn-per-op/size=N
+//	cmd=cat/child=spawn-per-op/size=N
 //	                        one op = start cat, write N bytes to its stdin and
 //	                        close it while reading its stdout to EOF, reap it
 //	                        (exit 0): communicate(input)
-//	cmd=cat/mode=persistent/size=N
+//	cmd=cat/child=persistent/size=N
 //	                        one op = N bytes to one long-lived cat and the
 //	                        same N bytes back: the data cost without the spawn
 //
@@ -77,7 +77,7 @@ func BenchmarkSubprocess(b *testing.B) {
 	catPath, catErr := exec.LookPath("cat")
 	for _, mode := range []string{"spawn-per-op", "persistent"} {
 		for _, sz := range subprocessSizes {
-			b.Run(fmt.Sprintf("cmd=cat/mode=%s/size=%s", mode, sz.name), func(b *testing.B) {
+			b.Run(fmt.Sprintf("cmd=cat/child=%s/size=%s", mode, sz.name), func(b *testing.B) {
 				if catErr != nil {
 					b.Skipf("no cat(1) on PATH: %v", catErr)
 				}
