@@ -1,0 +1,63 @@
+package bench
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/concbench/concbench/workloads/counter"
+)
+
+func init() { declareUnit("lost-updates", "better=lower assume=exact") }
+
+// counterRound is how many ops the timed loop gathers before handing them
+// to the workers in one round: large enough that waking and joining the
+// team is a few percent of a round, small enough for -benchtime 1x.
+const counterRound = 1 << 15
+
+// BenchmarkCounter is the seeds' balance example: workers update one shared
+// counter under each synchronisation scheme (see package counter). One op
+// = one update: an increment, except under sync=rwmutex, where 9 ops in 10
+// read the counter under RLock and 1 increments it under Lock. lost-updates
+// is increments made minus the final count for the whole run: it must be 0
+// for every scheme but sync=unsynced, or the benchmark fails.
+func BenchmarkCounter(b *testing.B) {
+	for _, v := range counter.Variants() {
+		for _, w := range workerCounts() {
+			b.Run(fmt.Sprintf("sync=%s/workers=%d", v.Name, w), func(b *testing.B) {
+				benchCounter(b, v, w)
+			})
+		}
+	}
+}
+
+func benchCounter(b *testing.B, v counter.Variant, workers int) {
+	r := counter.Start(v, workers)
+	finished := false
+	defer func() {
+		if !finished {
+			r.Finish()
+		}
+	}()
+	mt := startMeter()
+	pending := 0
+	for b.Loop() {
+		if pending++; pending == counterRound {
+			r.Add(pending)
+			pending = 0
+		}
+	}
+	b.StartTimer()
+	r.Add(pending)
+	b.StopTimer()
+	ops, intended, final := r.Finish()
+	finished = true
+	mt.stop(b, b.N, mtNoChildren)
+	if ops != uint64(b.N) {
+		b.Fatalf("counter %s: %d updates made, want %d (one per op)", v.Name, ops, b.N)
+	}
+	lost, err := counter.Check(v, intended, final)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(lost), "lost-updates")
+}
