@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/concbench/concbench/workloads/counter"
@@ -60,4 +61,34 @@ func benchCounter(b *testing.B, v counter.Variant, workers int) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(lost), "lost-updates")
+}
+
+// dropper claims to be synchronised but skips every 1000th increment, as a
+// broken lock would: the benchmark must fail on it, and pass on the real
+// mutex (testing.Benchmark reports N=0 for a failed benchmark).
+type dropper struct{ v atomic.Uint64 }
+
+func (c *dropper) Work(_, n int) uint64 {
+	for i := 1; i <= n; i++ {
+		if i%1000 != 0 {
+			c.v.Add(1)
+		}
+	}
+	return uint64(n)
+}
+func (c *dropper) Total() uint64 { return c.v.Load() }
+func (c *dropper) Close()        {}
+
+func TestCounterFailsOnLostUpdate(t *testing.T) {
+	broken := counter.Variant{Name: "broken-lock", Synced: true, New: func(int) counter.Counter { return &dropper{} }}
+	if r := testing.Benchmark(func(b *testing.B) { benchCounter(b, broken, 2) }); r.N != 0 {
+		t.Errorf("sync=broken-lock: benchmark completed %d ops; a synchronised variant that loses updates must fail", r.N)
+	}
+	v, err := counter.ByName("mutex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := testing.Benchmark(func(b *testing.B) { benchCounter(b, v, 2) }); r.N == 0 {
+		t.Error("sync=mutex: benchmark failed")
+	}
 }

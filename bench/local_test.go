@@ -55,3 +55,29 @@ func benchLocal(b *testing.B, v local.Variant, workers int) {
 		b.Fatalf("local %s: %d ops made, want %d", v.Name, ops, b.N)
 	}
 }
+
+// lossy reaches each worker's state explicitly but loses every 1000th
+// update: the benchmark must fail on it, and pass on the real explicit
+// store (testing.Benchmark reports N=0 for a failed benchmark).
+type lossy struct{ states []local.State }
+
+func (l *lossy) Work(w, n int) {
+	s := &l.states[w]
+	for i := 1; i <= n; i++ {
+		if i%1000 != 0 {
+			s.N++
+			s.Sum += uint64(w) + 1
+		}
+	}
+}
+func (l *lossy) State(w int) *local.State { return &l.states[w] }
+
+func TestLocalFailsOnLostUpdate(t *testing.T) {
+	broken := local.Variant{Name: "lossy", New: func(w int) local.Store { return &lossy{make([]local.State, w)} }}
+	if r := testing.Benchmark(func(b *testing.B) { benchLocal(b, broken, 2) }); r.N != 0 {
+		t.Errorf("state=lossy: benchmark completed %d ops; lost updates must fail it", r.N)
+	}
+	if r := testing.Benchmark(func(b *testing.B) { benchLocal(b, local.Variants()[0], 2) }); r.N == 0 {
+		t.Errorf("state=%s: benchmark failed", local.Variants()[0].Name)
+	}
+}

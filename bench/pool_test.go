@@ -10,12 +10,13 @@ import (
 	"github.com/concbench/concbench/workloads/poolmode"
 )
 
-// poolBatch is the iterable each map, imap or unordered call gets: the
-// timed loop gathers this many items, then hands them to the pool in one
-// call, as map(f, range(4096), chunksize) would. Fixed, so that a chunk of
-// 512 leaves only 8 tasks to share among the workers: the price of a large
-// chunk (idle workers at the end of a batch) is part of the picture.
-const poolBatch = 4096
+// poolBatchPerWorker sets the iterable each map, imap or unordered call
+// gets: the timed loop gathers this many items per worker, then hands them
+// to the pool in one call, as map(f, range(batch), chunksize) would. At
+// chunk=512 that is 4 tasks per worker on any machine, so the price of a
+// large chunk (fewer tasks to balance, idle workers at the end of a batch)
+// is part of the picture and compares across machines.
+const poolBatchPerWorker = 2048
 
 // BenchmarkPool is the seeds' Pool(n): apply_async(...).get(), map, imap and
 // imap_unordered with chunksize, on a pool of one worker per core under each
@@ -58,7 +59,7 @@ func benchPoolMode(b *testing.B, m model.Model, spec workloads.Spec, workers int
 	if err != nil {
 		b.Fatal(err)
 	}
-	batch := poolBatch
+	batch := poolBatchPerWorker * workers
 	if mode == poolmode.Apply {
 		batch = 1
 	}
@@ -88,5 +89,26 @@ func benchPoolMode(b *testing.B, m model.Model, spec workloads.Spec, workers int
 	mt.stop(b, b.N, p.Usage())
 	if want := model.Expected(answers, model.Task{Seq: 0, N: b.N}); items != uint64(b.N) || fold != want {
 		b.Fatalf("%s pool %s chunk=%d: %d items came back with fold %#x, want %d with %#x", m.Name(), mode, chunk, items, fold, b.N, want)
+	}
+}
+
+// A broken worker must fail the benchmark in every mode, not look fast
+// (testing.Benchmark reports N=0 for a failed benchmark). The healthy run,
+// one mode only to keep go test quick, shows the harness itself passes.
+func TestPoolFailsOnBrokenWorker(t *testing.T) {
+	spec := workloads.Spec{Kernel: "noop"}
+	for _, mode := range poolmode.Modes() {
+		for _, fault := range []string{"checksum", "die"} {
+			r := testing.Benchmark(func(b *testing.B) {
+				benchPoolMode(b, model.Process{Fault: fault}, spec, 2, mode, 8)
+			})
+			if r.N != 0 {
+				t.Errorf("mode=%s: benchmark with a %q worker completed %d ops; it must fail", mode, fault, r.N)
+			}
+		}
+	}
+	r := testing.Benchmark(func(b *testing.B) { benchPoolMode(b, model.Process{}, spec, 2, poolmode.IMap, 8) })
+	if r.N == 0 {
+		t.Error("mode=imap: benchmark with healthy workers failed")
 	}
 }

@@ -61,7 +61,9 @@ type Reply struct {
 // and answers each. Its zero value is ready; NewConsumer is the same.
 type Consumer struct {
 	last, sum uint64
-	failAt    uint64 // for tests: answer this item wrongly
+	// FailAt, when non-zero, makes the consumer answer that item with
+	// BadRequest: it exists for tests that prove a broken hand-off fails.
+	FailAt uint64
 }
 
 // NewConsumer returns a consumer that expects item 1 first.
@@ -69,7 +71,7 @@ func NewConsumer() *Consumer { return &Consumer{} }
 
 // Consume takes item n.
 func (c *Consumer) Consume(n uint64) Reply {
-	if n != c.last+1 || n == c.failAt {
+	if n != c.last+1 || n == c.FailAt {
 		return Reply{n, BadRequest}
 	}
 	c.last = n

@@ -44,7 +44,7 @@ func TestBrokenHandoffFails(t *testing.T) {
 			{"skipped item", 0, append(seq(1, 10), seq(12, 20)...), `item 12 answered "400 Bad Request"`},
 			{"repeated item", 0, append(seq(1, 10), seq(10, 20)...), `item 10 answered "400 Bad Request"`},
 		} {
-			h, err := Start(k, &Consumer{failAt: tc.failAt})
+			h, err := Start(k, &Consumer{FailAt: tc.failAt})
 			if err != nil {
 				t.Fatal(err)
 			}
