@@ -13,7 +13,7 @@ func init() { declareUnit("lost-updates", "better=lower assume=exact") }
 // counterRound is how many ops the timed loop gathers before handing them
 // to the workers in one round: large enough that waking and joining the
 // team is a few percent of a round, small enough for -benchtime 1x.
-const counterRound = 1 << 15
+const counterRound = 1 << 18
 
 // BenchmarkCounter is the seeds' balance example: workers update one shared
 // counter under each synchronisation scheme (see package counter). One op

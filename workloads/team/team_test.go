@@ -1,6 +1,7 @@
 package team
 
 import (
+	"fmt"
 	"sync/atomic"
 	"testing"
 
@@ -38,5 +39,19 @@ func TestRoundSplitsEveryOp(t *testing.T) {
 			t.Errorf("workers=%d: Total %d, want %d", tc.workers, tm.Total(), sum)
 		}
 		tm.Close()
+	}
+}
+
+// BenchmarkRound is the fixed cost a round adds: waking every worker for
+// one op each and waiting for all of them.
+func BenchmarkRound(b *testing.B) {
+	for _, workers := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			tm := Start(workers, func(int, int) {})
+			defer tm.Close()
+			for b.Loop() {
+				tm.Round(workers)
+			}
+		})
 	}
 }
