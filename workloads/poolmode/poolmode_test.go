@@ -212,3 +212,32 @@ func TestCloseReportsStrays(t *testing.T) {
 		t.Errorf("Close error %v, want stray results reported", err)
 	}
 }
+
+// TestRunDoesNotAllocate: once its buffers have grown, a Run allocates
+// nothing, so a benchmark's timed loop measures the pool, not the Runner.
+func TestRunDoesNotAllocate(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	p, err := model.StartPool(model.Goroutine{}, workloads.Spec{Kernel: "noop"}, 2, model.PoolOptions{Deliver: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer Close(p)
+	r, err := New(p, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items uint64
+	yield := func(res model.Result) { items += uint64(res.N) }
+	for _, mode := range Modes() {
+		var seq uint64
+		allocs := testing.AllocsPerRun(50, func() {
+			if err := r.Run(mode, seq, 256, 8, yield); err != nil {
+				t.Fatal(err)
+			}
+			seq += 256
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %.1f allocations per Run, want 0", mode, allocs)
+		}
+	}
+}
