@@ -124,6 +124,11 @@ func (p *Pool) Err() error {
 	return p.err
 }
 
+// Failed is closed when the pool records its first failure. A caller that
+// drains Results selects on it too: a failed task is never delivered, so
+// waiting on Results alone could hang.
+func (p *Pool) Failed() <-chan struct{} { return p.failed }
+
 // Wait blocks until every submitted task is checked, or the pool failed.
 func (p *Pool) Wait() error {
 	p.mu.Lock()
