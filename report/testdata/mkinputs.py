@@ -53,3 +53,55 @@ def write(path, speedup, count, spread):
 write("old.txt", {}, 10, 0.04)
 write("new.txt", {"thread": 0.8, "process": 1.1}, 10, 0.04)
 write("models.txt", {}, 6, 0.10)
+
+# suite.txt: one file with every family the charts know, plus one they do
+# not (Mystery), and per-core samples for the busy loop in suite.samples/.
+def suite():
+    with open("suite.txt", "w") as f:
+        f.write(HDR.replace("Unit lost-updates", "Unit p99-ns better=lower\nUnit lost-updates"))
+        for kind, kernels in (("cpu", ("noop", "sha256")), ("io", ("sleep",))):
+            for k in kernels:
+                for m, base in BASE.items():
+                    for w in (1, 2, 4):
+                        for _ in range(6):
+                            b = base if kind == "cpu" else 1e6 + base
+                            par = min(w, 2) if kind == "cpu" else w
+                            ns = b / par * random.uniform(0.95, 1.05)
+                            f.write(line(f"BenchmarkScale/kind={kind}/kernel={k}/model={m}/workers={w}-2", 1000, [(ns, "ns/op")]))
+        for m, base in SPAWN.items():
+            for _ in range(6):
+                f.write(line(f"BenchmarkSpawn/model={m}-2", 1000, [(base * random.uniform(0.95, 1.05), "ns/op")]))
+        for pattern in ("pingpong", "stream"):
+            for t, p, base in (("chan", "goroutine", 200), ("pipe", "thread", 4000), ("unix", "process", 9000)):
+                for size, nb in (("8B", 8), ("4KiB", 4096), ("1MiB", 1 << 20)):
+                    for _ in range(6):
+                        ns = (base + nb * 0.05) * random.uniform(0.95, 1.05)
+                        vals = [(ns, "ns/op")]
+                        if pattern == "pingpong":
+                            vals.append((ns * 2.5, "p99-ns"))
+                        else:
+                            vals.append((nb / ns * 1e3, "MB/s"))
+                        f.write(line(f"BenchmarkIPC/pattern={pattern}/transport={t}/peer={p}/size={size}-2", 1000, vals))
+        for s, base in (("none", 1.5), ("mutex", 20), ("atomic", 6), ("channel", 90)):
+            for w in (1, 2, 4):
+                for _ in range(6):
+                    f.write(line(f"BenchmarkCounter/sync={s}/workers={w}-2", 100000,
+                                 [(base * w * random.uniform(0.95, 1.05), "ns/op"), (1000 * (w - 1) if s == "none" else 0, "lost-updates")]))
+        for m in ("goroutine", "thread", "process"):
+            for _ in range(6):
+                f.write(line(f"BenchmarkBusyLoop/model={m}/gomaxprocs=2-2", 10, [(1e8 * random.uniform(0.95, 1.05), "ns/op")]))
+        for i, x in enumerate(("alpha", "beta", "gamma", "delta")):
+            for _ in range(6):
+                f.write(line(f"BenchmarkMystery/variant={x}-2", 1000, [(10 ** (i + 1) * random.uniform(0.9, 1.1), "ns/op")]))
+    import os
+    os.makedirs("suite.samples", exist_ok=True)
+    for m, busy in (("goroutine", (1, 1)), ("python-threads", (1, 0))):
+        with open(f"suite.samples/busyloop_model={m}.csv", "w") as f:
+            f.write("t_ms,cpu,util\n")
+            for t in range(0, 3000, 100):
+                for cpu in range(2):
+                    # python threads: the GIL moves one busy core around.
+                    u = busy[cpu] if m == "goroutine" else (1 if (t // 500) % 2 == cpu else 0.05)
+                    f.write(f"{t},{cpu},{min(1, u * random.uniform(0.9, 1.0) + 0.02):.3f}\n")
+
+suite()
