@@ -71,6 +71,9 @@ func Charts(pts []Point, better func(unit string) int) []*Chart {
 			c.Family = fam
 			// Keep file names unique and portable.
 			c.Name = fileStem(c.Name)
+			if c.Name == "" {
+				c.Name = "benchmark"
+			}
 			if n := names[c.Name]; n > 0 {
 				c.Name = fmt.Sprintf("%s-%d", c.Name, n+1)
 			}
@@ -356,7 +359,8 @@ func (e xyErr) YError(i int) (float64, float64) {
 func clean(xs, ys, lo, hi []float64, logX, logY bool) xyErr {
 	var e xyErr
 	for i := range xs {
-		if math.IsNaN(ys[i]) || (logY && ys[i] <= 0) || (logX && xs[i] <= 0) {
+		if math.IsNaN(ys[i]) || math.IsInf(ys[i], 0) || math.IsNaN(xs[i]) || math.IsInf(xs[i], 0) ||
+			(logY && ys[i] <= 0) || (logX && xs[i] <= 0) {
 			continue
 		}
 		// No whisker where the CI is unknown: too few runs give ±∞.

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -424,11 +425,25 @@ func (t *Table) writeCSV(o *csv.Writer, startRow int, warnings io.Writer) (rowCo
 // preceded by its config lines in a code span and followed by its
 // numbered warnings.
 func (ts *Tables) WriteMarkdown(w io.Writer) error {
+	return ts.writeMarkdown(w, nil)
+}
+
+// writeMarkdown leaves out the config lines that equal known's: the README
+// shows the machine once, above every table.
+func (ts *Tables) writeMarkdown(w io.Writer, known []Config) error {
 	hdrs := ts.configHeaders()
 	var b strings.Builder
 	for i, t := range ts.Tables {
 		if i > 0 {
 			b.WriteString("\n")
+		}
+		if known != nil {
+			hdrs[i] = nil
+			for _, c := range t.Config {
+				if !slices.Contains(known, c) {
+					hdrs[i] = append(hdrs[i], c.Key+": "+c.Value)
+				}
+			}
 		}
 		if len(hdrs[i]) > 0 {
 			b.WriteString("`" + strings.Join(hdrs[i], "` · `") + "`\n\n")

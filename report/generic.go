@@ -43,6 +43,13 @@ func genericCharts(fam string, pts []Point, better func(string) int) []*Chart {
 	if len(sel) == 0 {
 		return nil
 	}
+	// A chart of hundreds of rows helps nobody; the tables have them all.
+	const maxRows = 40
+	shown := ""
+	if len(sel) > maxRows {
+		shown = fmt.Sprintf(" The chart shows the first %d of %d.", maxRows, len(sel))
+		sel = sel[:maxRows]
+	}
 	labels := make([]string, len(sel))
 	var vals, lo, hi []float64
 	for i, p := range sel {
@@ -75,7 +82,7 @@ func genericCharts(fam string, pts []Point, better func(string) int) []*Chart {
 	c := &Chart{
 		Name:     fam,
 		Title:    fmt.Sprintf("%s: median %s by sub-benchmark", fam, quantity(unit)),
-		Sentence: extremes(rs, b, bestW, worseW, func(v float64) string { return fmtVal(v, sp) }),
+		Sentence: extremes(rs, b, bestW, worseW, func(v float64) string { return fmtVal(v, sp) }) + shown,
 		width:    7 * vg.Inch,
 		height:   vg.Length(math.Max(3, 0.3*float64(len(sel))+1.3)) * vg.Inch,
 	}
@@ -95,7 +102,7 @@ func genericCharts(fam string, pts []Point, better func(string) int) []*Chart {
 		var errs plotter.XErrors
 		for i := range sel {
 			v := vals[i] / sc.Factor
-			if logX && v <= 0 {
+			if math.IsNaN(v) || math.IsInf(v, 0) || (logX && v <= 0) {
 				continue
 			}
 			l, h := lo[i]/sc.Factor, hi[i]/sc.Factor
@@ -121,7 +128,9 @@ func genericCharts(fam string, pts []Point, better func(string) int) []*Chart {
 		} else {
 			vs := make(plotter.Values, n)
 			for i := range sel {
-				vs[n-1-i] = vals[i] / sc.Factor
+				if v := vals[i] / sc.Factor; !math.IsNaN(v) && !math.IsInf(v, 0) {
+					vs[n-1-i] = v
+				}
 			}
 			bars, err := plotter.NewBarChart(vs, vg.Points(12))
 			if err != nil {
@@ -173,8 +182,7 @@ func extremes(rs []ranked, better int, bestW, worseW string, f func(float64) str
 		return ""
 	}
 	if len(ok) <= 3 {
-		r := rank(ok, better, bestW, worseW, f)
-		return string([]rune(r)[0:1]) + r[1:] + "."
+		return capitalize(rank(ok, better, bestW, worseW, f)) + "."
 	}
 	best, worst := ok[0], ok[0]
 	for _, r := range ok {
@@ -216,4 +224,12 @@ func quantity(unit string) string {
 		return "allocations per op"
 	}
 	return strings.ReplaceAll(unit, "sec", "s")
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	return strings.ToUpper(string(r[0])) + string(r[1:])
 }

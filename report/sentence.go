@@ -114,7 +114,7 @@ func sentence(sp Spec, ss []*series, cats []string, numeric bool, ref *Point, be
 				rs = append(rs, ranked{ss[0].xLabels[i], ss[0].ys[i]})
 			}
 			if r := rank(rs, better, bestW, worseW, f); r != "" {
-				out = strings.ToUpper(r[:1]) + r[1:] + "."
+				out = capitalize(r) + "."
 			}
 		} else if len(cats) > 0 {
 			last := cats[len(cats)-1]

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"golang.org/x/perf/benchmath"
 )
 
 // Write renders the full report for s into dir: README.md (config, one
@@ -156,7 +158,7 @@ func renderDir(dir string, s *Set, opts TableOptions) error {
 		for i, t := range ts.Tables {
 			one := &Tables{Tables: []*Table{t}}
 			var tb strings.Builder
-			if err := one.WriteMarkdown(&tb); err != nil {
+			if err := one.writeMarkdown(&tb, newest.Config); err != nil {
 				return err
 			}
 			title := fmt.Sprintf("%s, %s", fam, t.Unit)
@@ -264,8 +266,11 @@ func (t *Table) Sentence() string {
 		}
 	}
 	s := fmt.Sprintf("%d benchmarks, up to %d runs each", n, runs)
-	if widestName != "" {
+	switch {
+	case widestName != "":
 		s += fmt.Sprintf("; the noisiest is %s (95%% CI ±%.0f%% of its median)", widestName, widest*100)
+	case runs < 6 && t.Assumption == benchmath.AssumeNothing:
+		s += " (too few for a 95% confidence interval of the median: run with -count 6 or more)"
 	}
 	return s + "."
 }
