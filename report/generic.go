@@ -182,7 +182,7 @@ func extremes(rs []ranked, better int, bestW, worseW string, f func(float64) str
 		return ""
 	}
 	if len(ok) <= 3 {
-		return capitalize(rank(ok, better, bestW, worseW, f)) + "."
+		return fmt.Sprintf("Of %d sub-benchmarks, %s.", len(ok), rank(ok, better, bestW, worseW, f))
 	}
 	best, worst := ok[0], ok[0]
 	for _, r := range ok {
