@@ -72,7 +72,7 @@ func Load(paths []string, filter string) (*Set, error) {
 	}
 	f, err := benchproc.NewFilter(filter)
 	if err != nil {
-		return nil, fmt.Errorf("-filter: %w", err)
+		return nil, flagErr("-filter", err)
 	}
 	s := &Set{filter: f}
 	// Open each input up front: a missing file is reported before any

@@ -115,18 +115,18 @@ func (s *Set) Tables(opts TableOptions) (*Tables, error) {
 	var p benchproc.ProjectionParser
 	tableBy, unitField, err := p.ParseWithUnit(opts.Table, s.filter)
 	if err != nil {
-		return nil, fmt.Errorf("-table: %w", err)
+		return nil, flagErr("-table", err)
 	}
 	rowBy, err := p.Parse(opts.Row, s.filter)
 	if err != nil {
-		return nil, fmt.Errorf("-row: %w", err)
+		return nil, flagErr("-row", err)
 	}
 	colBy, err := p.Parse(opts.Col, s.filter)
 	if err != nil {
-		return nil, fmt.Errorf("-col: %w", err)
+		return nil, flagErr("-col", err)
 	}
 	if _, err := p.Parse(opts.Ignore, s.filter); err != nil {
-		return nil, fmt.Errorf("-ignore: %w", err)
+		return nil, flagErr("-ignore", err)
 	}
 	residue := p.Residue()
 
@@ -276,4 +276,15 @@ func sortedKeys[V any](m map[benchproc.Key]V) []benchproc.Key {
 	}
 	benchproc.SortKeys(keys)
 	return keys
+}
+
+// flagErr makes benchproc's three-line syntax errors (message, query,
+// caret) one line: "-col \"((\": syntax error: expected key at column 2".
+func flagErr(flag string, err error) error {
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 3 {
+		return fmt.Errorf("%s: %s", flag, strings.Join(lines, " "))
+	}
+	col := strings.Index(lines[2], "^")
+	return fmt.Errorf("%s %q: %s at column %d", flag, strings.TrimPrefix(lines[1], "\t"), lines[0], col)
 }
