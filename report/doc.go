@@ -22,11 +22,14 @@
 //     line says assume=exact) and compares every column with the first
 //     (Mann-Whitney U, alpha 0.05). Tables.WriteText, WriteCSV and
 //     WriteMarkdown render them, scaled with benchunit.
-//  3. Set.Summaries groups one file's results by benchmark name and unit for
-//     charts; Specs says, per benchmark family, which sub-name key goes on the
-//     x axis, which keys make one line each and which unit to plot. Families
-//     without a spec get a generic bar chart, so a new family shows up in the
-//     report with no code change (and looks better with a one-line spec).
+//  3. Set.Points summarises one file's results (the newest by default) per
+//     benchmark name and unit for charts, and Charts turns them into pictures:
+//     Specs says, per benchmark family, which sub-name key goes on the x axis,
+//     which keys make one line each and which unit to plot. A family without
+//     a spec gets a generic chart (one bar or dot per sub-benchmark), so a new
+//     family shows up in the report with no code change, and looks better
+//     with a one-entry spec. ReadSamples and HeatmapChart draw the sampler's
+//     per-core CSVs.
 //  4. Write renders the whole report (README.md, PNG and SVG charts, tables)
 //     into a temporary directory and renames it into place only when every
 //     part succeeded: a failed run leaves no partial report behind.
