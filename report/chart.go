@@ -152,14 +152,13 @@ func specCharts(sp Spec, pts []Point, better func(string) int) []*Chart {
 		if _, ok := p.Keys[sp.X]; !ok {
 			continue
 		}
-		k := keyValues(p, sp.Split, "=")
 		var kv []string
 		for _, s := range sp.Split {
 			if v, ok := p.Keys[s]; ok {
 				kv = append(kv, s+"="+v)
 			}
 		}
-		k = strings.Join(kv, " ")
+		k := strings.Join(kv, " ")
 		g := gi[k]
 		if g == nil {
 			g = &group{split: k}
@@ -257,7 +256,7 @@ func specChart(sp Spec, split string, pts []Point, better func(string) int) *Cha
 		s.hi = append(s.hi, hi)
 		s.extra = append(s.extra, e)
 	}
-	if len(ss) == 0 {
+	if !plottable(ss, sp.LogX && numeric, sp.LogY) {
 		return nil
 	}
 	for _, s := range ss {
@@ -297,6 +296,17 @@ func specChart(sp Spec, split string, pts []Point, better func(string) int) *Cha
 		return linePlot(sp, title, yLabel, ss, cats, numeric, ref, extraUnit != "", sc.Factor)
 	}
 	return c
+}
+
+// plottable reports whether any point survives clean: a chart with no
+// drawable point would be an empty frame (and a log axis with no range).
+func plottable(ss []*series, logX, logY bool) bool {
+	for _, s := range ss {
+		if clean(s.xs, s.ys, s.lo, s.hi, logX, logY).Len() > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // displayUnit is the unit as the y axis shows it: "s/op" for "sec/op",
@@ -486,7 +496,7 @@ func linePlot(sp Spec, title, yLabel string, ss []*series, cats []string, numeri
 	}
 	if ref != nil {
 		y := ref.Summary.Center / factor
-		if !sp.LogY || y > 0 {
+		if !math.IsNaN(y) && !math.IsInf(y, 0) && (!sp.LogY || y > 0) {
 			ln, err := plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: y}, {X: p.X.Max, Y: y}})
 			if err != nil {
 				return nil, nil, err
@@ -501,6 +511,12 @@ func linePlot(sp Spec, title, yLabel string, ss []*series, cats []string, numeri
 	if sp.LogY {
 		padLog(p)
 	}
+	if logX && p.X.Min > 0 && p.X.Max > 0 {
+		// Room around the first and last x, and a range at all when
+		// there is one x value (gonum would widen it to [x-1, x+1], and
+		// a log axis cannot hold 0).
+		p.X.Min, p.X.Max = p.X.Min/1.2, p.X.Max*1.2
+	}
 	p.Add(plotter.NewGrid())
 	return p, &leg, nil
 }
@@ -508,7 +524,7 @@ func linePlot(sp Spec, title, yLabel string, ss []*series, cats []string, numeri
 // padLog widens a log y axis to whole 1-2-5 steps, so the extremes are not
 // glued to the frame and there are always labelled ticks.
 func padLog(p *plot.Plot) {
-	if p.Y.Min <= 0 || p.Y.Max <= 0 {
+	if !(p.Y.Min > 0 && p.Y.Max > 0) || math.IsInf(p.Y.Max, 0) {
 		return
 	}
 	p.Y.Min = niceDown(p.Y.Min * 0.9)
@@ -540,7 +556,7 @@ func niceUp(v float64) float64 {
 type logTicks struct{}
 
 func (logTicks) Ticks(min, max float64) []plot.Tick {
-	if min <= 0 || max <= 0 {
+	if !(min > 0 && max > 0) || math.IsInf(max, 0) || math.IsInf(min, 0) {
 		return nil
 	}
 	decades := math.Log10(max / min)
@@ -588,7 +604,14 @@ func style(p *plot.Plot) {
 
 // Render writes the chart in format "png" or "svg". The legend is drawn
 // beside the plot, never over the data.
-func (c *Chart) Render(w io.Writer, format string) error {
+func (c *Chart) Render(w io.Writer, format string) (err error) {
+	// gonum panics on impossible axes; a report must fail with an error
+	// naming the chart, not crash.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("chart %s: %v", c.Name, r)
+		}
+	}()
 	var canvas vg.CanvasSizer
 	var png *vgimg.Canvas
 	var svg *vgsvg.Canvas
@@ -623,7 +646,6 @@ func (c *Chart) Render(w io.Writer, format string) error {
 			leg.Draw(draw.Crop(dc, c.width-legW, 0, 0, -vg.Points(30)))
 		}
 	}
-	var err error
 	if png != nil {
 		_, err = vgimg.PngCanvas{Canvas: png}.WriteTo(w)
 	} else {
