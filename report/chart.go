@@ -29,8 +29,9 @@ type Chart struct {
 	// Family is the benchmark family the chart belongs to.
 	Family string
 
-	width, height vg.Length
-	build         func() (*plot.Plot, *plot.Legend, error)
+	winner, bestWord string // for the family's summary line
+	width, height    vg.Length
+	build            func() (*plot.Plot, *plot.Legend, error)
 	// draw, when set, replaces the plot+legend layout (heatmaps).
 	draw func(c draw.Canvas) error
 }
@@ -291,7 +292,8 @@ func specChart(sp Spec, split string, pts []Point, better func(string) int) *Cha
 	if split == "" {
 		c.Name = sp.Family
 	}
-	c.Sentence = sentence(sp, ss, cats, numeric, ref, b, func(v float64) string { return fmtVal(v, sp) })
+	c.Sentence, c.winner = sentence(sp, ss, cats, numeric, ref, b, func(v float64) string { return fmtVal(v, sp) })
+	c.bestWord, _ = words(sp, b)
 	c.build = func() (*plot.Plot, *plot.Legend, error) {
 		return linePlot(sp, title, yLabel, ss, cats, numeric, ref, extraUnit != "", sc.Factor)
 	}

@@ -70,10 +70,10 @@ func rank(rs []ranked, better int, bestW, worseW string, f func(float64) string)
 	return s
 }
 
-// sentence says what a spec chart shows, from its data.
-func sentence(sp Spec, ss []*series, cats []string, numeric bool, ref *Point, better int, f func(float64) string) string {
+// sentence says what a spec chart shows, from its data; winner is the best
+// series where several compete at one x (for the family's summary line).
+func sentence(sp Spec, ss []*series, cats []string, numeric bool, ref *Point, better int, f func(float64) string) (out, winner string) {
 	bestW, worseW := words(sp, better)
-	var out string
 	switch {
 	case numeric && len(ss) > 1:
 		// At the largest x most series reached.
@@ -101,6 +101,7 @@ func sentence(sp Spec, ss []*series, cats []string, numeric bool, ref *Point, be
 			}
 		}
 		out = fmt.Sprintf("At %s=%s, %s.", sp.X, label[at], rank(rs, better, bestW, worseW, f))
+		winner = best(rs, better)
 	case numeric:
 		s := ss[0]
 		n := len(s.ys)
@@ -131,10 +132,65 @@ func sentence(sp Spec, ss []*series, cats []string, numeric bool, ref *Point, be
 				}
 			}
 			out = fmt.Sprintf("At %s=%s, %s.", sp.X, last, rank(rs, better, bestW, worseW, f))
+			winner = best(rs, better)
 		}
 	}
 	if ref != nil {
 		out += fmt.Sprintf(" The reference %s=%s takes %s.", sp.X, ref.Keys[sp.X], f(ref.Summary.Center))
 	}
-	return strings.TrimSpace(out)
+	return strings.TrimSpace(out), winner
+}
+
+// best is the name of the best contender, "" if none has a value.
+func best(rs []ranked, better int) string {
+	name, v := "", math.NaN()
+	for _, r := range rs {
+		if math.IsNaN(r.v) || r.v <= 0 {
+			continue
+		}
+		if math.IsNaN(v) || (better > 0 && r.v > v) || (better <= 0 && r.v < v) {
+			name, v = r.name, r.v
+		}
+	}
+	return name
+}
+
+// familySummary counts the winners of a family's charts: "Over 7 charts,
+// goroutine is fastest in 6 and thread in 1." Empty with fewer than two.
+func familySummary(cs []*Chart) string {
+	count := map[string]int{}
+	var order []string
+	n := 0
+	bestW := ""
+	for _, c := range cs {
+		if c.winner == "" {
+			continue
+		}
+		if count[c.winner] == 0 {
+			order = append(order, c.winner)
+		}
+		if bestW != "" && bestW != c.bestWord {
+			return "" // charts of different questions (latency, throughput)
+		}
+		count[c.winner]++
+		n++
+		bestW = c.bestWord
+	}
+	if n < 2 {
+		return ""
+	}
+	sort.SliceStable(order, func(i, j int) bool { return count[order[i]] > count[order[j]] })
+	var parts []string
+	for i, w := range order {
+		if i == 0 {
+			parts = append(parts, fmt.Sprintf("%s is %s in %d", w, bestW, count[w]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s in %d", w, count[w]))
+		}
+	}
+	s := strings.Join(parts, ", ")
+	if i := strings.LastIndex(s, ", "); i >= 0 {
+		s = s[:i] + " and " + s[i+2:]
+	}
+	return fmt.Sprintf("Over %d charts, %s.", n, s)
 }

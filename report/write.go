@@ -141,6 +141,9 @@ func renderDir(dir string, s *Set, opts TableOptions) error {
 	}
 	for _, fam := range s.Families() {
 		fmt.Fprintf(&md, "## %s\n\n", fam)
+		if sum := familySummary(byFam[fam]); sum != "" {
+			md.WriteString(sum + "\n\n")
+		}
 		for _, c := range byFam[fam] {
 			writeChart(&md, c)
 		}
