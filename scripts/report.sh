@@ -43,7 +43,10 @@ if [ ${#files[@]} -eq 0 ]; then
   # set, even when it matches nothing: the same id the results carry.
   host=$(cd bench && ../.dev/bench.test -test.run '^$' -test.bench '^$NONE' | sed -n 's/^host-id: //p' | head -1)
   [ -n "$host" ] || { echo "scripts/report.sh: bench binary printed no host-id" >&2; exit 1; }
-  newest=$(ls results/"$host"/*.txt 2>/dev/null | sort | tail -1 || true)
+  # Newest by name: stamps sort as text once ".txt" is off (so that
+  # <stamp>-1.txt, a second run in the same second, comes after <stamp>.txt).
+  newest=$(ls results/"$host"/*.txt 2>/dev/null | sed 's/\.txt$//' | sort | tail -1 || true)
+  [ -z "$newest" ] || newest=$newest.txt
   if [ -z "$newest" ]; then
     mapfile -t families < <(cd bench && ../.dev/bench.test -test.list '^Benchmark' | grep '^Benchmark')
     n=${#families[@]}
