@@ -98,6 +98,14 @@ func fileStem(s string) string {
 	return b.String()
 }
 
+func mapKeys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
 func matches(p Point, where map[string]string) bool {
 	for k, v := range where {
 		if p.Keys[k] != v {
@@ -204,6 +212,39 @@ func specChart(sp Spec, split string, pts []Point, better func(string) int) *Cha
 			numeric = false
 		}
 	}
+	// Keys the spec does not place (gomaxprocs from -cpu 1,2, a key a
+	// family grew later) would put two points at one x of one line: they
+	// join the series keys instead.
+	seriesKeys := append([]string{}, sp.Series...)
+	placed := map[string]bool{sp.X: true}
+	for _, k := range append(append(append([]string{}, sp.Series...), sp.Split...), mapKeys(sp.Where)...) {
+		placed[k] = true
+	}
+	vals := map[string]map[string]bool{}
+	var extraKeys []string
+	for _, p := range pts {
+		for k, v := range p.Keys {
+			if placed[k] {
+				continue
+			}
+			if vals[k] == nil {
+				vals[k] = map[string]bool{}
+				extraKeys = append(extraKeys, k)
+			}
+			vals[k][v] = true
+		}
+	}
+	sort.Strings(extraKeys)
+	for _, k := range extraKeys {
+		for _, p := range pts {
+			if _, ok := p.Keys[k]; !ok {
+				vals[k][""] = true // absent is a value too
+			}
+		}
+		if len(vals[k]) > 1 {
+			seriesKeys = append(seriesKeys, k)
+		}
+	}
 	// Collect the series, and the categories in first-seen order.
 	var ss []*series
 	si := map[string]*series{}
@@ -226,7 +267,22 @@ func specChart(sp Spec, split string, pts []Point, better func(string) int) *Cha
 			ref = &p
 			continue
 		}
-		label := keyValues(p, sp.Series, "/")
+		// Spec keys show values ("thread"), the added ones key=value.
+		parts := []string{}
+		if l := keyValues(p, sp.Series, "/"); l != "" {
+			parts = append(parts, l)
+		}
+		for _, k := range seriesKeys[len(sp.Series):] {
+			v, ok := p.Keys[k]
+			switch {
+			case !ok && k == "gomaxprocs":
+				v = "1" // a name without -N ran at GOMAXPROCS=1
+			case !ok:
+				v = "none"
+			}
+			parts = append(parts, k+"="+v)
+		}
+		label := strings.Join(parts, "/")
 		s := si[label]
 		if s == nil {
 			s = &series{label: label}

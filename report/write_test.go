@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/png"
+	"io"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -284,5 +285,36 @@ func TestRender100kTime(t *testing.T) {
 	t.Logf("100,000 lines rendered in %v", d)
 	if d > 30*time.Second {
 		t.Errorf("rendering 100,000 lines took %v (target < 10 s)", d)
+	}
+}
+
+// TestChartsUnplacedKeys: a key the spec does not place (here GOMAXPROCS
+// from -cpu 1,2) splits the lines instead of zig-zagging one line.
+func TestChartsUnplacedKeys(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "cpu12.txt")
+	var b strings.Builder
+	for _, m := range []string{"goroutine", "thread"} {
+		for _, suffix := range []string{"", "-2"} {
+			for w := 1; w <= 2; w++ {
+				fmt.Fprintf(&b, "BenchmarkScale/kind=cpu/kernel=noop/model=%s/workers=%d%s 100 %d ns/op\n", m, w, suffix, 100*w+len(suffix))
+			}
+		}
+	}
+	os.WriteFile(p, []byte(b.String()), 0o644)
+	s, err := Load([]string{p}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := Charts(s.Points(""), s.Better)
+	if len(cs) != 1 {
+		t.Fatalf("%d charts, want 1", len(cs))
+	}
+	for _, want := range []string{"goroutine/gomaxprocs=1", "goroutine/gomaxprocs=2", "thread/gomaxprocs=1", "thread/gomaxprocs=2"} {
+		if !strings.Contains(cs[0].Sentence, want) {
+			t.Errorf("sentence %q lacks series %s", cs[0].Sentence, want)
+		}
+	}
+	if err := cs[0].Render(io.Discard, "png"); err != nil {
+		t.Fatal(err)
 	}
 }
