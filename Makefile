@@ -24,3 +24,18 @@ smoke:
 
 bench:
 	scripts/bench.sh -count $(COUNT) -benchtime $(BENCHTIME) -bench '$(BENCH)'
+
+# make report: benchstat tables, charts and README.md in results/<host-id>/report/.
+# With no results for this machine it first records a short profile of every
+# family (PROFILE_COUNT × PROFILE_BENCHTIME). RESULTS=files renders those files
+# instead of the newest run; REPORT_FLAGS passes concbench report flags
+# (-col /model -filter ...); REPORT_OUT picks the output directory.
+RESULTS ?=
+REPORT_FLAGS ?=
+REPORT_OUT ?=
+PROFILE_COUNT ?= 6
+PROFILE_BENCHTIME ?= 20ms
+
+.PHONY: report
+report:
+	scripts/report.sh $(if $(REPORT_OUT),-o $(REPORT_OUT)) -count $(PROFILE_COUNT) -benchtime $(PROFILE_BENCHTIME) -- $(REPORT_FLAGS) $(RESULTS)

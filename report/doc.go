@@ -1,0 +1,36 @@
+// Package report turns benchmark result files into something a person can
+// read: benchstat-equivalent tables, gonum charts and a README.md that says
+// in one sentence per section what the numbers show.
+//
+// Why not just run benchstat? Its table code is internal to x/perf, and a
+// report needs more than text: the same statistics feed charts (throughput
+// with confidence intervals, log axes) and sentences ("process is 3.1×
+// slower"). So this package rebuilds benchstat's pipeline on x/perf's public
+// packages, and a golden test proves it prints the same numbers as a pinned
+// benchstat on the same files.
+//
+// The pipeline, in the order a caller uses it:
+//
+//  1. Load reads files with benchfmt.Files (label=path allowed), streaming.
+//     Unlike benchstat it is strict: a malformed line, an undeclared custom
+//     unit, an empty or missing file is an error naming file:line, because a
+//     report built on half the data is worse than none. The -filter
+//     expression (benchproc syntax) is applied while reading.
+//  2. Set.Tables projects the results with benchproc (-table, -row, -col,
+//     -ignore, benchstat's defaults), summarises each cell with benchmath
+//     (median and 95% CI under AssumeNothing, or AssumeExact when a Unit
+//     line says assume=exact) and compares every column with the first
+//     (Mann-Whitney U, alpha 0.05). Tables.WriteText, WriteCSV and
+//     WriteMarkdown render them, scaled with benchunit.
+//  3. Set.Points summarises one file's results (the newest by default) per
+//     benchmark name and unit for charts, and Charts turns them into pictures:
+//     Specs says, per benchmark family, which sub-name key goes on the x axis,
+//     which keys make one line each and which unit to plot. A family without
+//     a spec gets a generic chart (one bar or dot per sub-benchmark), so a new
+//     family shows up in the report with no code change, and looks better
+//     with a one-entry spec. ReadSamples and HeatmapChart draw the sampler's
+//     per-core CSVs.
+//  4. Write renders the whole report (README.md, PNG and SVG charts, tables)
+//     into a temporary directory and renames it into place only when every
+//     part succeeded: a failed run leaves no partial report behind.
+package report

@@ -1,0 +1,196 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// ranked is one contender in a sentence: a series at one x, or a category.
+type ranked struct {
+	name string
+	v    float64
+}
+
+// words picks the comparison words for a unit: time and throughput read
+// "fastest/slower", other units "highest/lower" or "lowest/higher".
+func words(sp Spec, better int) (best, worse string) {
+	if sp.Throughput || strings.Contains(sp.Unit, "sec") {
+		return "fastest", "slower"
+	}
+	if better > 0 {
+		return "highest", "lower"
+	}
+	return "lowest", "higher"
+}
+
+func ratio(r float64) string {
+	if r < 10 {
+		return fmt.Sprintf("%.1f×", r)
+	}
+	return fmt.Sprintf("%.0f×", r)
+}
+
+// rank orders contenders best first and says how far behind the others are:
+// "goroutine is fastest (3.2M tasks/s); thread is 3.1× slower (1.0M tasks/s), process 12× slower (…)".
+func rank(rs []ranked, better int, bestW, worseW string, f func(float64) string) string {
+	var ok []ranked
+	for _, r := range rs {
+		if !math.IsNaN(r.v) && r.v > 0 {
+			ok = append(ok, r)
+		}
+	}
+	if len(ok) == 0 {
+		return ""
+	}
+	sort.SliceStable(ok, func(i, j int) bool {
+		if better > 0 {
+			return ok[i].v > ok[j].v
+		}
+		return ok[i].v < ok[j].v
+	})
+	s := fmt.Sprintf("%s is %s (%s)", ok[0].name, bestW, f(ok[0].v))
+	for i, r := range ok[1:] {
+		x := r.v / ok[0].v
+		if better > 0 {
+			x = ok[0].v / r.v
+		}
+		sep, verb := ", ", ""
+		if i == 0 {
+			sep, verb = "; ", " is"
+		}
+		if x < 1.05 {
+			// Noise-sized gaps are not worth a factor.
+			s += fmt.Sprintf("%s%s%s within %.0f%% (%s)", sep, r.name, verb, math.Ceil((x-1)*100), f(r.v))
+			continue
+		}
+		s += fmt.Sprintf("%s%s%s %s %s (%s)", sep, r.name, verb, ratio(x), worseW, f(r.v))
+	}
+	return s
+}
+
+// sentence says what a spec chart shows, from its data; winner is the best
+// series where several compete at one x (for the family's summary line).
+func sentence(sp Spec, ss []*series, cats []string, numeric bool, ref *Point, better int, f func(float64) string) (out, winner string) {
+	bestW, worseW := words(sp, better)
+	switch {
+	case numeric && len(ss) > 1:
+		// At the largest x most series reached.
+		count := map[float64]int{}
+		label := map[float64]string{}
+		for _, s := range ss {
+			for i, x := range s.xs {
+				count[x]++
+				label[x] = s.xLabels[i]
+			}
+		}
+		var at float64
+		first := true
+		for x, n := range count {
+			if first || n > count[at] || (n == count[at] && x > at) {
+				at, first = x, false
+			}
+		}
+		var rs []ranked
+		for _, s := range ss {
+			for i, x := range s.xs {
+				if x == at {
+					rs = append(rs, ranked{s.label, s.ys[i]})
+				}
+			}
+		}
+		out = fmt.Sprintf("At %s=%s, %s.", sp.X, label[at], rank(rs, better, bestW, worseW, f))
+		winner = best(rs, better)
+	case numeric:
+		s := ss[0]
+		n := len(s.ys)
+		if n >= 2 && s.ys[0] > 0 {
+			out = fmt.Sprintf("From %s=%s to %s=%s the value goes from %s to %s (%s).",
+				sp.X, s.xLabels[0], sp.X, s.xLabels[n-1], f(s.ys[0]), f(s.ys[n-1]), ratio(s.ys[n-1]/s.ys[0]))
+		} else if n > 0 {
+			out = fmt.Sprintf("At %s=%s: %s.", sp.X, s.xLabels[0], f(s.ys[0]))
+		}
+	default:
+		// Categories on x: rank the categories of the first series, or the
+		// series at the last category.
+		var rs []ranked
+		if len(ss) == 1 {
+			for i := range ss[0].ys {
+				rs = append(rs, ranked{ss[0].xLabels[i], ss[0].ys[i]})
+			}
+			if r := rank(rs, better, bestW, worseW, f); r != "" {
+				out = capitalize(r) + "."
+			}
+		} else if len(cats) > 0 {
+			last := cats[len(cats)-1]
+			for _, s := range ss {
+				for i := range s.ys {
+					if s.xLabels[i] == last {
+						rs = append(rs, ranked{s.label, s.ys[i]})
+					}
+				}
+			}
+			out = fmt.Sprintf("At %s=%s, %s.", sp.X, last, rank(rs, better, bestW, worseW, f))
+			winner = best(rs, better)
+		}
+	}
+	if ref != nil {
+		out += fmt.Sprintf(" The reference %s=%s takes %s.", sp.X, ref.Keys[sp.X], f(ref.Summary.Center))
+	}
+	return strings.TrimSpace(out), winner
+}
+
+// best is the name of the best contender, "" if none has a value.
+func best(rs []ranked, better int) string {
+	name, v := "", math.NaN()
+	for _, r := range rs {
+		if math.IsNaN(r.v) || r.v <= 0 {
+			continue
+		}
+		if math.IsNaN(v) || (better > 0 && r.v > v) || (better <= 0 && r.v < v) {
+			name, v = r.name, r.v
+		}
+	}
+	return name
+}
+
+// familySummary counts the winners of a family's charts: "Over 7 charts,
+// goroutine is fastest in 6 and thread in 1." Empty with fewer than two.
+func familySummary(cs []*Chart) string {
+	count := map[string]int{}
+	var order []string
+	n := 0
+	bestW := ""
+	for _, c := range cs {
+		if c.winner == "" {
+			continue
+		}
+		if count[c.winner] == 0 {
+			order = append(order, c.winner)
+		}
+		if bestW != "" && bestW != c.bestWord {
+			return "" // charts of different questions (latency, throughput)
+		}
+		count[c.winner]++
+		n++
+		bestW = c.bestWord
+	}
+	if n < 2 {
+		return ""
+	}
+	sort.SliceStable(order, func(i, j int) bool { return count[order[i]] > count[order[j]] })
+	var parts []string
+	for i, w := range order {
+		if i == 0 {
+			parts = append(parts, fmt.Sprintf("%s is %s in %d", w, bestW, count[w]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s in %d", w, count[w]))
+		}
+	}
+	s := strings.Join(parts, ", ")
+	if i := strings.LastIndex(s, ", "); i >= 0 {
+		s = s[:i] + " and " + s[i+2:]
+	}
+	return fmt.Sprintf("Over %d charts, %s.", n, s)
+}

@@ -1,0 +1,60 @@
+package report
+
+// Spec says how to chart a benchmark family, or one slice of it: which
+// sub-name key goes on the x axis, which keys make one line each, which keys
+// split it into separate charts, and which unit is plotted. A later family
+// needs one entry in Specs and nothing else; a family with no entry still
+// gets the generic chart (one dot or bar per sub-benchmark).
+type Spec struct {
+	Family string            // base name without "Benchmark": "Scale"
+	Where  map[string]string // only sub-benchmarks with these key values
+	Split  []string          // one chart per distinct value of these keys
+	X      string            // key on the x axis; numeric (4, 4KiB) or not (model names)
+	Series []string          // one line per distinct value of these keys
+	Unit   string            // unit after benchunit.Tidy: "sec/op", "B/s"
+	// Extra lists units drawn dashed in the series' colour, the first one
+	// present wins: a tail percentile beside the median.
+	Extra      []string
+	ExtraLabel string // legend suffix for Extra, "p99"
+	// Throughput plots 1/value of a sec/op unit, in YUnit ("tasks/s").
+	Throughput bool
+	YUnit      string
+	LogX, LogY bool
+	Title      string // split values are appended
+	XLabel     string
+	YLabel     string // the scaled unit is appended: "time per spawn (µs/op)"
+	// Reference names a value of X drawn as a dashed horizontal line
+	// instead of a point: a kernel floor such as model=exec-true.
+	Reference string
+}
+
+// Specs are the charts of the families concbench has today.
+var Specs = []Spec{
+	{Family: "Scale", Split: []string{"kind", "kernel"}, X: "workers", Series: []string{"model"},
+		Unit: "sec/op", Throughput: true, LogX: true, LogY: true,
+		Title: "Throughput vs workers", XLabel: "workers", YLabel: "throughput", YUnit: "tasks/s"},
+	{Family: "Spawn", X: "model", Unit: "sec/op", LogY: true, Reference: "exec-true",
+		Title: "Cost of one worker's life: spawn, one task, join", XLabel: "model", YLabel: "time per spawn"},
+	{Family: "IPC", Where: map[string]string{"pattern": "pingpong"}, Split: []string{"pattern"},
+		X: "size", Series: []string{"transport", "peer"}, Unit: "sec/op",
+		Extra: []string{"p99-sec", "p99-sec/op"}, ExtraLabel: "p99", LogX: true, LogY: true,
+		Title: "Round-trip latency vs message size", XLabel: "message size (bytes)", YLabel: "round trip"},
+	{Family: "IPC", Where: map[string]string{"pattern": "stream"}, Split: []string{"pattern"},
+		X: "size", Series: []string{"transport", "peer"}, Unit: "B/s", LogX: true, LogY: true,
+		Title: "Streaming throughput vs message size", XLabel: "message size (bytes)", YLabel: "throughput"},
+	{Family: "Counter", X: "workers", Series: []string{"sync"}, Unit: "sec/op", LogX: true, LogY: true,
+		Title: "Shared counter: cost per increment", XLabel: "workers", YLabel: "time per increment"},
+	{Family: "Pool", Split: []string{"mode"}, X: "chunk", Series: []string{"model"}, Unit: "sec/op",
+		LogX: true, LogY: true, Title: "Pool: cost per task vs chunk size", XLabel: "chunk (tasks per hand-off)", YLabel: "time per task"},
+}
+
+// specsFor returns the specs of family, or nil.
+func specsFor(family string) []Spec {
+	var out []Spec
+	for _, s := range Specs {
+		if s.Family == family {
+			out = append(out, s)
+		}
+	}
+	return out
+}

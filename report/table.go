@@ -1,0 +1,290 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/aclements/go-moremath/stats"
+	"golang.org/x/perf/benchmath"
+	"golang.org/x/perf/benchproc"
+)
+
+// TableOptions are benchstat's projection and statistics flags. The zero
+// value means benchstat's defaults: -table .config -row .fullname -col .file
+// -confidence 0.95 -alpha 0.05.
+type TableOptions struct {
+	Table, Row, Col, Ignore string
+	Confidence, Alpha       float64
+}
+
+func (o TableOptions) withDefaults() TableOptions {
+	if o.Table == "" {
+		o.Table = ".config"
+	}
+	if o.Row == "" {
+		o.Row = ".fullname"
+	}
+	if o.Col == "" {
+		o.Col = ".file"
+	}
+	if o.Confidence == 0 {
+		o.Confidence = 0.95
+	}
+	if o.Alpha == 0 {
+		o.Alpha = benchmath.DefaultThresholds.CompareAlpha
+	}
+	return o
+}
+
+// Tables is a sequence of tables, one per distinct -table key (which always
+// ends with the unit), in benchproc's sort order.
+type Tables struct {
+	Tables []*Table
+}
+
+// Table is one unit's grid of cells: Rows × Cols, every column compared with
+// the first one, row by row.
+type Table struct {
+	// Key is the table's -table key; its last field is .unit.
+	Key benchproc.Key
+	// Config is Key's fields other than .unit, as "name: value" pairs.
+	Config []Config
+	Unit   string
+	// Better is +1 if higher values are better, -1 if lower, 0 unknown.
+	Better     int
+	Assumption benchmath.Assumption
+	Rows, Cols []benchproc.Key
+	Cells      map[CellKey]*Cell
+	// Geomean is the summary row, by column, benchstat's "geomean".
+	Geomean map[benchproc.Key]*Geomean
+}
+
+// CellKey addresses one cell.
+type CellKey struct{ Row, Col benchproc.Key }
+
+// Cell is the sample of values that share a row and a column key.
+type Cell struct {
+	Sample  *benchmath.Sample
+	Summary benchmath.Summary
+	// Base is the cell in the row's first column, nil in the first column
+	// or when the row has no baseline; Comparison is meaningful only with
+	// a Base.
+	Base       *Cell
+	Comparison benchmath.Comparison
+	// Warnings gathers the sample's, summary's and residue warnings.
+	Warnings []error
+}
+
+// Delta is the cell's change from its Base as benchstat prints it
+// ("-17.20%", or "~" when the difference is not significant).
+func (c *Cell) Delta() string {
+	if c.Base == nil {
+		return ""
+	}
+	return c.Comparison.FormatDelta(c.Base.Summary.Center, c.Summary.Center)
+}
+
+// Significant reports whether the cell differs from its Base at the
+// table's alpha.
+func (c *Cell) Significant() bool {
+	return c.Base != nil && c.Delta() != "~"
+}
+
+// Geomean summarises one column: the geometric mean of the cell centers
+// and, for compared columns, of the ratios to the baseline.
+type Geomean struct {
+	HasSummary bool
+	Summary    float64
+	HasRatio   bool
+	Ratio      float64
+	Warnings   []error
+}
+
+// Tables groups the set's results into benchstat's tables. Errors are about
+// the projection flags and name the flag.
+func (s *Set) Tables(opts TableOptions) (*Tables, error) {
+	opts = opts.withDefaults()
+	if opts.Alpha < 0 || opts.Alpha > 1 {
+		return nil, errors.New("-alpha must be in range [0, 1]")
+	}
+	if opts.Confidence <= 0 || opts.Confidence > 1 {
+		return nil, errors.New("-confidence must be in range (0, 1]")
+	}
+	var p benchproc.ProjectionParser
+	tableBy, unitField, err := p.ParseWithUnit(opts.Table, s.filter)
+	if err != nil {
+		return nil, flagErr("-table", err)
+	}
+	rowBy, err := p.Parse(opts.Row, s.filter)
+	if err != nil {
+		return nil, flagErr("-row", err)
+	}
+	colBy, err := p.Parse(opts.Col, s.filter)
+	if err != nil {
+		return nil, flagErr("-col", err)
+	}
+	if _, err := p.Parse(opts.Ignore, s.filter); err != nil {
+		return nil, flagErr("-ignore", err)
+	}
+	residue := p.Residue()
+
+	type rawCell struct {
+		values  []float64
+		residue map[benchproc.Key]struct{}
+	}
+	type rawTable struct {
+		rows, cols map[benchproc.Key]struct{}
+		cells      map[CellKey]*rawCell
+	}
+	raw := map[benchproc.Key]*rawTable{}
+	for _, r := range s.Results {
+		tableKeys := tableBy.ProjectValues(r)
+		ck := CellKey{rowBy.Project(r), colBy.Project(r)}
+		res := residue.Project(r)
+		for i, tk := range tableKeys {
+			t := raw[tk]
+			if t == nil {
+				t = &rawTable{map[benchproc.Key]struct{}{}, map[benchproc.Key]struct{}{}, map[CellKey]*rawCell{}}
+				raw[tk] = t
+			}
+			c := t.cells[ck]
+			if c == nil {
+				c = &rawCell{residue: map[benchproc.Key]struct{}{}}
+				t.cells[ck] = c
+				t.rows[ck.Row] = struct{}{}
+				t.cols[ck.Col] = struct{}{}
+			}
+			c.values = append(c.values, r.Values[i].Value)
+			c.residue[res] = struct{}{}
+		}
+	}
+
+	thresholds := benchmath.DefaultThresholds
+	thresholds.CompareAlpha = opts.Alpha
+	out := &Tables{}
+	for _, tk := range sortedKeys(raw) {
+		rt := raw[tk]
+		unit := tk.Get(unitField)
+		t := &Table{
+			Key:        tk,
+			Unit:       unit,
+			Better:     s.Better(unit),
+			Assumption: s.Units.GetAssumption(unit),
+			Rows:       sortedKeys(rt.rows),
+			Cols:       sortedKeys(rt.cols),
+			Cells:      map[CellKey]*Cell{},
+			Geomean:    map[benchproc.Key]*Geomean{},
+		}
+		for _, f := range tk.Projection().FlattenedFields() {
+			if f.Name != ".unit" {
+				t.Config = append(t.Config, Config{f.Name, tk.Get(f)})
+			}
+		}
+		for k, rc := range rt.cells {
+			t.Cells[k] = &Cell{Sample: benchmath.NewSample(rc.values, &thresholds)}
+		}
+		base := t.Cols[0]
+		for k, rc := range rt.cells {
+			c := t.Cells[k]
+			c.Summary = t.Assumption.Summary(c.Sample, opts.Confidence)
+			if k.Col != base {
+				c.Base = t.Cells[CellKey{k.Row, base}]
+			}
+			// benchstat's order: the sample's, the residue's, the summary's.
+			c.Warnings = append(c.Warnings, c.Sample.Warnings...)
+			if nsk := benchproc.NonSingularFields(sortedKeys(rc.residue)); len(nsk) > 0 {
+				var names []string
+				for _, f := range nsk {
+					names = append(names, f.Name)
+				}
+				c.Warnings = append(c.Warnings, errors.New("benchmarks vary in "+strings.Join(names, ", ")))
+			}
+			c.Warnings = append(c.Warnings, c.Summary.Warnings...)
+		}
+		// Comparisons need every baseline's summary, so a second pass.
+		for _, c := range t.Cells {
+			if c.Base != nil {
+				c.Comparison = t.Assumption.Compare(c.Base.Sample, c.Sample)
+			}
+		}
+		t.summarize()
+		out.Tables = append(out.Tables, t)
+	}
+	return out, nil
+}
+
+// summarize fills the geomean row exactly as benchstat does: the geomean
+// of the ratios (not the ratio of geomeans), with a warning when a column's
+// benchmark set differs from the baseline's.
+func (t *Table) summarize() {
+	base := t.Cols[0]
+	nBase := 0
+	for _, row := range t.Rows {
+		if _, ok := t.Cells[CellKey{row, base}]; ok {
+			nBase++
+		}
+	}
+	for i, col := range t.Cols {
+		g := &Geomean{}
+		t.Geomean[col] = g
+		var centers, ratios []float64
+		badRatio := false
+		for _, row := range t.Rows {
+			c, ok := t.Cells[CellKey{row, col}]
+			if !ok {
+				continue
+			}
+			centers = append(centers, c.Summary.Center)
+			if c.Base == nil {
+				continue
+			}
+			a, b := c.Summary.Center, c.Base.Summary.Center
+			switch {
+			case a == b:
+				ratios = append(ratios, 1)
+			case b == 0:
+				badRatio = true
+				ratios = append(ratios, 0)
+			default:
+				ratios = append(ratios, a/b)
+			}
+		}
+		if i > 0 && nBase != len(ratios) {
+			g.Warnings = append(g.Warnings, errors.New("benchmark set differs from baseline; geomeans may not be comparable"))
+		}
+		if gm := stats.GeoMean(centers); math.IsNaN(gm) {
+			g.Warnings = append(g.Warnings, errors.New("summaries must be >0 to compute geomean"))
+		} else {
+			g.HasSummary, g.Summary = true, gm
+		}
+		if i > 0 && !badRatio {
+			if gm := stats.GeoMean(ratios); math.IsNaN(gm) {
+				g.Warnings = append(g.Warnings, errors.New("ratios must be >0 to compute geomean"))
+			} else {
+				g.HasRatio, g.Ratio = true, gm
+			}
+		}
+	}
+}
+
+func sortedKeys[V any](m map[benchproc.Key]V) []benchproc.Key {
+	keys := make([]benchproc.Key, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	benchproc.SortKeys(keys)
+	return keys
+}
+
+// flagErr makes benchproc's three-line syntax errors (message, query,
+// caret) one line: "-col \"((\": syntax error: expected key at column 2".
+func flagErr(flag string, err error) error {
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 3 {
+		return fmt.Errorf("%s: %s", flag, strings.Join(lines, " "))
+	}
+	col := strings.Index(lines[2], "^")
+	return fmt.Errorf("%s %q: %s at column %d", flag, strings.TrimPrefix(lines[1], "\t"), lines[0], col)
+}

@@ -1,0 +1,288 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/perf/benchmath"
+)
+
+// Write renders the full report for s into dir: README.md (config, one
+// section per benchmark family with its sentences, charts and tables),
+// every chart as PNG and SVG, and the tables as tables.txt and tables.csv.
+// Per-core samples are read from the .samples directory next to the newest
+// input (results/<host>/<stamp>.samples/*.csv), when there is one.
+//
+// Everything is rendered into a temporary directory beside dir, which
+// replaces dir only when all of it succeeded; on error no partial report is
+// left and an older report in dir is untouched.
+func Write(dir string, s *Set, opts TableOptions) (err error) {
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := renderDir(tmp, s, opts); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	// Swap: the old report moves aside, the new one in, the old one goes.
+	var old string
+	if _, err := os.Stat(dir); err == nil {
+		old = tmp + ".old"
+		if err := os.Rename(dir, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if old != "" {
+			os.Rename(old, dir)
+		}
+		return err
+	}
+	if old != "" {
+		os.RemoveAll(old)
+	}
+	return nil
+}
+
+// samplesDir is the sampler's directory for a result file.
+func samplesDir(path string) string {
+	return strings.TrimSuffix(path, filepath.Ext(path)) + ".samples"
+}
+
+func renderDir(dir string, s *Set, opts TableOptions) error {
+	all, err := s.Tables(opts)
+	if err != nil {
+		return err
+	}
+	var txt, csvOut, csvWarn bytes.Buffer
+	if err := all.WriteText(&txt); err != nil {
+		return err
+	}
+	if err := all.WriteCSV(&csvOut, &csvWarn); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tables.txt"), txt.Bytes(), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tables.csv"), csvOut.Bytes(), 0o644); err != nil {
+		return err
+	}
+
+	newest := s.Files[len(s.Files)-1]
+	charts := Charts(s.Points(""), s.Better)
+	var heat []*Chart
+	if csvs, _ := filepath.Glob(filepath.Join(samplesDir(newest.Path), "*.csv")); len(csvs) > 0 {
+		sort.Strings(csvs)
+		for _, p := range csvs {
+			smp, err := ReadSamples(p)
+			if err != nil {
+				return err
+			}
+			heat = append(heat, HeatmapChart(smp))
+		}
+	}
+	for _, c := range append(append([]*Chart{}, charts...), heat...) {
+		for _, ext := range []string{"png", "svg"} {
+			var b bytes.Buffer
+			if err := c.Render(&b, ext); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(dir, c.Name+"."+ext), b.Bytes(), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+
+	var md strings.Builder
+	md.WriteString("# concbench report\n\n")
+	if h := configValue(newest, "host-id"); h != "" {
+		fmt.Fprintf(&md, "Host `%s`. ", h)
+	}
+	var names []string
+	for _, f := range s.Files {
+		names = append(names, fmt.Sprintf("`%s` (%d results)", f.Path, f.Results))
+	}
+	fmt.Fprintf(&md, "Made by `concbench report` from %s. ", strings.Join(names, ", "))
+	md.WriteString("Tables are benchstat's: median ± 95% confidence interval; with several inputs every column is compared with the first " +
+		"(Mann-Whitney U test, `~` = no significant difference at p < 0.05). Charts show the newest input; whiskers are the 95% CI. " +
+		"Plain-text and CSV tables: [tables.txt](tables.txt), [tables.csv](tables.csv).\n\n")
+	md.WriteString("## Machine\n\n")
+	for _, f := range s.Files {
+		if len(s.Files) > 1 {
+			fmt.Fprintf(&md, "`%s`:\n\n", f.Label)
+		}
+		md.WriteString("| key | value |\n| :-- | :-- |\n")
+		for _, c := range f.Config {
+			fmt.Fprintf(&md, "| %s | %s |\n", mdEscape(c.Key), mdEscape(c.Value))
+		}
+		md.WriteString("\n")
+	}
+
+	byFam := map[string][]*Chart{}
+	for _, c := range charts {
+		byFam[c.Family] = append(byFam[c.Family], c)
+	}
+	for _, fam := range s.Families() {
+		fmt.Fprintf(&md, "## %s\n\n", fam)
+		if sum := familySummary(byFam[fam]); sum != "" {
+			md.WriteString(sum + "\n\n")
+		}
+		for _, c := range byFam[fam] {
+			writeChart(&md, c)
+		}
+		if fam == "BusyLoop" {
+			for _, c := range heat {
+				writeChart(&md, c)
+			}
+			heat = nil
+		}
+		sub := s.family(fam)
+		ts, err := sub.Tables(opts)
+		if err != nil {
+			return err
+		}
+		for i, t := range ts.Tables {
+			one := &Tables{Tables: []*Table{t}}
+			var tb strings.Builder
+			if err := one.writeMarkdown(&tb, newest.Config); err != nil {
+				return err
+			}
+			title := fmt.Sprintf("%s, %s", fam, t.Unit)
+			if i == 0 {
+				fmt.Fprintf(&md, "**Table: %s.** %s\n\n%s\n", title, t.Sentence(), tb.String())
+			} else {
+				fmt.Fprintf(&md, "<details><summary>Table: %s</summary>\n\n%s\n\n%s\n</details>\n\n", title, t.Sentence(), tb.String())
+			}
+		}
+	}
+	if len(heat) > 0 {
+		md.WriteString("## Per-core samples\n\n")
+		for _, c := range heat {
+			writeChart(&md, c)
+		}
+	}
+	return os.WriteFile(filepath.Join(dir, "README.md"), []byte(md.String()), 0o644)
+}
+
+func writeChart(md *strings.Builder, c *Chart) {
+	fmt.Fprintf(md, "### %s\n\n%s\n\n![%s](%s.png)\n\n([SVG](%s.svg))\n\n", c.Title, c.Sentence, c.Title, c.Name, c.Name)
+}
+
+func configValue(f File, key string) string {
+	for _, c := range f.Config {
+		if c.Key == key {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// Families lists the benchmark families (base names without "Benchmark")
+// in input order.
+func (s *Set) Families() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range s.Results {
+		f := strings.TrimPrefix(string(r.Name.Base()), "Benchmark")
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// family is the subset of s in one family, sharing units and filter.
+func (s *Set) family(fam string) *Set {
+	sub := &Set{Units: s.Units, Files: s.Files, filter: s.filter}
+	for _, r := range s.Results {
+		if strings.TrimPrefix(string(r.Name.Base()), "Benchmark") == fam {
+			sub.Results = append(sub.Results, r)
+		}
+	}
+	return sub
+}
+
+// Sentence says in one line what a table shows: with a comparison, how many
+// rows changed and the biggest change; without, how noisy the data is.
+func (t *Table) Sentence() string {
+	if len(t.Cols) > 1 {
+		var n, sig int
+		var bigName, bigDelta string
+		big := 0.0
+		for _, r := range t.Rows {
+			for _, col := range t.Cols[1:] {
+				c, ok := t.Cells[CellKey{r, col}]
+				if !ok || c.Base == nil {
+					continue
+				}
+				n++
+				if !c.Significant() {
+					continue
+				}
+				sig++
+				if b := c.Base.Summary.Center; b != 0 {
+					if d := math.Abs(c.Summary.Center/b - 1); d > big {
+						big, bigName, bigDelta = d, r.StringValues()+" ("+col.StringValues()+")", c.Delta()
+					}
+				}
+			}
+		}
+		s := fmt.Sprintf("Against %s, %d of %d comparisons differ significantly (p < %.2g)", t.Cols[0].StringValues(), sig, n, alphaOf(t))
+		if bigName != "" {
+			s += fmt.Sprintf("; the largest change is %s at %s", bigDelta, bigName)
+		}
+		return s + "."
+	}
+	var widest float64
+	var widestName string
+	n := 0
+	runs := 0
+	for _, r := range t.Rows {
+		c, ok := t.Cells[CellKey{r, t.Cols[0]}]
+		if !ok {
+			continue
+		}
+		n++
+		runs = max(runs, len(c.Sample.Values))
+		if m := c.Summary.Center; m != 0 && !math.IsInf(c.Summary.Hi, 0) && !math.IsInf(c.Summary.Lo, 0) {
+			if w := math.Max(c.Summary.Hi-m, m-c.Summary.Lo) / math.Abs(m); w > widest {
+				widest, widestName = w, r.StringValues()
+			}
+		}
+	}
+	s := fmt.Sprintf("%d benchmarks, up to %d runs each", n, runs)
+	switch {
+	case widestName != "":
+		s += fmt.Sprintf("; the noisiest is %s (95%% CI ±%.0f%% of its median)", widestName, widest*100)
+	case runs < 6 && t.Assumption == benchmath.AssumeNothing:
+		s += " (too few for a 95% confidence interval of the median: run with -count 6 or more)"
+	}
+	return s + "."
+}
+
+func alphaOf(t *Table) float64 {
+	for _, c := range t.Cells {
+		if c.Base != nil {
+			return c.Comparison.Alpha
+		}
+	}
+	return 0.05
+}
