@@ -24,3 +24,8 @@ smoke:
 
 bench:
 	scripts/bench.sh -count $(COUNT) -benchtime $(BENCHTIME) -bench '$(BENCH)'
+
+# The kernel's reference figures (perf bench sched pipe, /bin/true spawns)
+# interleaved with our process<->process pipe ping-pong, and their ratio.
+ipc-reference:
+	scripts/reference.sh -count $(COUNT) -ours
