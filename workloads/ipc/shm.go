@@ -32,14 +32,16 @@ import (
 // sleeps: lower latency when both sides have a core, paid for in CPU time
 // (cpu-ns/op shows it).
 const (
-	ctlPage = 4096
-	offHead = 0
-	offTail = 64
-	offShut = 128
-	offCons = 192 // consumer's futex word
-	offProd = 256 // producer's futex word
+	ctlPage  = 4096
+	offHead  = 0
+	offTail  = 64
+	offShut  = 128
+	offCons  = 192 // consumer's futex word
+	offProd  = 256 // producer's futex word
+	offCNeed = 320 // bytes the sleeping consumer waits for
+	offPNeed = 384 // free bytes the sleeping producer waits for
 
-	spinPolls = 1 << 14
+	spinPolls = 1 << 11
 
 	futexWaitOp = 0 // FUTEX_WAIT, without FUTEX_PRIVATE_FLAG
 	futexWakeOp = 1 // FUTEX_WAKE
@@ -103,6 +105,7 @@ func shmOpen(f *os.File, size int) (*shmMap, error) {
 // ring is a view of one direction's ring inside a mapping.
 type ring struct {
 	head, tail       *atomic.Uint64
+	cneed, pneed     *atomic.Uint64
 	shut, cons, prod *atomic.Uint32
 	data             []byte
 	mask             uint64
@@ -114,6 +117,7 @@ func ringAt(mem []byte, size, i int) ring {
 	data := mem[base+ctlPage : base+ctlPage+ringBytes(size)]
 	return ring{
 		head: (*atomic.Uint64)(p(offHead)), tail: (*atomic.Uint64)(p(offTail)),
+		cneed: (*atomic.Uint64)(p(offCNeed)), pneed: (*atomic.Uint64)(p(offPNeed)),
 		shut: (*atomic.Uint32)(p(offShut)), cons: (*atomic.Uint32)(p(offCons)), prod: (*atomic.Uint32)(p(offProd)),
 		data: data, mask: uint64(len(data) - 1),
 	}
@@ -144,7 +148,7 @@ func (c *shmConn) Send(p []byte) error {
 	for len(p) > 0 {
 		free := size - (c.head - r.tail.Load())
 		if free == 0 {
-			if err := c.wait(r, false); err != nil {
+			if err := c.wait(r, false, min(uint64(len(p)), size/2)); err != nil {
 				return err
 			}
 			continue
@@ -157,7 +161,9 @@ func (c *shmConn) Send(p []byte) error {
 		copy(r.data[off:off+n], p[:n])
 		c.head += n
 		r.head.Store(c.head)
-		wake(r.cons)
+		if r.cons.Load() != 0 && c.head-r.tail.Load() >= r.cneed.Load() {
+			wake(r.cons)
+		}
 		p = p[n:]
 	}
 	return nil
@@ -169,7 +175,7 @@ func (c *shmConn) Recv(p []byte) error {
 	for len(p) > 0 {
 		avail := r.head.Load() - c.tail
 		if avail == 0 {
-			if err := c.wait(r, true); err != nil {
+			if err := c.wait(r, true, min(uint64(len(p)), size/2)); err != nil {
 				return err
 			}
 			continue
@@ -179,35 +185,41 @@ func (c *shmConn) Recv(p []byte) error {
 		copy(p[:n], r.data[off:off+n])
 		c.tail += n
 		r.tail.Store(c.tail)
-		wake(r.prod)
+		if r.prod.Load() != 0 && size-(r.head.Load()-c.tail) >= r.pneed.Load() {
+			wake(r.prod)
+		}
 		p = p[n:]
 	}
 	return nil
 }
 
-// ready reports whether the consumer (recv) has bytes or the producer has
-// room.
-func (c *shmConn) ready(r *ring, recv bool) bool {
+// ready reports whether the consumer (recv) has need bytes to read or the
+// producer need bytes of room.
+func (c *shmConn) ready(r *ring, recv bool, need uint64) bool {
 	if recv {
-		return r.head.Load() != c.tail
+		return r.head.Load()-c.tail >= need
 	}
-	return c.head-r.tail.Load() < uint64(len(r.data))
+	return uint64(len(r.data))-(c.head-r.tail.Load()) >= need
 }
 
-// wait blocks until ready or the ring is shut down.
-func (c *shmConn) wait(r *ring, recv bool) error {
-	word := r.prod
+// wait blocks until ready or the ring is shut down. A side waits for need
+// bytes (half the ring, or what it still has to move if less), not for one:
+// waking a producer for every few bytes freed in a full ring would cost a
+// futex round per frame and no throughput.
+func (c *shmConn) wait(r *ring, recv bool, need uint64) error {
+	word, needWord := r.prod, r.pneed
 	if recv {
-		word = r.cons
+		word, needWord = r.cons, r.cneed
 	}
 	for i := 0; i < c.spin; i++ {
-		if c.ready(r, recv) {
+		if c.ready(r, recv, need) {
 			return nil
 		}
 	}
+	needWord.Store(need)
 	for {
 		word.Store(1)
-		if c.ready(r, recv) {
+		if c.ready(r, recv, need) {
 			word.Store(0)
 			return nil
 		}
@@ -215,7 +227,7 @@ func (c *shmConn) wait(r *ring, recv bool) error {
 			return errClosed
 		}
 		futexWait(word, 1)
-		if c.ready(r, recv) {
+		if c.ready(r, recv, need) {
 			return nil
 		}
 	}
