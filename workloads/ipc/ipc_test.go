@@ -246,3 +246,24 @@ func TestCalibrateBatchesOnlyFastTransports(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestWrongCallForPatternFails(t *testing.T) {
+	for _, c := range []struct {
+		pat  ipc.Pattern
+		call func(*ipc.Session) error
+	}{
+		{ipc.Stream, (*ipc.Session).RoundTrip},
+		{ipc.PingPong, (*ipc.Session).Send},
+	} {
+		ss, err := ipc.Open(ipc.Spec{Transport: "pipe-raw", Peer: ipc.Goroutine, Pattern: c.pat, Size: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.call(ss); err == nil || !strings.Contains(err.Error(), "on a "+string(c.pat)+" session") {
+			t.Errorf("%s session: wrong call gave %v", c.pat, err)
+		}
+		if err := ss.Close(); err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -61,7 +61,7 @@ type Spec struct {
 }
 
 func (s Spec) String() string {
-	return fmt.Sprintf("transport=%s/peer=%s/size=%s/pattern=%s", s.Transport, s.Peer, SizeName(s.Size), s.Pattern)
+	return fmt.Sprintf("pattern=%s/transport=%s/peer=%s/size=%s", s.Pattern, s.Transport, s.Peer, SizeName(s.Size))
 }
 
 // Locked reports whether the measuring goroutine must hold
@@ -155,6 +155,9 @@ func Open(s Spec) (*Session, error) {
 // checksum, which the echo carries back unchanged, so one check covers both
 // legs.
 func (s *Session) RoundTrip() error {
+	if s.spec.Pattern != PingPong {
+		return fmt.Errorf("ipc %s: RoundTrip on a %s session", s.name, s.spec.Pattern)
+	}
 	if err := s.conn.Send(s.w.next()); err != nil {
 		return s.fail(fmt.Errorf("ipc %s: send frame %d: %w", s.name, s.w.seq, err))
 	}
@@ -169,6 +172,9 @@ func (s *Session) RoundTrip() error {
 
 // Send sends the next frame of a stream; the peer verifies it.
 func (s *Session) Send() error {
+	if s.spec.Pattern != Stream {
+		return fmt.Errorf("ipc %s: Send on a %s session", s.name, s.spec.Pattern)
+	}
 	if err := s.conn.Send(s.w.next()); err != nil {
 		return s.fail(fmt.Errorf("ipc %s: send frame %d: %w", s.name, s.w.seq, err))
 	}
@@ -248,7 +254,10 @@ func (s *Session) Finish() (Report, error) {
 
 func (s *Session) mark() (Report, error) {
 	if s.done {
-		return Report{}, fmt.Errorf("ipc %s: session closed: %w", s.name, s.err)
+		if s.err != nil {
+			return Report{}, s.err
+		}
+		return Report{}, fmt.Errorf("ipc %s: session closed", s.name)
 	}
 	if err := s.conn.Send(s.w.mark()); err != nil {
 		return Report{}, s.fail(fmt.Errorf("ipc %s: send mark after frame %d: %w", s.name, s.w.seq, err))
@@ -461,7 +470,7 @@ func childMain() int {
 	if err != nil {
 		return fail(fmt.Errorf("open %s: %w", t.name, err))
 	}
-	name := fmt.Sprintf("transport=%s/peer=process/size=%s/pattern=%s child side", t.name, SizeName(size), f[1])
+	name := Spec{Transport: t.name, Peer: Process, Pattern: Pattern(f[1]), Size: size}.String() + " child side"
 	err = serve(c, Pattern(f[1]), size, name, writeReport)
 	if err = errors.Join(err, c.Close()); err != nil {
 		return fail(err)
