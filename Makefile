@@ -4,7 +4,7 @@ COUNT    ?= 10
 BENCHTIME ?= 1s
 BENCH    ?= .
 
-.PHONY: test fmt vet race smoke bench
+.PHONY: test fmt vet race smoke bench ipc-reference
 
 test: fmt vet race smoke
 
@@ -39,3 +39,8 @@ PROFILE_BENCHTIME ?= 20ms
 .PHONY: report
 report:
 	scripts/report.sh $(if $(REPORT_OUT),-o $(REPORT_OUT)) -count $(PROFILE_COUNT) -benchtime $(PROFILE_BENCHTIME) -- $(REPORT_FLAGS) $(RESULTS)
+
+# The kernel's reference figures (perf bench sched pipe, /bin/true spawns)
+# interleaved with our process<->process pipe ping-pong, and their ratio.
+ipc-reference:
+	scripts/reference.sh -count $(COUNT) -ours
