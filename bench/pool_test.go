@@ -10,23 +10,30 @@ import (
 	"github.com/concbench/concbench/workloads/poolmode"
 )
 
-// poolBatchPerWorker sets the iterable each map, imap or unordered call
-// gets: the timed loop gathers this many items per worker, then hands them
-// to the pool in one call, as map(f, range(batch), chunksize) would. At
-// chunk=512 that is 4 tasks per worker on any machine, so the price of a
-// large chunk (fewer tasks to balance, idle workers at the end of a batch)
-// is part of the picture and compares across machines.
-const poolBatchPerWorker = 2048
+func init() { declareUnit("ns/item", "better=lower") }
+
+// poolBatchPerWorker sets the iterable each op hands the pool: one op is one
+// map(f, range(batch), chunksize) call (or batch apply_async().get() calls)
+// over poolBatchPerWorker items per worker. At chunk=512 that is 2 tasks per
+// worker on any machine, so the price of a large chunk (fewer tasks to
+// balance, idle workers at the end of a batch) is part of the picture and
+// compares across machines.
+//
+// Why an op is a batch and not an item: with one op per item the items would
+// only run when a batch filled, so b.Loop's ramp would see near-free
+// iterations and overshoot; a whole call per op keeps every op's cost real.
+// ns/item (ns/op divided by the batch) is the figure to compare.
+const poolBatchPerWorker = 1024
 
 // BenchmarkPool is the seeds' Pool(n): apply_async(...).get(), map, imap and
 // imap_unordered with chunksize, on a pool of one worker per core under each
-// model (see package poolmode). One op = one item, so chunk sizes compare
-// per item: as chunk grows, the per-task overhead of the model is shared by
-// more items, until the work itself (kernel=sha256) or the idle tail of a
-// batch dominates and a larger chunk stops paying off. apply has no
-// chunksize in Python, so it runs only at chunk=1. Every result is verified
-// by the pool; every item must come back exactly once (count and sum of
-// folds), in order for map and imap.
+// model (see package poolmode). One op = one call over a batch of items (see
+// poolBatchPerWorker); ns/item compares chunk sizes per item: as chunk grows,
+// the per-task overhead of the model is shared by more items, until the work
+// itself (kernel=sha256) or the idle tail of a batch dominates and a larger
+// chunk stops paying off. apply has no chunksize in Python, so it runs only
+// at chunk=1. Every result is verified by the pool; every item must come back
+// exactly once (count and sum of folds), in order for map and imap.
 func BenchmarkPool(b *testing.B) {
 	workers := runtime.NumCPU()
 	for _, kernel := range []string{"noop", "sha256"} {
@@ -60,35 +67,24 @@ func benchPoolMode(b *testing.B, m model.Model, spec workloads.Spec, workers int
 		b.Fatal(err)
 	}
 	batch := poolBatchPerWorker * workers
-	if mode == poolmode.Apply {
-		batch = 1
-	}
 	var items, fold uint64
 	yield := func(res model.Result) { items += uint64(res.N); fold += res.Fold }
 	mt := startMeter()
 	var seq uint64
-	pending := 0
 	for b.Loop() {
-		if pending++; pending == batch {
-			if err := r.Run(mode, seq, pending, chunk, yield); err != nil {
-				b.Fatal(err)
-			}
-			seq += uint64(pending)
-			pending = 0
+		if err := r.Run(mode, seq, batch, chunk, yield); err != nil {
+			b.Fatal(err)
 		}
-	}
-	b.StartTimer()
-	err = r.Run(mode, seq, pending, chunk, yield)
-	b.StopTimer()
-	if err != nil {
-		b.Fatal(err)
+		seq += uint64(batch)
 	}
 	if err := poolmode.Close(p); err != nil {
 		b.Fatal(err)
 	}
+	total := b.N * batch
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(total), "ns/item")
 	mt.stop(b, b.N, p.Usage())
-	if want := model.Expected(answers, model.Task{Seq: 0, N: b.N}); items != uint64(b.N) || fold != want {
-		b.Fatalf("%s pool %s chunk=%d: %d items came back with fold %#x, want %d with %#x", m.Name(), mode, chunk, items, fold, b.N, want)
+	if want := model.Expected(answers, model.Task{Seq: 0, N: total}); items != uint64(total) || fold != want {
+		b.Fatalf("%s pool %s chunk=%d: %d items came back with fold %#x, want %d with %#x", m.Name(), mode, chunk, items, fold, total, want)
 	}
 }
 

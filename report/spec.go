@@ -44,8 +44,10 @@ var Specs = []Spec{
 		Title: "Streaming throughput vs message size", XLabel: "message size (bytes)", YLabel: "throughput"},
 	{Family: "Counter", X: "workers", Series: []string{"sync"}, Unit: "sec/op", LogX: true, LogY: true,
 		Title: "Shared counter: cost per increment", XLabel: "workers", YLabel: "time per increment"},
-	{Family: "Pool", Split: []string{"mode"}, X: "chunk", Series: []string{"model"}, Unit: "sec/op",
-		LogX: true, LogY: true, Title: "Pool: cost per task vs chunk size", XLabel: "chunk (tasks per hand-off)", YLabel: "time per task"},
+	{Family: "Pool", Split: []string{"kernel", "mode"}, X: "chunk", Series: []string{"model"}, Unit: "sec/item",
+		LogX: true, LogY: true, Title: "Pool: cost per item vs chunk size", XLabel: "chunk (items per hand-off)", YLabel: "time per item"},
+	{Family: "Local", X: "workers", Series: []string{"state"}, Unit: "sec/op", LogX: true,
+		Title: "Per-worker state: cost per lookup-and-update", XLabel: "workers", YLabel: "time per update"},
 }
 
 // specsFor returns the specs of family, or nil.
