@@ -1,0 +1,426 @@
+package regress
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"golang.org/x/perf/benchmath"
+	"golang.org/x/perf/benchproc"
+)
+
+// Options are the gate's knobs; every one is a flag of concbench compare.
+type Options struct {
+	Alpha            float64        // family-wise error rate, Holm-corrected across the tests
+	ThresholdCPU     float64        // time units of CPU-bound benchmarks (CPUBound matches the name)
+	ThresholdDefault float64        // everything else that is not assume=exact
+	Geomean          float64        // suite-wide gate on the time units' geomean; < 0 turns it off
+	CPUBound         *regexp.Regexp // which benchmark names are CPU-bound
+	Force            bool           // compare results of different machines
+	Confidence       float64        // of the confidence intervals shown (not of the gate)
+}
+
+// DefaultOptions returns the defaults documented in docs/regression.md.
+func DefaultOptions() Options {
+	return Options{
+		Alpha:            0.05,
+		ThresholdCPU:     0.10,
+		ThresholdDefault: 0.25,
+		Geomean:          0.05,
+		CPUBound:         regexp.MustCompile(`/kind=cpu(/|-|$)`),
+		Confidence:       0.95,
+	}
+}
+
+// Verdict says what became of one benchmark×unit.
+type Verdict string
+
+const (
+	Regression  Verdict = "REGRESSION"
+	Improvement Verdict = "improvement"
+	NoChange    Verdict = "~"           // not significant after Holm
+	Small       Verdict = "<threshold"  // significant, but within the threshold
+	Unknown     Verdict = "changed?"    // significant and large, but the unit has no known better direction
+	Missing     Verdict = "only-in-one" // in one side only: nothing to compare
+	Same        Verdict = "same"        // assume=exact and equal
+)
+
+// A Row is the comparison of one benchmark and unit.
+type Row struct {
+	Name, Unit string
+	Base, Head benchmath.Summary
+	NBase      int
+	NHead      int
+	Exact      bool    // assume=exact: compared by value, not by test
+	Better     int     // +1 higher is better, -1 lower is better, 0 unknown
+	Delta      float64 // head/base - 1 of the centers (NaN when not defined)
+	Worse      float64 // how much worse, as a fraction (negative: better)
+	P          float64 // Mann-Whitney p (1 for exact rows)
+	PAdj       float64 // Holm-adjusted p
+	Threshold  float64
+	Verdict    Verdict
+	Notes      []string // benchmath warnings, one line each
+}
+
+// NoiseFloor is the widest of the row's |delta| and its two sides' CI
+// half-widths, as a fraction of the center: a difference an A/A run shows
+// for nothing.
+func (r *Row) NoiseFloor() float64 {
+	f := math.Abs(r.Delta)
+	for _, s := range []benchmath.Summary{r.Base, r.Head} {
+		if s.Center != 0 && !math.IsInf(s.Lo, 0) && !math.IsInf(s.Hi, 0) {
+			f = math.Max(f, math.Max(s.Hi/s.Center-1, 1-s.Lo/s.Center))
+		}
+	}
+	if math.IsNaN(f) {
+		return 0
+	}
+	return f
+}
+
+// Geo is the suite-wide gate: the geometric mean of the worse-oriented
+// head/base ratios of the time units, and a one-sided sign test that more
+// of them got worse than better.
+type Geo struct {
+	N         int     // rows in the geomean
+	Ratio     float64 // geomean of head/base, > 1 is worse
+	NWorse    int     // rows with ratio > 1
+	NBetter   int     // rows with ratio < 1
+	P         float64 // one-sided sign test P(X >= NWorse), X ~ Bin(NWorse+NBetter, 1/2)
+	Limit     float64 // Options.Geomean
+	Regressed bool
+}
+
+// A Report is the outcome of a comparison.
+type Report struct {
+	Rows      []Row
+	Tests     int // m of the Holm correction
+	Geo       Geo
+	Warnings  []string
+	Regressed bool
+	Opt       Options
+}
+
+// Regressions are the rows that failed the gate.
+func (r *Report) Regressions() []Row {
+	var out []Row
+	for _, row := range r.Rows {
+		if row.Verdict == Regression {
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// MachineError is Compare's refusal of results from two machines.
+type MachineError struct{ Msg string }
+
+func (e *MachineError) Error() string { return e.Msg }
+
+// checkMachine refuses sets whose identity lines differ, within a set or
+// between the two, and names both values and where they were read.
+func (p *Pair) checkMachine() error {
+	for _, k := range identityKeys {
+		b, h := p.Base.Identity[k], p.Head.Identity[k]
+		all := append(append([]Origin(nil), b...), h...)
+		switch {
+		case len(b) == 0 && len(h) == 0:
+			continue
+		case len(b) == 0:
+			return &MachineError{fmt.Sprintf("machine differs: %s is %q at %s but missing in %s (use -force to compare anyway)", k, h[0].Value, h[0].Pos, strings.Join(p.Base.Files, ","))}
+		case len(h) == 0:
+			return &MachineError{fmt.Sprintf("machine differs: %s is %q at %s but missing in %s (use -force to compare anyway)", k, b[0].Value, b[0].Pos, strings.Join(p.Head.Files, ","))}
+		}
+		for _, o := range all[1:] {
+			if o.Value != all[0].Value {
+				return &MachineError{fmt.Sprintf("machine differs: %s is %q at %s but %q at %s (use -force to compare anyway)", k, all[0].Value, all[0].Pos, o.Value, o.Pos)}
+			}
+		}
+	}
+	return nil
+}
+
+// Compare compares head with base. It fails only on input it cannot
+// judge: two machines (a *MachineError, unless opt.Force) or no benchmark
+// in common; everything else is in the Report.
+func (p *Pair) Compare(opt Options) (*Report, error) {
+	if err := p.checkMachine(); err != nil && !opt.Force {
+		return nil, err
+	}
+	th := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
+	rep := &Report{Opt: opt}
+
+	keys := append([]benchproc.Key(nil), p.Base.keys...)
+	for _, k := range p.Head.keys {
+		if _, ok := p.Base.cells[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	benchproc.SortKeys(keys)
+	common := 0
+	for _, k := range keys {
+		row := Row{Name: k.Get(p.name), Unit: k.Get(p.unit), Delta: math.NaN(), Worse: math.NaN(), P: 1, PAdj: 1}
+		bv, hv := p.Base.cells[k], p.Head.cells[k]
+		row.NBase, row.NHead = len(bv), len(hv)
+		assume := p.units.GetAssumption(row.Unit)
+		row.Exact = assume == benchmath.AssumeExact
+		row.Better = better(p.units.GetBetter(row.Unit), row.Unit)
+		row.Threshold = threshold(opt, row)
+		if len(bv) == 0 || len(hv) == 0 {
+			row.Verdict = Missing
+			rep.Rows = append(rep.Rows, row)
+			continue
+		}
+		common++
+		bs := benchmath.NewSample(append([]float64(nil), bv...), th)
+		hs := benchmath.NewSample(append([]float64(nil), hv...), th)
+		row.Base = assume.Summary(bs, opt.Confidence)
+		row.Head = assume.Summary(hs, opt.Confidence)
+		for _, w := range append(row.Base.Warnings, row.Head.Warnings...) {
+			row.Notes = append(row.Notes, w.Error())
+		}
+		if row.Base.Center != 0 {
+			row.Delta = row.Head.Center/row.Base.Center - 1
+		} else if row.Head.Center == 0 {
+			row.Delta = 0
+		}
+		switch row.Better {
+		case -1:
+			row.Worse = row.Delta
+		case 1:
+			if row.Head.Center != 0 {
+				row.Worse = row.Base.Center/row.Head.Center - 1
+			} else if row.Base.Center != 0 {
+				row.Worse = math.Inf(1)
+			} else {
+				row.Worse = 0
+			}
+		}
+		if !row.Exact {
+			c := assume.Compare(bs, hs)
+			row.P = c.P
+			rep.Tests++
+		}
+		rep.Rows = append(rep.Rows, row)
+	}
+	if common == 0 {
+		return nil, fmt.Errorf("%s and %s: no benchmark and unit in common", strings.Join(p.Base.Files, ","), strings.Join(p.Head.Files, ","))
+	}
+	holm(rep.Rows)
+	rep.powerWarning()
+	for i := range rep.Rows {
+		row := &rep.Rows[i]
+		if row.Verdict == Missing {
+			continue
+		}
+		row.Verdict = verdict(row, opt.Alpha)
+		if row.Verdict == Regression {
+			rep.Regressed = true
+		}
+		if row.Verdict == Unknown {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s %s changed %+.1f%% but the unit has no better= direction: declare it with a Unit line", row.Name, row.Unit, 100*row.Delta))
+		}
+	}
+	rep.Geo = geomean(rep.Rows, opt)
+	if rep.Geo.Regressed {
+		rep.Regressed = true
+	}
+	if opt.Geomean >= 0 && rep.Geo.N > 0 && minSignP(rep.Geo.N) > opt.Alpha {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("geomean gate cannot trip: its sign test over %d time rows cannot reach p <= %g (needs >= %d rows)", rep.Geo.N, opt.Alpha, signRowsNeeded(opt.Alpha)))
+	}
+	return rep, nil
+}
+
+// better is benchfmt's direction (Unit lines, then its few known units),
+// completed for the tidied units that benchfmt leaves open: a unit with
+// seconds in it (sec/op, cpu-sec/op, p99-sec) is better lower, a rate per
+// second (B/s, tasks/s) better higher.
+func better(b int, unit string) int {
+	switch {
+	case b != 0:
+		return b
+	case strings.HasSuffix(unit, "/s"):
+		return 1
+	case isTime(unit):
+		return -1
+	}
+	return 0
+}
+
+func isTime(unit string) bool {
+	num, _, _ := strings.Cut(unit, "/")
+	return strings.Contains(num, "sec")
+}
+
+func threshold(opt Options, r Row) float64 {
+	switch {
+	case r.Exact:
+		return 0
+	case isTime(r.Unit) && opt.CPUBound != nil && opt.CPUBound.MatchString(r.Name):
+		return opt.ThresholdCPU
+	}
+	return opt.ThresholdDefault
+}
+
+func verdict(r *Row, alpha float64) Verdict {
+	if r.Exact {
+		if r.Delta == 0 {
+			return Same
+		}
+	} else if r.PAdj > alpha {
+		return NoChange
+	}
+	switch {
+	case r.Better == 0:
+		if math.IsNaN(r.Delta) || math.Abs(r.Delta) > r.Threshold {
+			return Unknown
+		}
+		return Small
+	case r.Worse > r.Threshold:
+		return Regression
+	case -r.Worse > r.Threshold:
+		return Improvement
+	}
+	return Small
+}
+
+// holm sets PAdj: Holm's step-down adjustment over the tested rows (not the
+// exact ones), p(i) * (m-i+1) made monotone. Holm keeps the family-wise
+// error rate at alpha for any dependence between the tests and rejects at
+// least what Bonferroni rejects.
+func holm(rows []Row) {
+	var idx []int
+	for i, r := range rows {
+		if r.Verdict != Missing && !r.Exact {
+			idx = append(idx, i)
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return rows[idx[a]].P < rows[idx[b]].P })
+	m, run := len(idx), 0.0
+	for j, i := range idx {
+		adj := math.Min(1, float64(m-j)*rows[i].P)
+		run = math.Max(run, adj)
+		rows[i].PAdj = run
+	}
+}
+
+var minPCache sync.Map // [2]int -> float64
+
+// MinP is the smallest p-value benchmath's Mann-Whitney test can give for
+// samples of n1 and n2 values: that of two fully separated samples. With
+// n=10 per side it is about 1.1e-5, with 5 per side 0.0079.
+func MinP(n1, n2 int) float64 {
+	if p, ok := minPCache.Load([2]int{n1, n2}); ok {
+		return p.(float64)
+	}
+	if n1 == 0 || n2 == 0 {
+		return 1
+	}
+	a, b := make([]float64, n1), make([]float64, n2)
+	for i := range a {
+		a[i] = float64(i)
+	}
+	for i := range b {
+		b[i] = float64(n1 + i)
+	}
+	th := &benchmath.DefaultThresholds
+	p := benchmath.AssumeNothing.Compare(benchmath.NewSample(a, th), benchmath.NewSample(b, th)).P
+	minPCache.Store([2]int{n1, n2}, p)
+	return p
+}
+
+// powerWarning says when Holm makes significance impossible: the first
+// step needs p <= alpha/m, and a Mann-Whitney test with few samples cannot
+// get below MinP(n1, n2) however far apart the samples are.
+func (rep *Report) powerWarning() {
+	m := rep.Tests
+	if m == 0 {
+		return
+	}
+	need := rep.Opt.Alpha / float64(m)
+	best, n1, n2 := 1.0, 0, 0
+	blind := 0
+	for _, r := range rep.Rows {
+		if r.Exact || r.Verdict == Missing {
+			continue
+		}
+		p := MinP(r.NBase, r.NHead)
+		if p > need {
+			blind++
+		}
+		if p < best {
+			best, n1, n2 = p, r.NBase, r.NHead
+		}
+	}
+	if blind == 0 {
+		return
+	}
+	n := 2
+	for MinP(n, n) > need && n < 100 {
+		n++
+	}
+	if best > need {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("gate is blind: Holm over %d tests needs p <= %.2g, but %d+%d samples give at best p = %.2g; run >= %d rounds per side, or compare fewer benchmarks (-bench)", m, need, n1, n2, best, n))
+		return
+	}
+	rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d of %d tests have too few samples to ever reach p <= %.2g (Holm over %d tests); run >= %d rounds per side", blind, m, need, m, n))
+}
+
+// geomean computes the suite-wide gate over the time rows.
+func geomean(rows []Row, opt Options) Geo {
+	g := Geo{Limit: opt.Geomean, Ratio: 1, P: 1}
+	sum := 0.0
+	for _, r := range rows {
+		if r.Verdict == Missing || r.Exact || !isTime(r.Unit) || r.Better == 0 || r.Base.Center <= 0 || r.Head.Center <= 0 {
+			continue
+		}
+		ratio := 1 + r.Worse
+		g.N++
+		sum += math.Log(ratio)
+		switch {
+		case ratio > 1:
+			g.NWorse++
+		case ratio < 1:
+			g.NBetter++
+		}
+	}
+	if g.N == 0 {
+		return g
+	}
+	g.Ratio = math.Exp(sum / float64(g.N))
+	g.P = signP(g.NWorse, g.NWorse+g.NBetter)
+	g.Regressed = opt.Geomean >= 0 && g.Ratio-1 > opt.Geomean && g.P <= opt.Alpha
+	return g
+}
+
+// signP is the one-sided sign test: P(X >= k) for X ~ Binomial(n, 1/2).
+func signP(k, n int) float64 {
+	if n == 0 {
+		return 1
+	}
+	p := 0.0
+	for i := k; i <= n; i++ {
+		p += math.Exp(lchoose(n, i) - float64(n)*math.Ln2)
+	}
+	return math.Min(1, p)
+}
+
+func lchoose(n, k int) float64 {
+	a, _ := math.Lgamma(float64(n + 1))
+	b, _ := math.Lgamma(float64(k + 1))
+	c, _ := math.Lgamma(float64(n - k + 1))
+	return a - b - c
+}
+
+func minSignP(n int) float64 { return signP(n, n) }
+
+func signRowsNeeded(alpha float64) int {
+	n := 1
+	for minSignP(n) > alpha {
+		n++
+	}
+	return n
+}

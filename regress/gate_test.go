@@ -1,0 +1,101 @@
+package regress
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestGate plants slowdowns through the test-only switch and runs the probe
+// A/B interleaved through scripts/regress.sh, the same script CI runs: a 2×
+// slowdown in one benchmark must be reported as exactly that benchmark, a
+// 2% slowdown of every benchmark must not trip the gate, nor must A/A.
+// This test binary itself is both sides: it holds BenchmarkRegressProbe.
+func TestGate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs benchmarks A/B for a few seconds")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, slowdown string
+		wantExit       int
+		wantRegressed  []string // row names, GOMAXPROCS suffix stripped
+	}{
+		{"2x-one", "case=b$=2", 1, []string{"RegressProbe/kind=cpu/case=b"}},
+		{"2pct-all", "RegressProbe=1.02", 0, nil},
+		{"aa", "", 0, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "results")
+			cmd := exec.Command("../scripts/regress.sh", "-base-bin", self, "-head-bin", self,
+				"-pkg", "./regress", "-bench", "^BenchmarkRegressProbe$", "-rounds", "8", "-benchtime", "10ms",
+				"-out", out, "-head-env", slowdownEnv+"="+c.slowdown)
+			log, err := cmd.CombinedOutput()
+			exit := cmd.ProcessState.ExitCode()
+			if exit != c.wantExit {
+				t.Fatalf("scripts/regress.sh exit %d (%v), want %d; output:\n%s", exit, err, c.wantExit, log)
+			}
+			got := regressedRows(t, filepath.Join(out, "table.txt"))
+			if strings.Join(got, " ") != strings.Join(c.wantRegressed, " ") {
+				t.Errorf("regressed rows %q, want %q; output:\n%s", got, c.wantRegressed, log)
+			}
+		})
+	}
+}
+
+// TestCalibrateSubset is an A/A run of a small subset of the real suite
+// through scripts/calibrate.sh: the gate must raise no false alarm.
+func TestCalibrateSubset(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the bench binary")
+	}
+	out := filepath.Join(t.TempDir(), "results")
+	cmd := exec.Command("../scripts/calibrate.sh", "-bench", "^BenchmarkSpawn$/^model=(goroutine|thread)$",
+		"-rounds", "6", "-benchtime", "20ms", "-out", out)
+	log, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("scripts/calibrate.sh: %v; output:\n%s", err, log)
+	}
+	table, err := os.ReadFile(filepath.Join(out, "table.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(table), "false alarms: 0 benchmark×unit, 0 suite geomean") {
+		t.Errorf("A/A run of a subset raised false alarms:\n%s", table)
+	}
+	for _, unit := range []string{"sec/op", "cpu-sec/op", "ctxsw/op"} {
+		if !regexp.MustCompile(`Spawn/model=thread\S*\s+` + regexp.QuoteMeta(unit) + `\s+6\+6`).Match(table) {
+			t.Errorf("no row for Spawn/model=thread %s with 6+6 samples:\n%s", unit, table)
+		}
+	}
+}
+
+var suffix = regexp.MustCompile(`-\d+$`)
+
+// regressedRows reads the names of the REGRESSION rows of a compare table.
+func regressedRows(t *testing.T, path string) []string {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []string
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		fields := strings.Fields(s.Text())
+		if len(fields) > 2 && fields[len(fields)-1] == string(Regression) {
+			out = append(out, suffix.ReplaceAllString(fields[0], ""))
+		}
+	}
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -1,0 +1,94 @@
+package regress
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/concbench/concbench/workloads"
+)
+
+// slowdownEnv is the gate's test-only switch: "<regexp>=<factor>" makes the
+// sub-benchmarks of BenchmarkRegressProbe whose full name matches do factor
+// times the work. It exists only in this test file, so no real benchmark's
+// timed path ever reads it.
+const slowdownEnv = "CONCBENCH_TEST_SLOWDOWN"
+
+// probeWork is the xor loop length of one probe op, about 30 µs.
+const probeWork = 100_000
+
+// slowdown parses slowdownEnv for the benchmark called name.
+func slowdown(name string) (float64, error) {
+	spec := os.Getenv(slowdownEnv)
+	if spec == "" {
+		return 1, nil
+	}
+	i := strings.LastIndexByte(spec, '=')
+	if i <= 0 {
+		return 0, fmt.Errorf("%s=%q: want <regexp>=<factor>", slowdownEnv, spec)
+	}
+	re, err := regexp.Compile(spec[:i])
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", slowdownEnv, err)
+	}
+	f, err := strconv.ParseFloat(spec[i+1:], 64)
+	if err != nil || f <= 0 || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("%s=%q: factor must be a positive number", slowdownEnv, spec)
+	}
+	if !re.MatchString(name) {
+		return 1, nil
+	}
+	return f, nil
+}
+
+// BenchmarkRegressProbe is the subject of the gate's own tests, not part
+// of the suite: three identical CPU-bound cases, one op = probeWork rounds
+// of the seeds' xor loop (times the slowdown factor where the switch says
+// so). The gate tests run it A/B through scripts/regress.sh.
+func BenchmarkRegressProbe(b *testing.B) {
+	for _, c := range []string{"a", "b", "c"} {
+		b.Run("kind=cpu/case="+c, func(b *testing.B) {
+			f, err := slowdown(b.Name())
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := int(math.Round(probeWork * f))
+			var x uint64
+			ops := 0
+			for b.Loop() {
+				x = workloads.Busy(x, n)
+				ops++
+			}
+			// x flips once per round: after ops*n rounds it is their parity.
+			if want := uint64(ops*n) & 1; x != want {
+				b.Fatalf("probe %s: xor loop left %d after %d ops of %d, want %d", b.Name(), x, ops, n, want)
+			}
+		})
+	}
+}
+
+func TestSlowdownSwitch(t *testing.T) {
+	for _, c := range []struct {
+		env, name string
+		want      float64
+		bad       bool
+	}{
+		{"", "BenchmarkRegressProbe/kind=cpu/case=b", 1, false},
+		{"case=b=2", "BenchmarkRegressProbe/kind=cpu/case=b", 2, false},
+		{"case=b=2", "BenchmarkRegressProbe/kind=cpu/case=a", 1, false},
+		{"Probe=1.02", "BenchmarkRegressProbe/kind=cpu/case=a", 1.02, false},
+		{"case=b", "x", 0, true},
+		{"case=b=-1", "x", 0, true},
+		{"(=2", "x", 0, true},
+	} {
+		t.Setenv(slowdownEnv, c.env)
+		got, err := slowdown(c.name)
+		if (err != nil) != c.bad || got != c.want {
+			t.Errorf("%s=%q for %s: got %v, %v; want %v (error %v)", slowdownEnv, c.env, c.name, got, err, c.want, c.bad)
+		}
+	}
+}
