@@ -182,22 +182,12 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 		for _, w := range append(row.Base.Warnings, row.Head.Warnings...) {
 			row.Notes = append(row.Notes, w.Error())
 		}
-		if row.Base.Center != 0 {
-			row.Delta = row.Head.Center/row.Base.Center - 1
-		} else if row.Head.Center == 0 {
-			row.Delta = 0
-		}
+		row.Delta = change(row.Base.Center, row.Head.Center)
 		switch row.Better {
 		case -1:
 			row.Worse = row.Delta
 		case 1:
-			if row.Head.Center != 0 {
-				row.Worse = row.Base.Center/row.Head.Center - 1
-			} else if row.Base.Center != 0 {
-				row.Worse = math.Inf(1)
-			} else {
-				row.Worse = 0
-			}
+			row.Worse = change(row.Head.Center, row.Base.Center)
 		}
 		if !row.Exact {
 			c := assume.Compare(bs, hs)
@@ -232,6 +222,18 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("geomean gate cannot trip: its sign test over %d time rows cannot reach p <= %g (needs >= %d rows)", rep.Geo.N, opt.Alpha, signRowsNeeded(opt.Alpha)))
 	}
 	return rep, nil
+}
+
+// change is to/from - 1, with a change from 0 infinite (as a count that
+// should be 0 going to 3 is) and none from 0 to 0.
+func change(from, to float64) float64 {
+	switch {
+	case from != 0:
+		return to/from - 1
+	case to == 0:
+		return 0
+	}
+	return math.Copysign(math.Inf(1), to)
 }
 
 // better is benchfmt's direction (Unit lines, then its few known units),
