@@ -101,11 +101,11 @@ func compareFiles(t *testing.T, base, head string, opt Options) *Report {
 func TestVerdicts(t *testing.T) {
 	type planted struct{ name, unit string }
 	for _, c := range []struct {
-		desc      string
-		factor    func(name, unit string) float64
-		wantRegs  []planted
-		wantImpr  []planted
-		wantGeo   bool
+		desc     string
+		factor   func(name, unit string) float64
+		wantRegs []planted
+		wantImpr []planted
+		wantGeo  bool
 	}{
 		{"identical", func(string, string) float64 { return 1 }, nil, nil, false},
 		{"cpu time 2x",
