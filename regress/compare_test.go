@@ -75,6 +75,7 @@ func sortStrings(s []string) {
 var suite = []bench{
 	{"Scale/kind=cpu/kernel=sha256/model=goroutine/workers=1", map[string]float64{"ns/op": 2000, "cpu-ns/op": 2100}},
 	{"Scale/kind=io/kernel=sleep/model=thread/workers=2", map[string]float64{"ns/op": 50000, "cpu-ns/op": 3000}},
+	{"Scale/kind=cpu/kernel=noop/model=process/workers=2", map[string]float64{"ns/op": 11000, "cpu-ns/op": 20000}},
 	{"Spawn/model=process", map[string]float64{"ns/op": 900000}},
 	{"IPC/pattern=stream/transport=pipe/size=4KiB", map[string]float64{"ns/op": 4000, "MB/s": 1024}},
 	{"Counter/sync=unsynced/workers=2", map[string]float64{"ns/op": 20, "lost-updates": 0}},
@@ -112,6 +113,9 @@ func TestVerdicts(t *testing.T) {
 		{"cpu time +15% trips the 10% cpu limit",
 			func(n, u string) float64 { return pick(n, u, "kernel=sha256", "sec/op", 1.15) },
 			[]planted{{"kernel=sha256", "sec/op"}}, nil, false},
+		{"noop (hand-off overhead) time +15% is within the 25% default",
+			func(n, u string) float64 { return pick(n, u, "kernel=noop", "sec/op", 1.15) },
+			nil, nil, false},
 		{"io time +15% is within the 25% default",
 			func(n, u string) float64 { return pick(n, u, "kernel=sleep", "sec/op", 1.15) },
 			nil, nil, false},
@@ -138,7 +142,7 @@ func TestVerdicts(t *testing.T) {
 			if strings.HasPrefix(c.desc, "lost-updates") {
 				// a count that must be 0: scaling cannot move it, so plant 3
 				benches = append([]bench(nil), suite...)
-				benches[4] = bench{suite[4].name, map[string]float64{"ns/op": 20, "lost-updates": 3}}
+				benches[5] = bench{suite[5].name, map[string]float64{"ns/op": 20, "lost-updates": 3}}
 			}
 			base := writeSet(t, "base.txt", header, 10, suite, func(string, string) float64 { return 1 })
 			head := writeSet(t, "head.txt", header, 10, benches, c.factor)

@@ -28,14 +28,14 @@ func TestGate(t *testing.T) {
 		wantExit       int
 		wantRegressed  []string // row names, GOMAXPROCS suffix stripped
 	}{
-		{"2x-one", "case=b$=2", 1, []string{"RegressProbe/kind=cpu/case=b"}},
+		{"2x-one", "case=b$=2", 1, []string{"RegressProbe/kind=cpu/kernel=busyloop/case=b"}},
 		{"2pct-all", "RegressProbe=1.02", 0, nil},
 		{"aa", "", 0, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "results")
 			cmd := exec.Command("../scripts/regress.sh", "-base-bin", self, "-head-bin", self,
-				"-pkg", "./regress", "-bench", "^BenchmarkRegressProbe$", "-rounds", "8", "-benchtime", "10ms",
+				"-pkg", "./regress", "-bench", "^BenchmarkRegressProbe$", "-rounds", "12", "-benchtime", "20ms",
 				"-out", out, "-head-env", slowdownEnv+"="+c.slowdown)
 			log, err := cmd.CombinedOutput()
 			exit := cmd.ProcessState.ExitCode()

@@ -51,7 +51,7 @@ func slowdown(name string) (float64, error) {
 // so). The gate tests run it A/B through scripts/regress.sh.
 func BenchmarkRegressProbe(b *testing.B) {
 	for _, c := range []string{"a", "b", "c"} {
-		b.Run("kind=cpu/case="+c, func(b *testing.B) {
+		b.Run("kind=cpu/kernel=busyloop/case="+c, func(b *testing.B) {
 			f, err := slowdown(b.Name())
 			if err != nil {
 				b.Fatal(err)
@@ -77,10 +77,10 @@ func TestSlowdownSwitch(t *testing.T) {
 		want      float64
 		bad       bool
 	}{
-		{"", "BenchmarkRegressProbe/kind=cpu/case=b", 1, false},
-		{"case=b=2", "BenchmarkRegressProbe/kind=cpu/case=b", 2, false},
-		{"case=b=2", "BenchmarkRegressProbe/kind=cpu/case=a", 1, false},
-		{"Probe=1.02", "BenchmarkRegressProbe/kind=cpu/case=a", 1.02, false},
+		{"", "BenchmarkRegressProbe/kind=cpu/kernel=busyloop/case=b", 1, false},
+		{"case=b=2", "BenchmarkRegressProbe/kind=cpu/kernel=busyloop/case=b", 2, false},
+		{"case=b=2", "BenchmarkRegressProbe/kind=cpu/kernel=busyloop/case=a", 1, false},
+		{"Probe=1.02", "BenchmarkRegressProbe/kind=cpu/kernel=busyloop/case=a", 1.02, false},
 		{"case=b", "x", 0, true},
 		{"case=b=-1", "x", 0, true},
 		{"(=2", "x", 0, true},

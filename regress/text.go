@@ -117,62 +117,84 @@ func limit(r Row) string {
 	return fmt.Sprintf("%.0f%%", 100*r.Threshold)
 }
 
-// WriteNoise prints an A/A calibration: each benchmark's noise floor (the
-// widest of |delta| and both sides' CI half-widths), the false alarms the
-// gate raised with its current limits, the widest floors, and per limit
-// class the widest floor, so a team can set limits above their own noise.
+// WriteNoise prints an A/A calibration: per benchmark and unit the noise
+// floor (|delta| of the medians of two identical sides) and the CI widths,
+// then the false alarms the gate raised with its current limits, the
+// alarms it would have raised without the Holm correction, and per limit
+// class the widest floor, so a team can set limits from their own machine.
 func (rep *Report) WriteNoise(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "benchmark\tunit\tn\tmedian\t±base\t±head\tdelta\tp\tnoise-floor\tlimit\tgate\t")
-	type floor struct {
-		f   float64
-		row Row
+	fmt.Fprintln(tw, "benchmark\tunit\tn\tmedian\t±base\t±head\tnoise-floor\tp\tlimit\tgate\t")
+	var rows []Row
+	type class struct {
+		widest  Row
+		n, over int
 	}
-	var floors []floor
-	classMax := map[string]floor{}
+	classes := map[string]*class{}
+	raw := 0
 	for _, r := range rep.Rows {
 		if r.Verdict == Missing {
 			continue
 		}
-		f := r.NoiseFloor()
-		floors = append(floors, floor{f, r})
-		if c := limit(r); f > classMax[c].f || classMax[c].row.Name == "" {
-			classMax[c] = floor{f, r}
+		rows = append(rows, r)
+		c := classes[limit(r)]
+		if c == nil {
+			c = &class{widest: r}
+			classes[limit(r)] = c
 		}
+		c.n++
+		if r.NoiseFloor() > c.widest.NoiseFloor() {
+			c.widest = r
+		}
+		if r.NoiseFloor() > r.Threshold {
+			c.over++
+		}
+		unadjusted := r
+		unadjusted.PAdj = r.P
 		gate := "quiet"
-		if r.Verdict == Regression {
+		switch {
+		case r.Verdict == Regression:
 			gate = "FALSE ALARM"
+		case verdict(&unadjusted, rep.Opt.Alpha) == Regression:
+			gate = "alarm without Holm"
+			raw++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d+%d\t%s\t%s\t%s\t%s\t%s\t%.1f%%\t%s\t%s\t\n", r.Name, r.Unit, r.NBase, r.NHead,
+		fmt.Fprintf(tw, "%s\t%s\t%d+%d\t%s\t%s\t%s\t%.1f%%\t%s\t%s\t%s\t\n", r.Name, r.Unit, r.NBase, r.NHead,
 			value(r.Base.Center, r.NBase, r.Unit), ci(r.Base, r.NBase), ci(r.Head, r.NHead),
-			pct(r.Delta), pval(r.P, r.Exact, r.Verdict), 100*f, limit(r), gate)
+			100*r.NoiseFloor(), pval(r.P, r.Exact, r.Verdict), limit(r), gate)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	alarms := len(rep.Regressions())
 	geo := 0
 	if rep.Geo.Regressed {
 		geo = 1
 	}
-	fmt.Fprintf(w, "\nA/A run: %d rows, Holm over %d tests at alpha %g\n", len(floors), rep.Tests, rep.Opt.Alpha)
-	fmt.Fprintf(w, "false alarms: %d benchmark×unit, %d suite geomean\n", alarms, geo)
+	fmt.Fprintf(w, "\nA/A run: %d rows, Holm over %d tests at alpha %g\n", len(rows), rep.Tests, rep.Opt.Alpha)
+	fmt.Fprintf(w, "false alarms: %d benchmark×unit, %d suite geomean\n", len(rep.Regressions()), geo)
+	fmt.Fprintf(w, "false alarms without the Holm correction (raw p <= %g, worse than the limit): %d\n", rep.Opt.Alpha, raw)
 	fmt.Fprintln(w, rep.Geo)
-	sort.SliceStable(floors, func(i, j int) bool { return floors[i].f > floors[j].f })
-	if len(floors) > 0 {
-		fmt.Fprintf(w, "widest noise floor: %.1f%% (%s %s)\n", 100*floors[0].f, floors[0].row.Name, floors[0].row.Unit)
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].NoiseFloor() > rows[j].NoiseFloor() })
+	for i := 0; i < len(rows) && i < 5; i++ {
+		label := "  next"
+		if i == 0 {
+			label = "widest noise floor"
+		}
+		fmt.Fprintf(w, "%s: %.1f%% (%s %s)\n", label, 100*rows[i].NoiseFloor(), rows[i].Name, rows[i].Unit)
 	}
-	for i := 1; i < len(floors) && i < 5; i++ {
-		fmt.Fprintf(w, "  next: %.1f%% (%s %s)\n", 100*floors[i].f, floors[i].row.Name, floors[i].row.Unit)
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].CIWidth() > rows[j].CIWidth() })
+	if len(rows) > 0 {
+		fmt.Fprintf(w, "widest CI half-width of one side: %.1f%% (%s %s)\n", 100*rows[0].CIWidth(), rows[0].Name, rows[0].Unit)
 	}
-	var classes []string
-	for c := range classMax {
-		classes = append(classes, c)
+	var names []string
+	for c := range classes {
+		names = append(names, c)
 	}
-	sort.Strings(classes)
-	for _, c := range classes {
-		m := classMax[c]
-		fmt.Fprintf(w, "limit %s: widest noise floor %.1f%% (%s %s)\n", c, 100*m.f, m.row.Name, m.row.Unit)
+	sort.Strings(names)
+	for _, name := range names {
+		c := classes[name]
+		fmt.Fprintf(w, "limit %s: widest noise floor %.1f%% (%s %s); %d of %d rows above the limit\n",
+			name, 100*c.widest.NoiseFloor(), c.widest.Name, c.widest.Unit, c.over, c.n)
 	}
 	for _, msg := range rep.Warnings {
 		fmt.Fprintln(w, "warning:", msg)

@@ -122,7 +122,8 @@ for ((r = 1; r <= rounds; r++)); do
   for side in $order; do
     if [ "$side" = base ]; then run base "$base_bin" "$base_dir"; else run head "$head_bin" "$head_dir" "${head_env[@]}"; fi
   done
-  echo "concbench: round $r/$rounds ($order) done, $((SECONDS - start))s" >&2
+  el=$((SECONDS - start))
+  echo "concbench: round $r/$rounds ($order) done, ${el}s, about $((el * (rounds - r) / r))s to go" >&2
 done
 
 cmd=compare; [ "$aa" = 1 ] && cmd=calibrate
