@@ -92,14 +92,16 @@ func (r *Row) CIWidth() float64 {
 	return w
 }
 
-// Geo is the suite-wide gate: the geometric mean of the worse-oriented
-// head/base ratios of the time units, and a one-sided sign test that more
-// of them got worse than better.
+// Geo is the suite-wide gate: the geometric mean over benchmarks of the
+// worse-oriented head/base ratios of their time units, and a one-sided sign
+// test that more benchmarks got worse than better. A benchmark's time rows
+// (sec/op, cpu-sec/op, …) move together, so they count once, as their own
+// geomean: the sign test needs independent votes.
 type Geo struct {
-	N         int     // rows in the geomean
+	N         int     // benchmarks in the geomean
 	Ratio     float64 // geomean of head/base, > 1 is worse
-	NWorse    int     // rows with ratio > 1
-	NBetter   int     // rows with ratio < 1
+	NWorse    int     // benchmarks with ratio > 1
+	NBetter   int     // benchmarks with ratio < 1
 	P         float64 // one-sided sign test P(X >= NWorse), X ~ Bin(NWorse+NBetter, 1/2)
 	Limit     float64 // Options.Geomean
 	Regressed bool
@@ -230,7 +232,7 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 		rep.Regressed = true
 	}
 	if opt.Geomean >= 0 && rep.Geo.N > 0 && minSignP(rep.Geo.N) > opt.Alpha {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("geomean gate cannot trip: its sign test over %d time rows cannot reach p <= %g (needs >= %d rows)", rep.Geo.N, opt.Alpha, signRowsNeeded(opt.Alpha)))
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("geomean gate cannot trip: its sign test over %d benchmarks cannot reach p <= %g (needs >= %d)", rep.Geo.N, opt.Alpha, signRowsNeeded(opt.Alpha)))
 	}
 	return rep, nil
 }
@@ -382,21 +384,37 @@ func (rep *Report) powerWarning() {
 	rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d of %d tests have too few samples to ever reach p <= %.2g (Holm over %d tests); run >= %d rounds per side", blind, m, need, m, n))
 }
 
-// geomean computes the suite-wide gate over the time rows.
+// geomean computes the suite-wide gate over the benchmarks' time rows.
 func geomean(rows []Row, opt Options) Geo {
 	g := Geo{Limit: opt.Geomean, Ratio: 1, P: 1}
-	sum := 0.0
+	type acc struct {
+		sum float64
+		n   int
+	}
+	per := map[string]*acc{}
+	var names []string
 	for _, r := range rows {
 		if r.Verdict == Missing || r.Exact || !isTime(r.Unit) || r.Better == 0 || r.Base.Center <= 0 || r.Head.Center <= 0 {
 			continue
 		}
-		ratio := 1 + r.Worse
+		a := per[r.Name]
+		if a == nil {
+			a = &acc{}
+			per[r.Name] = a
+			names = append(names, r.Name)
+		}
+		a.sum += math.Log(1 + r.Worse)
+		a.n++
+	}
+	sum := 0.0
+	for _, name := range names {
+		l := per[name].sum / float64(per[name].n)
 		g.N++
-		sum += math.Log(ratio)
+		sum += l
 		switch {
-		case ratio > 1:
+		case l > 0:
 			g.NWorse++
-		case ratio < 1:
+		case l < 0:
 			g.NBetter++
 		}
 	}

@@ -218,8 +218,18 @@ func TestGeomeanGate(t *testing.T) {
 				c.f, len(c.benches), rep.Geo.Regressed, rep.Regressed, len(rep.Regressions()), c.want, rep.Geo)
 		}
 	}
-	base := writeSet(t, "base.txt", header, 10, many, func(string, string) float64 { return 1 })
-	head := writeSet(t, "head.txt", header, 10, many, func(string, string) float64 { return 1.07 })
+	// a benchmark's time units vote once: 3 benchmarks × 2 time units are 3 votes
+	var two []bench
+	for i := 0; i < 3; i++ {
+		two = append(two, bench{fmt.Sprintf("Spawn/model=m%d", i), map[string]float64{"ns/op": 1000, "cpu-ns/op": 900}})
+	}
+	base := writeSet(t, "base.txt", header, 10, two, func(string, string) float64 { return 1 })
+	head := writeSet(t, "head.txt", header, 10, two, func(string, string) float64 { return 1.07 })
+	if rep := compareFiles(t, base, head, DefaultOptions()); rep.Geo.N != 3 || rep.Geo.Regressed {
+		t.Errorf("3 benchmarks with 2 time units each: geomean over %d, regressed %v; want 3, false", rep.Geo.N, rep.Geo.Regressed)
+	}
+	base = writeSet(t, "base.txt", header, 10, many, func(string, string) float64 { return 1 })
+	head = writeSet(t, "head.txt", header, 10, many, func(string, string) float64 { return 1.07 })
 	opt := DefaultOptions()
 	opt.Geomean = -1
 	if rep := compareFiles(t, base, head, opt); rep.Regressed {

@@ -12,9 +12,18 @@ import (
 
 // TestGate plants slowdowns through the test-only switch and runs the probe
 // A/B interleaved through scripts/regress.sh, the same script CI runs: a 2×
-// slowdown in one benchmark must be reported as exactly that benchmark, a
-// 2% slowdown of every benchmark must not trip the gate, nor must A/A.
+// slowdown in one benchmark must be reported as exactly that benchmark (in
+// its sec/op or its cpu-sec/op row or both: on a machine loaded beyond its
+// cores the wall time alone may be too noisy to show it), a 2% slowdown of
+// every benchmark must not trip the gate, nor must A/A.
 // This test binary itself is both sides: it holds BenchmarkRegressProbe.
+//
+// The gate tests run at -alpha 0.01, not the default 0.05: `make test` runs
+// them beside every other package's tests, on a machine that may be loaded
+// far beyond its cores, where load comes in bursts that an A B B A order
+// cannot always balance. At 0.01 an A/A false alarm is at most a 1% event
+// per run; the defaults themselves are checked on synthetic sets
+// (TestVerdicts) and by make calibrate.
 func TestGate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs benchmarks A/B for a few seconds")
@@ -35,14 +44,14 @@ func TestGate(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "results")
 			cmd := exec.Command("../scripts/regress.sh", "-base-bin", self, "-head-bin", self,
-				"-pkg", "./regress", "-bench", "^BenchmarkRegressProbe$", "-rounds", "12", "-benchtime", "20ms",
-				"-out", out, "-head-env", slowdownEnv+"="+c.slowdown)
+				"-pkg", "./regress", "-bench", "^BenchmarkRegressProbe$", "-rounds", "10", "-benchtime", "10ms",
+				"-out", out, "-head-env", slowdownEnv+"="+c.slowdown, "--", "-alpha", gateAlpha)
 			log, err := cmd.CombinedOutput()
 			exit := cmd.ProcessState.ExitCode()
 			if exit != c.wantExit {
 				t.Fatalf("scripts/regress.sh exit %d (%v), want %d; output:\n%s", exit, err, c.wantExit, log)
 			}
-			got := regressedRows(t, filepath.Join(out, "table.txt"))
+			got := unique(regressedRows(t, filepath.Join(out, "table.txt")))
 			if strings.Join(got, " ") != strings.Join(c.wantRegressed, " ") {
 				t.Errorf("regressed rows %q, want %q; output:\n%s", got, c.wantRegressed, log)
 			}
@@ -50,15 +59,19 @@ func TestGate(t *testing.T) {
 	}
 }
 
+// gateAlpha is the gate tests' family-wise alpha (see TestGate).
+const gateAlpha = "0.01"
+
 // TestCalibrateSubset is an A/A run of a small subset of the real suite
-// through scripts/calibrate.sh: the gate must raise no false alarm.
+// through scripts/calibrate.sh: the gate must raise no false alarm. 8
+// rounds: at alpha 0.01 over 6 tests, 6 rounds could never be significant.
 func TestCalibrateSubset(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the bench binary")
 	}
 	out := filepath.Join(t.TempDir(), "results")
 	cmd := exec.Command("../scripts/calibrate.sh", "-bench", "^BenchmarkSpawn$/^model=(goroutine|thread)$",
-		"-rounds", "6", "-benchtime", "20ms", "-out", out)
+		"-rounds", "8", "-benchtime", "20ms", "-out", out, "--", "-alpha", gateAlpha)
 	log, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("scripts/calibrate.sh: %v; output:\n%s", err, log)
@@ -67,14 +80,27 @@ func TestCalibrateSubset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if strings.Contains(string(table), "gate is blind") {
+		t.Errorf("A/A run too small to test anything:\n%s", table)
+	}
 	if !strings.Contains(string(table), "false alarms: 0 benchmark×unit, 0 suite geomean") {
 		t.Errorf("A/A run of a subset raised false alarms:\n%s", table)
 	}
 	for _, unit := range []string{"sec/op", "cpu-sec/op", "ctxsw/op"} {
-		if !regexp.MustCompile(`Spawn/model=thread\S*\s+` + regexp.QuoteMeta(unit) + `\s+6\+6`).Match(table) {
-			t.Errorf("no row for Spawn/model=thread %s with 6+6 samples:\n%s", unit, table)
+		if !regexp.MustCompile(`Spawn/model=thread\S*\s+` + regexp.QuoteMeta(unit) + `\s+8\+8`).Match(table) {
+			t.Errorf("no row for Spawn/model=thread %s with 8+8 samples:\n%s", unit, table)
 		}
 	}
+}
+
+func unique(s []string) []string {
+	var out []string
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 var suffix = regexp.MustCompile(`-\d+$`)

@@ -54,7 +54,7 @@ func (rep *Report) Outcome() string {
 
 func (g Geo) String() string {
 	if g.N == 0 {
-		return "geomean gate: no time rows"
+		return "geomean gate: no benchmark with a time unit"
 	}
 	state := "ok"
 	switch {
@@ -63,7 +63,7 @@ func (g Geo) String() string {
 	case g.Regressed:
 		state = "REGRESSION"
 	}
-	return fmt.Sprintf("geomean gate: head/base %+.2f%% over %d time rows (%d worse, %d better, sign-test p %.2g), limit %+.0f%%: %s",
+	return fmt.Sprintf("geomean gate: head/base %+.2f%% over %d benchmarks' time units (%d worse, %d better, sign-test p %.2g), limit %+.0f%%: %s",
 		100*(g.Ratio-1), g.N, g.NWorse, g.NBetter, g.P, 100*g.Limit, state)
 }
 
