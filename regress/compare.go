@@ -19,6 +19,7 @@ type Options struct {
 	ThresholdDefault float64        // everything else that is not assume=exact
 	Geomean          float64        // suite-wide gate on the time units' geomean; < 0 turns it off
 	CPUBound         *regexp.Regexp // which benchmark names are CPU-bound
+	Units            *regexp.Regexp // which (tidied) units are gated; nil: all
 	Force            bool           // compare results of different machines
 	Confidence       float64        // of the confidence intervals shown (not of the gate)
 }
@@ -51,6 +52,7 @@ const (
 	Small       Verdict = "<threshold"  // significant, but within the threshold
 	Unknown     Verdict = "changed?"    // significant and large, but the unit has no known better direction
 	Missing     Verdict = "only-in-one" // in one side only: nothing to compare
+	NotGated    Verdict = "not-gated"   // unit left out by Options.Units: shown, not judged
 	Same        Verdict = "same"        // assume=exact and equal
 )
 
@@ -70,6 +72,10 @@ type Row struct {
 	Verdict    Verdict
 	Notes      []string // benchmath warnings, one line each
 }
+
+// judged says whether the gate judges the row: it is on both sides and its
+// unit is gated.
+func (r *Row) judged() bool { return r.Verdict != Missing && r.Verdict != NotGated }
 
 // NoiseFloor is |delta| of the medians: in an A/A run, the change the
 // gate sees for nothing. A limit below it relies on significance alone.
@@ -203,8 +209,11 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 			row.Worse = change(row.Head.Center, row.Base.Center)
 		}
 		if !row.Exact {
-			c := assume.Compare(bs, hs)
-			row.P = c.P
+			row.P = assume.Compare(bs, hs).P
+		}
+		if opt.Units != nil && !opt.Units.MatchString(row.Unit) {
+			row.Verdict = NotGated
+		} else if !row.Exact {
 			rep.Tests++
 		}
 		rep.Rows = append(rep.Rows, row)
@@ -216,7 +225,7 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 	rep.powerWarning()
 	for i := range rep.Rows {
 		row := &rep.Rows[i]
-		if row.Verdict == Missing {
+		if !row.judged() {
 			continue
 		}
 		row.Verdict = verdict(row, opt.Alpha)
@@ -309,7 +318,7 @@ func verdict(r *Row, alpha float64) Verdict {
 func holm(rows []Row) {
 	var idx []int
 	for i, r := range rows {
-		if r.Verdict != Missing && !r.Exact {
+		if r.judged() && !r.Exact {
 			idx = append(idx, i)
 		}
 	}
@@ -359,7 +368,7 @@ func (rep *Report) powerWarning() {
 	best, n1, n2 := 1.0, 0, 0
 	blind := 0
 	for _, r := range rep.Rows {
-		if r.Exact || r.Verdict == Missing {
+		if r.Exact || !r.judged() {
 			continue
 		}
 		p := MinP(r.NBase, r.NHead)
@@ -394,7 +403,7 @@ func geomean(rows []Row, opt Options) Geo {
 	per := map[string]*acc{}
 	var names []string
 	for _, r := range rows {
-		if r.Verdict == Missing || r.Exact || !isTime(r.Unit) || r.Better == 0 || r.Base.Center <= 0 || r.Head.Center <= 0 {
+		if !r.judged() || r.Exact || !isTime(r.Unit) || r.Better == 0 || r.Base.Center <= 0 || r.Head.Center <= 0 {
 			continue
 		}
 		a := per[r.Name]

@@ -73,7 +73,11 @@ func (rep *Report) limits() string {
 	if o.CPUBound != nil {
 		cpu = o.CPUBound.String()
 	}
-	return fmt.Sprintf("%.0f%% CPU-bound time (names matching %s), %.0f%% otherwise, 0 for assume=exact", 100*o.ThresholdCPU, cpu, 100*o.ThresholdDefault)
+	s := fmt.Sprintf("%.0f%% CPU-bound time (names matching %s), %.0f%% otherwise, 0 for assume=exact", 100*o.ThresholdCPU, cpu, 100*o.ThresholdDefault)
+	if o.Units != nil {
+		s += fmt.Sprintf("; gated units: %s", o.Units)
+	}
+	return s
 }
 
 func value(v float64, n int, unit string) string {
@@ -153,6 +157,8 @@ func (rep *Report) WriteNoise(w io.Writer) error {
 		unadjusted.PAdj = r.P
 		gate := "quiet"
 		switch {
+		case r.Verdict == NotGated:
+			gate = "not gated"
 		case r.Verdict == Regression:
 			gate = "FALSE ALARM"
 		case verdict(&unadjusted, rep.Opt.Alpha) == Regression:

@@ -32,6 +32,7 @@ func gate(name string, args []string, noise bool) int {
 	tdef := fs.Float64("threshold-default", def.ThresholdDefault, "limit for all other units that are not assume=exact (spawn, IPC, io, scheduler-bound)")
 	geo := fs.Float64("geomean", def.Geomean, "suite-wide limit on the geomean of head/base over time units (negative: off)")
 	cpuRE := fs.String("cpu-bound", def.CPUBound.String(), "regexp of benchmark names whose time units get -threshold-cpu")
+	units := fs.String("units", "", "regexp of the (tidied) units to gate, e.g. 'cpu-sec/op' (default all; others are shown, not judged)")
 	force := fs.Bool("force", false, "compare results from different machines (cpu, ncpu or host-id differ)")
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(os.Stderr, "concbench %s: %v (usage: concbench %s [flags] base.txt head.txt)\n", name, err, name)
@@ -59,7 +60,14 @@ func gate(name string, args []string, noise bool) int {
 		fmt.Fprintf(os.Stderr, "concbench %s: flag -cpu-bound: %v\n", name, err)
 		return 2
 	}
-	opt := regress.Options{Alpha: *alpha, ThresholdCPU: *tcpu, ThresholdDefault: *tdef, Geomean: *geo,
+	var unitRE *regexp.Regexp
+	if *units != "" {
+		if unitRE, err = regexp.Compile(*units); err != nil {
+			fmt.Fprintf(os.Stderr, "concbench %s: flag -units: %v\n", name, err)
+			return 2
+		}
+	}
+	opt := regress.Options{Units: unitRE, Alpha: *alpha, ThresholdCPU: *tcpu, ThresholdDefault: *tdef, Geomean: *geo,
 		CPUBound: re, Force: *force, Confidence: def.Confidence}
 	pair, err := regress.Load([]string{fs.Arg(0)}, []string{fs.Arg(1)})
 	if err != nil {
