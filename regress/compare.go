@@ -120,7 +120,10 @@ type Report struct {
 	Geo       Geo
 	Warnings  []string
 	Regressed bool
-	Opt       Options
+	// Blind: no row could be significant with these sample counts after
+	// Holm, so the per-row gate cannot fail; compare treats it as bad input.
+	Blind bool
+	Opt   Options
 }
 
 // Regressions are the rows that failed the gate.
@@ -387,6 +390,7 @@ func (rep *Report) powerWarning() {
 		n++
 	}
 	if best > need {
+		rep.Blind = true
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("gate is blind: Holm over %d tests needs p <= %.2g, but %d+%d samples give at best p = %.2g; run >= %d rounds per side, or compare fewer benchmarks (-bench)", m, need, n1, n2, best, n))
 		return
 	}
@@ -459,7 +463,7 @@ func minSignP(n int) float64 { return signP(n, n) }
 
 func signRowsNeeded(alpha float64) int {
 	n := 1
-	for minSignP(n) > alpha {
+	for minSignP(n) > alpha && n < 64 {
 		n++
 	}
 	return n

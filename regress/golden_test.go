@@ -14,7 +14,7 @@ var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
 // testdata/head.txt has one CPU-bound row 30% slower (a regression), an io
 // row 15% slower (within its 25% limit), a spawn row 40% faster, and an
 // exact unit that did not move; testdata/aa.txt is base.txt again with
-// fresh ±4% noise, an A/A pair.
+// fresh ±4% noise, an A/A pair; testdata/few.txt is its first 3 rounds.
 func TestGolden(t *testing.T) {
 	for _, c := range []struct {
 		golden, base, head string

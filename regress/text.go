@@ -26,9 +26,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "\n%s\n", rep.Geo)
 	fmt.Fprintf(w, "Holm over %d tests at alpha %g; limits: %s\n", rep.Tests, rep.Opt.Alpha, rep.limits())
-	for _, msg := range rep.Warnings {
-		fmt.Fprintln(w, "warning:", msg)
-	}
+	rep.writeWarnings(w)
 	_, err := fmt.Fprintln(w, rep.Outcome())
 	return err
 }
@@ -202,8 +200,28 @@ func (rep *Report) WriteNoise(w io.Writer) error {
 		fmt.Fprintf(w, "limit %s: widest noise floor %.1f%% (%s %s); %d of %d rows above the limit\n",
 			name, 100*c.widest.NoiseFloor(), c.widest.Name, c.widest.Unit, c.over, c.n)
 	}
+	rep.writeWarnings(w)
+	return nil
+}
+
+// writeWarnings prints the report's warnings, then benchmath's notes on
+// the samples (such as too few for a confidence interval), each once with
+// the number of rows it concerns.
+func (rep *Report) writeWarnings(w io.Writer) {
 	for _, msg := range rep.Warnings {
 		fmt.Fprintln(w, "warning:", msg)
 	}
-	return nil
+	count := map[string]int{}
+	var notes []string
+	for _, r := range rep.Rows {
+		for _, n := range r.Notes {
+			if count[n] == 0 {
+				notes = append(notes, n)
+			}
+			count[n]++
+		}
+	}
+	for _, n := range notes {
+		fmt.Fprintf(w, "note: %s (%d sides)\n", n, count[n])
+	}
 }

@@ -91,5 +91,10 @@ func gate(name string, args []string, noise bool) int {
 	if rep.Regressed && !noise {
 		return 1
 	}
+	if rep.Blind && !noise {
+		// A gate that cannot fail must not pass quietly in CI.
+		fmt.Fprintf(os.Stderr, "concbench %s: gate is blind: too few samples per side for %d tests (see the warning above)\n", name, rep.Tests)
+		return 2
+	}
 	return 0
 }

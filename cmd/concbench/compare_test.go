@@ -60,6 +60,9 @@ func TestCompareExit(t *testing.T) {
 		{[]string{"-alpha", "2", td + "base.txt", td + "head.txt"}, false, 2, "", "flag -alpha"},
 		{[]string{"-cpu-bound", "(", td + "base.txt", td + "head.txt"}, false, 2, "", "flag -cpu-bound"},
 		{[]string{td + "base.txt", td + "head.txt"}, true, 0, "false alarms: 2 benchmark×unit", ""},
+		{[]string{td + "bad.txt", td + "bad.txt"}, false, 2, "", "bad.txt:5"},
+		{[]string{td + "few.txt", td + "few.txt"}, false, 2, "gate is blind", "gate is blind"},
+		{[]string{td + "few.txt", td + "few.txt"}, true, 0, "gate is blind", ""},
 	} {
 		run := runCompare
 		if c.calibrate {
