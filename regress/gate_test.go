@@ -46,6 +46,8 @@ func TestGate(t *testing.T) {
 			cmd := exec.Command("../scripts/regress.sh", "-base-bin", self, "-head-bin", self,
 				"-pkg", "./regress", "-bench", "^BenchmarkRegressProbe$", "-rounds", "10", "-benchtime", "10ms",
 				"-out", out, "-head-env", slowdownEnv+"="+c.slowdown, "--", "-alpha", gateAlpha, "-units", "^cpu-sec/op$")
+			// Under -race each run of this binary would sleep 1 s at exit.
+			cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
 			log, err := cmd.CombinedOutput()
 			exit := cmd.ProcessState.ExitCode()
 			if exit != c.wantExit {
