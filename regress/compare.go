@@ -71,6 +71,8 @@ type Row struct {
 	Threshold  float64
 	Verdict    Verdict
 	Notes      []string // benchmath warnings, one line each
+
+	baseVals, headVals []float64 // in file order: sample i is run i
 }
 
 // judged says whether the gate judges the row: it is on both sides and its
@@ -98,25 +100,28 @@ func (r *Row) CIWidth() float64 {
 	return w
 }
 
-// Geo is the suite-wide gate: the geometric mean over benchmarks of the
-// worse-oriented head/base ratios of their time units, and a one-sided sign
-// test that more benchmarks got worse than better. A benchmark's time rows
-// (sec/op, cpu-sec/op, …) move together, so they count once, as their own
-// geomean: the sign test needs independent votes.
+// Geo is the suite-wide gate. Its size is the geometric mean over
+// benchmarks of the worse-oriented head/base ratios of their time units'
+// medians (a benchmark's time rows move together, so they count once).
+// Its significance comes from the runs, not the benchmarks: all benchmarks
+// of one run share that run's machine state, so a busy moment shifts them
+// together and benchmarks are not independent votes. Each run gets a score,
+// the geomean over benchmarks of its sample against the base median, and a
+// Mann-Whitney test compares the base runs' scores with the head runs'.
 type Geo struct {
-	N         int     // benchmarks in the geomean
-	Ratio     float64 // geomean of head/base, > 1 is worse
-	NWorse    int     // benchmarks with ratio > 1
-	NBetter   int     // benchmarks with ratio < 1
-	P         float64 // one-sided sign test P(X >= NWorse), X ~ Bin(NWorse+NBetter, 1/2)
-	Limit     float64 // Options.Geomean
-	Regressed bool
+	N            int     // benchmarks in the geomean
+	Ratio        float64 // geomean of head/base medians, > 1 is worse
+	NBase, NHead int     // runs scored per side (the i-th sample of each benchmark is run i)
+	P            float64 // Mann-Whitney p of the run scores
+	PAdj         float64 // P, Holm-adjusted with the rows
+	Limit        float64 // Options.Geomean
+	Regressed    bool
 }
 
 // A Report is the outcome of a comparison.
 type Report struct {
 	Rows      []Row
-	Tests     int // m of the Holm correction
+	Tests     int // m of the Holm correction: tested rows, plus the suite gate
 	Geo       Geo
 	Warnings  []string
 	Regressed bool
@@ -187,6 +192,7 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 		row := Row{Name: k.Get(p.name), Unit: k.Get(p.unit), Delta: math.NaN(), Worse: math.NaN(), P: 1, PAdj: 1}
 		bv, hv := p.Base.cells[k], p.Head.cells[k]
 		row.NBase, row.NHead = len(bv), len(hv)
+		row.baseVals, row.headVals = bv, hv
 		assume := p.units.GetAssumption(row.Unit)
 		row.Exact = assume == benchmath.AssumeExact
 		row.Better = better(p.units.GetBetter(row.Unit), row.Unit)
@@ -224,7 +230,20 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 	if common == 0 {
 		return nil, fmt.Errorf("%s and %s: no benchmark and unit in common", strings.Join(p.Base.Files, ","), strings.Join(p.Head.Files, ","))
 	}
-	holm(rep.Rows)
+	// The suite gate is one more test of the family: Holm corrects it
+	// together with the rows, so the run's false-alarm rate stays alpha.
+	rep.Geo = geomean(rep.Rows, opt)
+	ps := []*pvalue{}
+	for i := range rep.Rows {
+		if r := &rep.Rows[i]; r.judged() && !r.Exact {
+			ps = append(ps, &pvalue{r.P, &r.PAdj})
+		}
+	}
+	if opt.Geomean >= 0 && rep.Geo.N > 0 {
+		ps = append(ps, &pvalue{rep.Geo.P, &rep.Geo.PAdj})
+		rep.Tests++
+	}
+	holm(ps)
 	rep.powerWarning()
 	for i := range rep.Rows {
 		row := &rep.Rows[i]
@@ -239,12 +258,13 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s %s changed %+.1f%% but the unit has no better= direction: declare it with a Unit line", row.Name, row.Unit, 100*row.Delta))
 		}
 	}
-	rep.Geo = geomean(rep.Rows, opt)
-	if rep.Geo.Regressed {
+	g := &rep.Geo
+	g.Regressed = opt.Geomean >= 0 && g.N > 0 && g.Ratio-1 > opt.Geomean && g.PAdj <= opt.Alpha
+	if g.Regressed {
 		rep.Regressed = true
 	}
-	if opt.Geomean >= 0 && rep.Geo.N > 0 && minSignP(rep.Geo.N) > opt.Alpha {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("geomean gate cannot trip: its sign test over %d benchmarks cannot reach p <= %g (needs >= %d)", rep.Geo.N, opt.Alpha, signRowsNeeded(opt.Alpha)))
+	if opt.Geomean >= 0 && g.N > 0 && MinP(g.NBase, g.NHead) > opt.Alpha/float64(rep.Tests) {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("geomean gate cannot trip: %d+%d runs cannot reach p <= %.2g (Holm over %d tests)", g.NBase, g.NHead, opt.Alpha/float64(rep.Tests), rep.Tests))
 	}
 	return rep, nil
 }
@@ -314,23 +334,21 @@ func verdict(r *Row, alpha float64) Verdict {
 	return Small
 }
 
-// holm sets PAdj: Holm's step-down adjustment over the tested rows (not the
-// exact ones), p(i) * (m-i+1) made monotone. Holm keeps the family-wise
-// error rate at alpha for any dependence between the tests and rejects at
-// least what Bonferroni rejects.
-func holm(rows []Row) {
-	var idx []int
-	for i, r := range rows {
-		if r.judged() && !r.Exact {
-			idx = append(idx, i)
-		}
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return rows[idx[a]].P < rows[idx[b]].P })
-	m, run := len(idx), 0.0
-	for j, i := range idx {
-		adj := math.Min(1, float64(m-j)*rows[i].P)
-		run = math.Max(run, adj)
-		rows[i].PAdj = run
+// pvalue is one test of the Holm family: its p and where its adjusted p goes.
+type pvalue struct {
+	p   float64
+	adj *float64
+}
+
+// holm sets each adjusted p: Holm's step-down adjustment, p(i) * (m-i+1)
+// made monotone. Holm keeps the family-wise error rate at alpha for any
+// dependence between the tests and rejects at least what Bonferroni rejects.
+func holm(ps []*pvalue) {
+	sort.SliceStable(ps, func(a, b int) bool { return ps[a].p < ps[b].p })
+	m, run := len(ps), 0.0
+	for j, t := range ps {
+		run = math.Max(run, math.Min(1, float64(m-j)*t.p))
+		*t.adj = run
 	}
 }
 
@@ -399,72 +417,100 @@ func (rep *Report) powerWarning() {
 
 // geomean computes the suite-wide gate over the benchmarks' time rows.
 func geomean(rows []Row, opt Options) Geo {
-	g := Geo{Limit: opt.Geomean, Ratio: 1, P: 1}
-	type acc struct {
-		sum float64
-		n   int
+	g := Geo{Limit: opt.Geomean, Ratio: 1, P: 1, PAdj: 1}
+	// per benchmark: its time rows' log ratios, and per side and run the
+	// mean log of sample/base median over those rows
+	type bench struct {
+		logRatio   float64
+		n          int
+		base, head []acc
 	}
-	per := map[string]*acc{}
+	per := map[string]*bench{}
 	var names []string
 	for _, r := range rows {
 		if !r.judged() || r.Exact || !isTime(r.Unit) || r.Better == 0 || r.Base.Center <= 0 || r.Head.Center <= 0 {
 			continue
 		}
-		a := per[r.Name]
-		if a == nil {
-			a = &acc{}
-			per[r.Name] = a
+		b := per[r.Name]
+		if b == nil {
+			b = &bench{}
+			per[r.Name] = b
 			names = append(names, r.Name)
 		}
-		a.sum += math.Log(1 + r.Worse)
-		a.n++
+		b.logRatio += math.Log(1 + r.Worse)
+		b.n++
+		b.base = addRuns(b.base, r.baseVals, r.Base.Center, r.Better)
+		b.head = addRuns(b.head, r.headVals, r.Base.Center, r.Better)
 	}
-	sum := 0.0
-	for _, name := range names {
-		l := per[name].sum / float64(per[name].n)
-		g.N++
-		sum += l
-		switch {
-		case l > 0:
-			g.NWorse++
-		case l < 0:
-			g.NBetter++
-		}
-	}
-	if g.N == 0 {
+	if len(names) == 0 {
 		return g
 	}
+	var sum float64
+	var base, head []acc
+	for _, name := range names {
+		b := per[name]
+		sum += b.logRatio / float64(b.n)
+		base = addMeans(base, b.base)
+		head = addMeans(head, b.head)
+	}
+	g.N = len(names)
 	g.Ratio = math.Exp(sum / float64(g.N))
-	g.P = signP(g.NWorse, g.NWorse+g.NBetter)
-	g.Regressed = opt.Geomean >= 0 && g.Ratio-1 > opt.Geomean && g.P <= opt.Alpha
+	bs, hs := scores(base), scores(head)
+	g.NBase, g.NHead = len(bs), len(hs)
+	if len(bs) > 0 && len(hs) > 0 {
+		th := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
+		g.P = benchmath.AssumeNothing.Compare(benchmath.NewSample(bs, th), benchmath.NewSample(hs, th)).P
+	}
 	return g
 }
 
-// signP is the one-sided sign test: P(X >= k) for X ~ Binomial(n, 1/2).
-func signP(k, n int) float64 {
-	if n == 0 {
-		return 1
-	}
-	p := 0.0
-	for i := k; i <= n; i++ {
-		p += math.Exp(lchoose(n, i) - float64(n)*math.Ln2)
-	}
-	return math.Min(1, p)
+// acc accumulates a mean.
+type acc struct {
+	sum float64
+	n   int
 }
 
-func lchoose(n, k int) float64 {
-	a, _ := math.Lgamma(float64(n + 1))
-	b, _ := math.Lgamma(float64(k + 1))
-	c, _ := math.Lgamma(float64(n - k + 1))
-	return a - b - c
+// addRuns adds, for each run i, the worse-oriented log of vals[i]/center.
+func addRuns(runs []acc, vals []float64, center float64, better int) []acc {
+	for i, v := range vals {
+		if v <= 0 {
+			continue
+		}
+		for len(runs) <= i {
+			runs = append(runs, acc{})
+		}
+		l := math.Log(v / center)
+		if better > 0 {
+			l = -l
+		}
+		runs[i].sum += l
+		runs[i].n++
+	}
+	return runs
 }
 
-func minSignP(n int) float64 { return signP(n, n) }
-
-func signRowsNeeded(alpha float64) int {
-	n := 1
-	for minSignP(n) > alpha && n < 64 {
-		n++
+// addMeans adds each run's mean of one benchmark to the suite's runs.
+func addMeans(runs, bench []acc) []acc {
+	for i, a := range bench {
+		if a.n == 0 {
+			continue
+		}
+		for len(runs) <= i {
+			runs = append(runs, acc{})
+		}
+		runs[i].sum += a.sum / float64(a.n)
+		runs[i].n++
 	}
-	return n
+	return runs
+}
+
+// scores are the runs' geomean scores (as logs; the test is on ranks).
+func scores(runs []acc) []float64 {
+	var out []float64
+	for _, a := range runs {
+		if a.n > 0 {
+			out = append(out, a.sum/float64(a.n))
+		}
+	}
+	return out
 }

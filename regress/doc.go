@@ -22,8 +22,10 @@
 //
 // Beside the per-benchmark verdicts a suite-wide gate catches a change that
 // makes everything a little slower: the geometric mean of head/base over the
-// time units, worse by more than 5%, confirmed by a sign test over the
-// benchmarks so that a handful of noisy ones cannot trip it alone.
+// benchmarks' time units, worse by more than 5%, and significant by a
+// Mann-Whitney test on per-run scores (benchmarks of one run share its
+// machine state, so the runs, not the benchmarks, are the independent
+// samples). Its p-value joins the rows' in the Holm correction.
 //
 // The samples must come from one machine: Load records the cpu, ncpu and
 // host-id config lines, and Compare refuses two sets that differ unless

@@ -19,13 +19,13 @@ func (rep *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Name, r.Unit,
 			value(r.Base.Center, r.NBase, r.Unit), ci(r.Base, r.NBase),
 			value(r.Head.Center, r.NHead, r.Unit), ci(r.Head, r.NHead),
-			pct(r.Delta), pval(r.P, r.Exact, r.Verdict), pval(r.PAdj, r.Exact, r.Verdict), limit(r), r.Verdict)
+			pct(r.Delta), pval(r.P, r.Exact, r.Verdict), padj(r), limit(r), r.Verdict)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\n%s\n", rep.Geo)
-	fmt.Fprintf(w, "Holm over %d tests at alpha %g; limits: %s\n", rep.Tests, rep.Opt.Alpha, rep.limits())
+	fmt.Fprintf(w, "Holm over %d tests (rows and suite gate) at alpha %g; limits: %s\n", rep.Tests, rep.Opt.Alpha, rep.limits())
 	rep.writeWarnings(w)
 	_, err := fmt.Fprintln(w, rep.Outcome())
 	return err
@@ -61,8 +61,8 @@ func (g Geo) String() string {
 	case g.Regressed:
 		state = "REGRESSION"
 	}
-	return fmt.Sprintf("geomean gate: head/base %+.2f%% over %d benchmarks' time units (%d worse, %d better, sign-test p %.2g), limit %+.0f%%: %s",
-		100*(g.Ratio-1), g.N, g.NWorse, g.NBetter, g.P, 100*g.Limit, state)
+	return fmt.Sprintf("geomean gate: head/base %+.2f%% over %d benchmarks' time units, run scores %d+%d p %.2g (Holm %.2g), limit %+.0f%%: %s",
+		100*(g.Ratio-1), g.N, g.NBase, g.NHead, g.P, g.PAdj, 100*g.Limit, state)
 }
 
 func (rep *Report) limits() string {
@@ -110,6 +110,13 @@ func pval(p float64, exact bool, v Verdict) string {
 		return "exact"
 	}
 	return fmt.Sprintf("%.2g", p)
+}
+
+func padj(r Row) string {
+	if r.Verdict == NotGated {
+		return "-"
+	}
+	return pval(r.PAdj, r.Exact, r.Verdict)
 }
 
 func limit(r Row) string {
