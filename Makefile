@@ -44,3 +44,21 @@ report:
 # interleaved with our process<->process pipe ping-pong, and their ratio.
 ipc-reference:
 	scripts/reference.sh -count $(COUNT) -ours
+
+# Regression gate (docs/regression.md). `make regress BASE=<git ref>` runs the
+# bench binary of BASE and of the working tree interleaved, ROUNDS rounds,
+# and fails on a regression; `make calibrate` is the A/A run that measures
+# this machine's noise floor. BENCHTIME here defaults to 100ms, not the
+# 1s of `make bench`, unless you set it. COMPARE_FLAGS go to concbench compare
+# (e.g. COMPARE_FLAGS='-threshold-default 0.3 -force').
+ROUNDS ?= 10
+BASE ?= origin/main
+COMPARE_FLAGS ?=
+GATE_BENCHTIME = $(if $(filter command line environment,$(origin BENCHTIME)),$(BENCHTIME),100ms)
+
+.PHONY: regress calibrate
+regress:
+	scripts/regress.sh -base '$(BASE)' -rounds $(ROUNDS) -bench '$(BENCH)' -benchtime $(GATE_BENCHTIME) -- $(COMPARE_FLAGS)
+
+calibrate:
+	scripts/calibrate.sh -rounds $(ROUNDS) -bench '$(BENCH)' -benchtime $(GATE_BENCHTIME) -- $(COMPARE_FLAGS)
