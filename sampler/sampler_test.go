@@ -167,13 +167,17 @@ func measure(t *testing.T, n int) Series {
 }
 
 // TestLive loads exactly one core (a locked thread spinning the seeds' loop)
-// and checks that the sampler sees it: one more busy core than in the idle
-// window just before, within ±0.3 cores, with that idle window under 0.3
-// busy cores. Other tenants of a shared machine add load the sampler rightly
-// sees, so an attempt spoiled by them is retried (5 attempts of 2.5 s); a
-// sampler that misreads fails every attempt. Independently of neighbours,
-// the machine can never be less busy than this process alone was (its own
-// CPU time from getrusage), which is checked on every attempt.
+// and checks that the sampler sees it: about one more busy core than in the
+// idle windows just before and just after (within ±0.3 cores), those idle
+// windows each under 0.3 busy cores.
+//
+// The sampler sees the whole machine, as top does, so other tenants of a
+// shared machine add load it rightly reports. An attempt is only judged when
+// both idle windows were quiet; up to 4 attempts are made, and when none was
+// quiet the test skips, naming the readings. One check holds however busy
+// the machine is and is made on every attempt: the machine can never be less
+// busy than this process alone was (its own CPU time, from getrusage).
+// (The arithmetic itself is checked without a live machine by TestSince.)
 func TestLive(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: live sampling takes seconds")
@@ -181,8 +185,9 @@ func TestLive(t *testing.T) {
 	before := leakcheck.Take()
 	const windows = 4 // 1 s at the default interval
 	var log []string
-	for attempt := 1; attempt <= 5; attempt++ {
-		idle := measure(t, windows).BusyCores()
+	quiet := 0
+	for attempt := 1; attempt <= 4; attempt++ {
+		idle1 := measure(t, 2).BusyCores()
 
 		var stop atomic.Bool
 		var wg sync.WaitGroup
@@ -204,11 +209,12 @@ func TestLive(t *testing.T) {
 		own := float64(cpuNow()-cpu0) / float64(time.Since(t0))
 		stop.Store(true)
 		wg.Wait()
+		idle2 := measure(t, 2).BusyCores()
 
 		busy := spin.BusyCores()
 		lo, hi := spin.CoreUtilRange()
-		line := fmt.Sprintf("attempt %d: idle %.2f busy cores; spinning %.2f busy cores (cores %.0f%%..%.0f%%, steal %.1f%%), this process alone %.2f cores",
-			attempt, idle, busy, lo, hi, spin.StealPct(), own)
+		line := fmt.Sprintf("attempt %d: idle %.2f, spinning %.2f (cores %.0f%%..%.0f%%, steal %.1f%%), idle %.2f busy cores; this process alone %.2f cores",
+			attempt, idle1, busy, lo, hi, spin.StealPct(), idle2, own)
 		log = append(log, line)
 		t.Log(line)
 		if busy < own-0.15 {
@@ -217,14 +223,21 @@ func TestLive(t *testing.T) {
 		if hi > 100 || lo < 0 || busy > float64(len(spin.CPUs)) {
 			t.Fatalf("impossible reading: %s", line)
 		}
-		if idle < 0.3 && busy-idle >= 0.7 && busy-idle <= 1.3 {
+		if idle1 >= 0.3 || idle2 >= 0.3 {
+			continue // neighbours were busy: this attempt says nothing
+		}
+		quiet++
+		if d := busy - (idle1+idle2)/2; d >= 0.7 && d <= 1.3 {
 			if err := leakcheck.Check(before); err != nil {
 				t.Fatal(err)
 			}
 			return
 		}
 	}
-	t.Fatalf("the sampler never saw one core's load over an idle baseline:\n%s", strings.Join(log, "\n"))
+	if quiet == 0 {
+		t.Skipf("the machine was never quiet enough to judge (other load):\n%s", strings.Join(log, "\n"))
+	}
+	t.Fatalf("the sampler did not see one core's load over a quiet baseline:\n%s", strings.Join(log, "\n"))
 }
 
 // TestCost checks that sampling costs under 1% of one core at the default

@@ -97,7 +97,7 @@ type Result struct {
 	// sampled (this process and all its descendants, from /proc/<pid>/stat),
 	// in cores: unlike Series.BusyCores, blind to other load on the machine.
 	OwnCores float64
-	GIL        string // python models: "enabled" or "disabled", as the interpreter says
+	GIL      string // python models: "enabled" or "disabled", as the interpreter says
 }
 
 // Rate is the work rate: loop iterations per second, summed over workers
