@@ -55,7 +55,7 @@
 // One sample (read /proc/stat, parse every core, take the difference) is
 // benchmarked by BenchmarkSampler in package bench. Measured on the 2 vCPU
 // AMD EPYC VM (go test -run '^$' -bench Sampler -count 5 ./bench, a shared
-// and busy machine at the time): 21-23 µs of CPU per sample, 0.008-0.009%
+// and busy machine at the time): 20-23 µs of CPU per sample, 0.008-0.009%
 // of one core at the default four samples a second. TestCost bounds it from
 // above with getrusage around a sampler running 200 times as fast, charging
 // the whole process's CPU (timer wake-ups, scheduling) to the sampler:
