@@ -167,16 +167,19 @@ func measure(t *testing.T, n int) Series {
 }
 
 // TestLive loads exactly one core (a locked thread spinning the seeds' loop)
-// and checks that the sampler sees it: about one more busy core than in the
-// idle windows just before and just after (within ±0.3 cores), those idle
-// windows each under 0.3 busy cores.
+// and checks that the sampler sees it: 0.7 to 1.3 busy cores while it
+// spins, and under 0.15 busy cores in the idle windows just before and just
+// after.
 //
-// The sampler sees the whole machine, as top does, so other tenants of a
-// shared machine add load it rightly reports. An attempt is only judged when
-// both idle windows were quiet; up to 4 attempts are made, and when none was
-// quiet the test skips, naming the readings. One check holds however busy
-// the machine is and is made on every attempt: the machine can never be less
-// busy than this process alone was (its own CPU time, from getrusage).
+// The sampler sees the whole machine, as top does, so other load (other
+// tenants, or other packages' tests that go test runs in parallel) adds to
+// what it rightly reports. So an attempt is judged only when both idle
+// windows were quiet and the spinner got its core (this process used at
+// least 0.85 cores, from getrusage); a spinning reading over 1.3 is blamed
+// on other load, and retried, only when it exceeds this process's own use by
+// more than 0.3 cores. Up to 4 attempts are made; with none judged the test
+// skips, naming the readings. One check holds whatever the load and is made
+// every time: the machine is never less busy than this process alone was.
 // (The arithmetic itself is checked without a live machine by TestSince.)
 func TestLive(t *testing.T) {
 	if testing.Short() {
@@ -185,7 +188,6 @@ func TestLive(t *testing.T) {
 	before := leakcheck.Take()
 	const windows = 4 // 1 s at the default interval
 	var log []string
-	quiet := 0
 	for attempt := 1; attempt <= 4; attempt++ {
 		idle1 := measure(t, 2).BusyCores()
 
@@ -223,21 +225,21 @@ func TestLive(t *testing.T) {
 		if hi > 100 || lo < 0 || busy > float64(len(spin.CPUs)) {
 			t.Fatalf("impossible reading: %s", line)
 		}
-		if idle1 >= 0.3 || idle2 >= 0.3 {
-			continue // neighbours were busy: this attempt says nothing
+		if idle1 >= 0.15 || idle2 >= 0.15 || own < 0.85 {
+			continue // other load, or the spinner was starved: says nothing
 		}
-		quiet++
-		if d := busy - (idle1+idle2)/2; d >= 0.7 && d <= 1.3 {
-			if err := leakcheck.Check(before); err != nil {
-				t.Fatal(err)
-			}
-			return
+		if busy > 1.3 && busy-own > 0.3 {
+			continue // other load while spinning
 		}
+		if busy < 0.7 || busy > 1.3 {
+			t.Fatalf("one spinning core on a quiet machine read as %.2f busy cores, want 0.7..1.3: %s", busy, line)
+		}
+		if err := leakcheck.Check(before); err != nil {
+			t.Fatal(err)
+		}
+		return
 	}
-	if quiet == 0 {
-		t.Skipf("the machine was never quiet enough to judge (other load):\n%s", strings.Join(log, "\n"))
-	}
-	t.Fatalf("the sampler did not see one core's load over a quiet baseline:\n%s", strings.Join(log, "\n"))
+	t.Skipf("the machine was never quiet enough to judge (other load):\n%s", strings.Join(log, "\n"))
 }
 
 // TestCost checks that sampling costs under 1% of one core at the default
