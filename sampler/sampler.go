@@ -69,6 +69,14 @@
 // run's series there as <sanitised run name>.csv, never overwriting a file
 // that exists (a -1, -2 ... suffix is added instead). The reporter draws its
 // per-core heatmap from these files.
+//
+// # Why it lives here
+//
+// The package is top level (github.com/concbench/concbench/sampler) rather
+// than bench/sampler because bench holds only _test.go files by design, and
+// more than the benchmarks use it: the live view (concbench gil) and the
+// experiment runner (workloads/busy) import it too. It depends on nothing in
+// concbench, so anything that wants per-core figures can use it.
 package sampler
 
 import (
