@@ -24,8 +24,10 @@ chunks a worker checks whether to stop. The script always stops by itself
 after --seconds; with --stop-on-stdin it stops earlier when a line or EOF
 arrives on stdin (how concbench ends it on time). It leaves no process
 behind: process workers are daemonic, ask the kernel to kill them when their
-parent dies (prctl PR_SET_PDEATHSIG, Linux), and also notice a changed
-parent pid between chunks. Stdlib only.
+parent dies (prctl PR_SET_PDEATHSIG, Linux), and between chunks check that
+their parent and the script are still there (with the forkserver start
+method, the parent is the fork server, which outlives a killed script).
+Stdlib only.
 """
 
 import argparse
@@ -50,8 +52,24 @@ def die_with_parent():
         pass  # not Linux or no libc: the getppid check below still works
 
 
-def spin(should_stop, parent=None):
-    """The seeds' loop, in chunks. Returns (iterations, x, seconds)."""
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def spin(should_stop, script=None):
+    """The seeds' loop, in chunks. Returns (iterations, x, seconds).
+
+    With script (the script's pid), a process worker also stops when the
+    script is gone. Its own parent is not enough to watch: with the
+    forkserver start method (Linux's default from Python 3.14) the parent is
+    the fork server, which outlives a killed script."""
+    parent = os.getppid()
     x = 0
     n = 0
     t0 = time.perf_counter()
@@ -59,8 +77,8 @@ def spin(should_stop, parent=None):
         for _ in range(CHUNK):
             x = x ^ 1
         n += CHUNK
-        if parent is not None and os.getppid() != parent:
-            break  # orphaned: the parent is gone, so is the point of running
+        if script is not None and (os.getppid() != parent or not alive(script)):
+            break  # orphaned: the script is gone, so is the point of running
     return n, x, time.perf_counter() - t0
 
 
@@ -68,11 +86,11 @@ def thread_worker(i, stop, results):
     results[i] = spin(stop.is_set)
 
 
-def process_worker(i, stop, queue, parent):
+def process_worker(i, stop, queue, script):
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     queue.put(("ready", i))
-    queue.put(("done", i, spin(stop.is_set, parent)))
+    queue.put(("done", i, spin(stop.is_set, script)))
 
 
 def gil_state():
@@ -106,7 +124,9 @@ def main():
         for w in workers:
             w.start()
         for _ in workers:
-            queue.get(timeout=60)  # ("ready", i): every worker is spinning
+            msg = queue.get(timeout=60)
+            if msg[0] != "ready":
+                sys.exit(f"busyloop.py: worker {msg[1]} stopped before every worker started")
 
     # The stdin watcher starts only now: a process forked while another
     # thread sits in sys.stdin.readline() inherits stdin's lock held, and
@@ -129,8 +149,8 @@ def main():
     if a.mode == "process":
         results = [None] * a.workers
         for _ in workers:  # read before join: a worker exits once its queue is flushed
-            msg = queue.get(timeout=60)
-            results[msg[1]] = msg[2]
+            _, i, result = queue.get(timeout=60)  # ("done", i, (n, x, seconds))
+            results[i] = result
     for w in workers:
         w.join(timeout=60)
         if w.is_alive():
