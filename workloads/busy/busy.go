@@ -1,0 +1,235 @@
+// Package busy runs the seed notes' GIL experiment under every execution
+// model and measures it: one busy x = x ^ 1 loop per worker, spinning for a
+// fixed time while package sampler watches every core.
+//
+// The seeds' claim is about cores, not speed: Python threads, however many,
+// keep one core busy in total (the GIL lets one run at a time), while
+// processes keep all of them busy. So a Result has both the per-core picture
+// (busy cores, least and most busy core) and the work done (loop iterations
+// per second), and the same experiment runs for every model:
+//
+//	goroutine                   plain goroutines (GOMAXPROCS decides how many run at once)
+//	thread                      goroutines locked to their own OS threads
+//	process                     children re-executing this binary in the "busyloop" role
+//	python-thread               scripts/python/busyloop.py --mode thread
+//	python-process              scripts/python/busyloop.py --mode process (multiprocessing)
+//	python-freethreaded-thread  the thread mode under a free-threaded python3.13t or later
+//
+// GOMAXPROCS=1 is Go's closest analogue of the GIL: goroutines and even
+// locked threads then share one core, because running Go code needs a P.
+// Child processes are separate runtimes, so GOMAXPROCS in the parent does not
+// limit them.
+//
+// A caller (BenchmarkBusyLoop, concbench gil) calls Run with a Config. Run
+// starts the workers and waits until every one is spinning, then samples
+// Duration worth of whole windows (plus the sampler's dropped first window),
+// then stops the workers and collects their counts. Each worker times its own
+// spinning, so the work rate does not include start-up or the way down.
+//
+// Every count is verified: the loop runs in chunks of an odd number of
+// iterations, so x flips once per chunk, and a worker's final x must equal
+// its starting x flipped once per chunk it claims. A worker that did
+// nothing, lost count or went missing fails the run, naming the worker.
+package busy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/concbench/concbench/sampler"
+)
+
+// The models.
+const (
+	Goroutine          = "goroutine"
+	Thread             = "thread"
+	Process            = "process"
+	PythonThread       = "python-thread"
+	PythonProcess      = "python-process"
+	PythonFreeThreaded = "python-freethreaded-thread"
+)
+
+// Chunk is how many iterations a Go worker runs between looks at its stop
+// flag: about 50 µs of work, and odd, so that x flips once per chunk.
+const Chunk = 1<<16 + 1
+
+// DefaultDuration is the measured time of one run when Config.Duration is 0.
+const DefaultDuration = time.Second
+
+// Config is one run of the experiment.
+type Config struct {
+	Model    string
+	Workers  int
+	Duration time.Duration // measured time, rounded to whole windows; 0 means DefaultDuration
+	Interval time.Duration // sampler window; 0 means sampler.DefaultInterval
+	// GOMAXPROCS, when > 0, is set for the run and restored after it (only
+	// in-process models feel it). 0 leaves it alone: a benchmark sets it
+	// with -cpu.
+	GOMAXPROCS int
+	// Python is the interpreter for the python models; "" means the one
+	// Interpreter finds.
+	Python string
+	// OnWindow sees each sampler window as it closes (for a live view).
+	OnWindow func(cpus []int, w sampler.Window)
+
+	fault string // tests only: "count" makes worker 0 misreport its count
+}
+
+// Count is what one worker did.
+type Count struct {
+	Iters   uint64
+	Elapsed time.Duration // the worker's own spinning time
+}
+
+// Result is a run's measurements.
+type Result struct {
+	Model      string
+	Workers    int
+	GOMAXPROCS int
+	Series     sampler.Series
+	Counts     []Count
+	// OwnCores is the CPU this experiment's own processes used while
+	// sampled (this process and all its descendants, from /proc/<pid>/stat),
+	// in cores: unlike Series.BusyCores, blind to other load on the machine.
+	OwnCores float64
+	GIL      string // python models: "enabled" or "disabled", as the interpreter says
+}
+
+// Rate is the work rate: loop iterations per second, summed over workers
+// (each over its own spinning time).
+func (r Result) Rate() float64 {
+	var rate float64
+	for _, c := range r.Counts {
+		if c.Elapsed > 0 {
+			rate += float64(c.Iters) / c.Elapsed.Seconds()
+		}
+	}
+	return rate
+}
+
+// Models lists the models this machine can run: the Go ones always, the
+// python ones when python3 is on PATH, the free-threaded one when a
+// free-threaded interpreter is.
+func Models() []string {
+	out := []string{Goroutine, Thread, Process}
+	if _, err := Interpreter(PythonThread); err == nil {
+		out = append(out, PythonThread, PythonProcess)
+	}
+	if _, err := Interpreter(PythonFreeThreaded); err == nil {
+		out = append(out, PythonFreeThreaded)
+	}
+	return out
+}
+
+// IsPython says whether a model runs the Python script.
+func IsPython(model string) bool { return strings.HasPrefix(model, "python-") }
+
+// ErrNoPython says that a python model's interpreter is not on PATH.
+var ErrNoPython = errors.New("not on PATH")
+
+// freeThreaded are the names free-threaded CPython builds install as.
+var freeThreaded = []string{"python3.13t", "python3.14t", "python3.15t", "python3.16t"}
+
+// Interpreter finds the interpreter a python model runs: python3, or for
+// python-freethreaded-thread the first of python3.13t, python3.14t ... on
+// PATH. The error wraps ErrNoPython when there is none.
+func Interpreter(model string) (string, error) {
+	names := []string{"python3"}
+	if model == PythonFreeThreaded {
+		names = freeThreaded
+	}
+	for _, n := range names {
+		if p, err := exec.LookPath(n); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("busy: model %s needs %s: %w", model, strings.Join(names, " or "), ErrNoPython)
+}
+
+// crew is a set of spinning workers.
+type crew interface {
+	// stop tells every worker to stop and returns their verified counts.
+	stop() ([]Count, error)
+	// kill ends every worker at once (after an error or a cancel).
+	kill()
+}
+
+// Run runs the experiment once. A cancelled ctx stops it early, kills the
+// workers and returns ctx's error.
+func Run(ctx context.Context, c Config) (Result, error) {
+	if c.Workers < 1 {
+		return Result{}, fmt.Errorf("busy: %d workers, want at least 1", c.Workers)
+	}
+	if c.Duration <= 0 {
+		c.Duration = DefaultDuration
+	}
+	if c.Interval <= 0 {
+		c.Interval = sampler.DefaultInterval
+	}
+	windows := max(1, int((c.Duration+c.Interval/2)/c.Interval))
+	if c.GOMAXPROCS > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.GOMAXPROCS))
+	}
+	r := Result{Model: c.Model, Workers: c.Workers, GOMAXPROCS: runtime.GOMAXPROCS(0)}
+
+	var cr crew
+	var err error
+	switch c.Model {
+	case Goroutine, Thread:
+		cr = startInProc(c.Model == Thread, c.Workers, c.fault)
+	case Process:
+		cr, err = startProcesses(ctx, c.Workers, c.fault)
+	case PythonThread, PythonProcess, PythonFreeThreaded:
+		var py *pyCrew
+		py, err = startPython(ctx, c)
+		if err == nil {
+			cr, r.GIL = py, py.gil
+		}
+	default:
+		return r, fmt.Errorf("busy: unknown model %q (have %s)", c.Model, strings.Join([]string{Goroutine, Thread, Process, PythonThread, PythonProcess, PythonFreeThreaded}, ", "))
+	}
+	if err != nil {
+		return r, fmt.Errorf("busy: model %s: %w", c.Model, err)
+	}
+
+	s, err := sampler.Start(ctx, sampler.Options{Interval: c.Interval, Windows: windows, OnWindow: c.OnWindow})
+	if err != nil {
+		cr.kill()
+		return r, err
+	}
+	cpu0, t0 := treeCPU(), time.Now()
+	<-s.Done() // enough windows, or ctx ended
+	r.OwnCores = ownCores(cpu0, treeCPU(), time.Since(t0))
+	r.Series, err = s.Stop()
+	if ctx.Err() != nil || err != nil {
+		cr.kill()
+		return r, errors.Join(ctx.Err(), err)
+	}
+	if r.Counts, err = cr.stop(); err != nil {
+		return r, fmt.Errorf("busy: model %s: %w", c.Model, err)
+	}
+	if len(r.Counts) != c.Workers {
+		return r, fmt.Errorf("busy: model %s: %d workers reported, want %d", c.Model, len(r.Counts), c.Workers)
+	}
+	return r, nil
+}
+
+// verify checks a worker's count: it spun at least one chunk, a whole number
+// of chunks, and x, which started at seed and flips once per (odd-sized)
+// chunk, agrees with the number of chunks.
+func verify(worker int, seed, x, iters, chunk uint64) error {
+	switch {
+	case iters == 0:
+		return fmt.Errorf("worker %d: no iterations", worker)
+	case iters%chunk != 0:
+		return fmt.Errorf("worker %d: %d iterations is not a whole number of %d-iteration chunks", worker, iters, chunk)
+	case x != seed^(iters/chunk&1):
+		return fmt.Errorf("worker %d: x = %d after %d iterations from %d: count and loop disagree", worker, x, iters, seed)
+	}
+	return nil
+}

@@ -1,0 +1,153 @@
+package busy
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/concbench/concbench/scripts/python"
+	"github.com/concbench/concbench/workloads/proc"
+)
+
+// pyCrew is the python models' crew: one interpreter running busyloop.py,
+// whose workers are its threads or its multiprocessing children.
+//
+// The interpreter leads a process group of its own (Setpgid), so that its
+// multiprocessing workers, which are our grandchildren, can be killed with
+// it in one kill(2), and so that a Ctrl-C in the terminal reaches concbench
+// only (which then stops the script itself). The script's own guards (the
+// workers' PR_SET_PDEATHSIG and parent-pid check, --seconds) cover a
+// concbench that dies without cleaning up.
+type pyCrew struct {
+	c       *proc.Child
+	rd      *bufio.Reader
+	dir     string
+	workers int
+	chunk   uint64
+	gil     string
+
+	once sync.Once
+	err  error
+}
+
+// startPython writes the embedded script to a temporary directory (removed
+// when the crew ends) and runs it; it returns once the script says every
+// worker spins.
+func startPython(ctx context.Context, c Config) (*pyCrew, error) {
+	py := c.Python
+	if py == "" {
+		var err error
+		if py, err = Interpreter(c.Model); err != nil {
+			return nil, err
+		}
+	}
+	mode := "thread"
+	if c.Model == PythonProcess {
+		mode = "process"
+	}
+	dir, err := os.MkdirTemp("", "concbench-busyloop-")
+	if err != nil {
+		return nil, err
+	}
+	script := filepath.Join(dir, "busyloop.py")
+	if err := os.WriteFile(script, python.BusyLoop, 0o644); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	// --seconds is only the script's own deadline, in case nobody stops it.
+	limit := c.Duration + 2*c.Interval + time.Minute
+	cmd := exec.Command(py, script, "--mode", mode, "--workers", strconv.Itoa(c.Workers),
+		"--seconds", strconv.FormatFloat(limit.Seconds(), 'f', 3, 64), "--stop-on-stdin")
+	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	child, err := proc.StartCmd(cmd)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	p := &pyCrew{c: child, rd: bufio.NewReader(child.Out), dir: dir, workers: c.Workers}
+	unwatch := context.AfterFunc(ctx, p.kill)
+	defer unwatch()
+	line, err := p.rd.ReadString('\n')
+	var gotMode string
+	var gotWorkers int
+	if err == nil {
+		_, err = fmt.Sscanf(line, "ready mode=%s workers=%d chunk=%d gil=%s\n", &gotMode, &gotWorkers, &p.chunk, &p.gil)
+	}
+	if err == nil && (gotMode != mode || gotWorkers != c.Workers || p.chunk%2 == 0) {
+		err = fmt.Errorf("started mode=%s workers=%d chunk=%d, asked for mode=%s workers=%d with an odd chunk", gotMode, gotWorkers, p.chunk, mode, c.Workers)
+	}
+	if err != nil {
+		p.kill()
+		return nil, errors.Join(ctx.Err(), fmt.Errorf("%s: want a ready line, got %q: %v%s", py, line, err, p.stderr()))
+	}
+	return p, nil
+}
+
+func (p *pyCrew) stderr() string {
+	if s := p.c.Stderr(); s != "" {
+		return "; stderr: " + s
+	}
+	return ""
+}
+
+func (p *pyCrew) stop() ([]Count, error) {
+	p.c.In.Write([]byte("\n")) // the script's stdin watcher ends the run
+	guard := time.AfterFunc(time.Minute, p.kill)
+	defer guard.Stop()
+	counts := make([]Count, p.workers)
+	seen := make([]bool, p.workers)
+	var errs []error
+	for {
+		line, err := p.rd.ReadString('\n')
+		if err != nil {
+			p.kill()
+			return counts, fmt.Errorf("script ended before its total line: %v%s", err, p.stderr())
+		}
+		var iters, x uint64
+		var i int
+		var secs float64
+		if _, err := fmt.Sscanf(line, "total iters=%d", &iters); err == nil {
+			break
+		}
+		if _, err := fmt.Sscanf(line, "worker %d iters=%d x=%d seconds=%g\n", &i, &iters, &x, &secs); err != nil || i < 0 || i >= p.workers || seen[i] {
+			errs = append(errs, fmt.Errorf("bad worker line %q", line))
+			continue
+		}
+		seen[i] = true
+		counts[i] = Count{Iters: iters, Elapsed: time.Duration(secs * float64(time.Second))}
+		errs = append(errs, verify(i, 0, x, iters, p.chunk))
+	}
+	for i, ok := range seen {
+		if !ok {
+			errs = append(errs, fmt.Errorf("worker %d: no report", i))
+		}
+	}
+	return counts, errors.Join(append(errs, p.end(false))...)
+}
+
+func (p *pyCrew) kill() { p.end(true) }
+
+// end reaps the interpreter and removes the script. With kill, the whole
+// process group is killed first, while the interpreter is not yet reaped
+// (so its pid, the group's id, cannot have been reused).
+func (p *pyCrew) end(kill bool) error {
+	p.once.Do(func() {
+		if kill {
+			syscall.Kill(-p.c.Pid(), syscall.SIGKILL)
+			p.c.Kill()
+		} else if err := p.c.Close(); err != nil {
+			p.err = err
+		}
+		os.RemoveAll(p.dir)
+	})
+	return p.err
+}
