@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -173,7 +174,7 @@ func BenchmarkSampler(b *testing.B) {
 		}
 		prev = cur
 	}
-	cpu, _ := rusage()
+	cpu, _ := rusage(syscall.RUSAGE_SELF)
 	mt.stop(b, b.N, model.Usage{})
 	if len(w.Util) != len(prev.CPUs) || len(w.Util) == 0 {
 		b.Fatalf("a sample of %d cores, but %d cpus read", len(w.Util), len(prev.CPUs))
