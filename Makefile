@@ -65,12 +65,11 @@ calibrate:
 
 # The GIL busy-loop experiment (docs/gil.md). `make gil` is the live view;
 # `make gil-bench` records BenchmarkBusyLoop at GOMAXPROCS=1 and =ncpu, with
-# each run's per-core series saved as CSV under results/gil-samples/<stamp>/.
+# each run's per-core series saved as CSV under results/<host-id>/<stamp>.samples/.
 NCPU ?= $(shell nproc)
 .PHONY: gil gil-bench
 gil:
 	$(GO) run ./cmd/concbench gil
 
 gil-bench:
-	CONCBENCH_SAMPLES_DIR=$(CURDIR)/results/gil-samples/$$(date -u +%Y%m%dT%H%M%SZ) \
-		scripts/bench.sh -count $(COUNT) -bench 'BusyLoop|Sampler' -cpu 1,$(NCPU)
+	scripts/bench.sh -count $(COUNT) -bench 'BusyLoop|Sampler' -cpu 1,$(NCPU)

@@ -237,7 +237,7 @@ func (s *Samples) MeanUtil() []float64 {
 func HeatmapChart(s *Samples) *Chart {
 	c := &Chart{
 		Name:   "samples-" + s.Name,
-		Title:  "Per-core utilisation over time: " + s.Name,
+		Title:  "Per-core utilisation: " + shortSampleName(s.Name),
 		width:  7 * vg.Inch,
 		height: vg.Length(math.Min(6, math.Max(3, 0.25*float64(len(s.CPUs))+2))) * vg.Inch,
 	}
@@ -292,4 +292,21 @@ func HeatmapChart(s *Samples) *Chart {
 		return nil
 	}
 	return c
+}
+
+// shortSampleName turns a sampler file name such as
+// "BenchmarkBusyLoop_model=thread_workers=2_gomaxprocs=1-1" into a title
+// that fits a chart: "model=thread workers=2 gomaxprocs=1 (run 2)".
+func shortSampleName(name string) string {
+	name = strings.TrimPrefix(name, "Benchmark")
+	if i := strings.IndexByte(name, '_'); i >= 0 {
+		name = name[i+1:]
+	}
+	run := ""
+	if i := strings.LastIndexByte(name, '-'); i >= 0 && isDigits(name[i+1:]) && name[i+1:] != "" {
+		n, _ := strconv.Atoi(name[i+1:])
+		run = fmt.Sprintf(" (run %d)", n+1)
+		name = name[:i]
+	}
+	return strings.ReplaceAll(name, "_", " ") + run
 }

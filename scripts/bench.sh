@@ -6,7 +6,9 @@
 #
 # Progress: every result line is echoed as it finishes. The file is written
 # to a temporary name first and moved into place only when the run passed, so
-# a failed or interrupted run leaves no half file among the results.
+# a failed or interrupted run leaves no half file among the results. The
+# busy-loop sampler's per-core series go to results/<host-id>/<stamp>.samples/
+# (CONCBENCH_SAMPLES_DIR), where the reporter finds them for its heatmaps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,20 +25,27 @@ done
 
 mkdir -p .dev
 go test -c -o .dev/bench.test ./bench
+# TestMain prints the config lines, host-id among them, whenever -bench is
+# set, even when it matches nothing.
+host=$(cd bench && ../.dev/bench.test -test.run '^$' -test.bench '^$NONE' | sed -n 's/^host-id: //p' | head -1)
+[ -n "$host" ] || { echo "scripts/bench.sh: the bench binary printed no host-id line" >&2; exit 1; }
+mkdir -p "results/$host"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+base="results/$host/$stamp"
+n=1
+while [ -e "$base.txt" ] || [ -e "$base.samples" ]; do base="results/$host/$stamp-$n"; n=$((n+1)); done
+out="$base.txt"
+export CONCBENCH_SAMPLES_DIR="$PWD/$base.samples"
+
 tmp=$(mktemp "${TMPDIR:-/tmp}/concbench-run.XXXXXX")
-trap 'rm -f "$tmp"' EXIT
+trap 'rm -f "$tmp"; rm -rf "$CONCBENCH_SAMPLES_DIR"' EXIT
 args=(-test.run '^$' -test.bench "$bench" -test.count "$count" -test.benchtime "$benchtime")
 [ -n "$cpu" ] && args+=(-test.cpu "$cpu")
 echo "concbench: running ${args[*]}" >&2
 (cd bench && ../.dev/bench.test "${args[@]}") | tee "$tmp"
 
-host=$(sed -n 's/^host-id: //p' "$tmp" | head -1)
-[ -n "$host" ] || { echo "scripts/bench.sh: no host-id line in the output" >&2; exit 1; }
-mkdir -p "results/$host"
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-out="results/$host/$stamp.txt"
-n=1
-while [ -e "$out" ]; do out="results/$host/$stamp-$n.txt"; n=$((n+1)); done
 mv -n "$tmp" "$out"
 trap - EXIT
 echo "concbench: results in $out" >&2
+[ -d "$CONCBENCH_SAMPLES_DIR" ] && echo "concbench: per-core samples in $base.samples/" >&2
+exit 0

@@ -51,26 +51,35 @@ if [ ${#files[@]} -eq 0 ]; then
     mapfile -t families < <(cd bench && ../.dev/bench.test -test.list '^Benchmark' | grep '^Benchmark')
     n=${#families[@]}
     echo "concbench: no results for host $host yet; recording a short profile of $n families (-count $count -benchtime $benchtime)" >&2
+    mkdir -p "results/$host"
+    stamp=$(date -u +%Y%m%dT%H%M%SZ)
+    base="results/$host/$stamp"
+    k=1
+    while [ -e "$base.txt" ] || [ -e "$base.samples" ]; do base="results/$host/$stamp-$k"; k=$((k+1)); done
+    newest="$base.txt"
+    export CONCBENCH_SAMPLES_DIR="$PWD/$base.samples"
     tmp=$(mktemp "${TMPDIR:-/tmp}/concbench-run.XXXXXX")
-    trap 'rm -f "$tmp"' EXIT
+    trap 'rm -f "$tmp"; rm -rf "$CONCBENCH_SAMPLES_DIR"' EXIT
+    ncpu=$(nproc)
     start=$SECONDS
     i=0
     for fam in "${families[@]}"; do
       i=$((i+1))
       t0=$SECONDS
-      if ! (cd bench && ../.dev/bench.test -test.run '^$' -test.bench "^${fam}\$" \
-            -test.count "$count" -test.benchtime "$benchtime") >>"$tmp"; then
-        echo "scripts/report.sh: $fam failed; nothing stored (output so far: $tmp)" >&2
-        trap - EXIT
+      # Each BusyLoop op is a whole experiment of CONCBENCH_BUSY_SECONDS:
+      # the profile runs it at workers=ncpu only, at GOMAXPROCS=1 and =ncpu
+      # (the seeds' question), twice.
+      pattern="^${fam}\$" fcount=$count extra=()
+      if [ "$fam" = BenchmarkBusyLoop ]; then
+        pattern="^${fam}\$/.*/workers=${ncpu}\$" fcount=2 extra=(-test.cpu "1,$ncpu")
+      fi
+      if ! (cd bench && ../.dev/bench.test -test.run '^$' -test.bench "$pattern" \
+            -test.count "$fcount" -test.benchtime "$benchtime" ${extra[@]+"${extra[@]}"}) >>"$tmp"; then
+        echo "scripts/report.sh: $fam failed; nothing stored" >&2
         exit 1
       fi
       printf 'concbench: [%d/%d] %-24s %4ds (total %ds)\n' "$i" "$n" "$fam" $((SECONDS-t0)) $((SECONDS-start)) >&2
     done
-    mkdir -p "results/$host"
-    stamp=$(date -u +%Y%m%dT%H%M%SZ)
-    newest="results/$host/$stamp.txt"
-    k=1
-    while [ -e "$newest" ]; do newest="results/$host/$stamp-$k.txt"; k=$((k+1)); done
     mv -n "$tmp" "$newest"
     trap - EXIT
     echo "concbench: results in $newest ($((SECONDS-start))s)" >&2
