@@ -41,8 +41,21 @@ tmp=$(mktemp "${TMPDIR:-/tmp}/concbench-run.XXXXXX")
 trap 'rm -f "$tmp"; rm -rf "$CONCBENCH_SAMPLES_DIR"' EXIT
 args=(-test.run '^$' -test.bench "$bench" -test.count "$count" -test.benchtime "$benchtime")
 [ -n "$cpu" ] && args+=(-test.cpu "$cpu")
+# The busy-loop experiment compares GOMAXPROCS=1 with =ncpu (Go's nearest
+# thing to a GIL), so unless -cpu is given it runs in a second pass with
+# -cpu 1,<ncpu>, into the same file.
+busy=""
+if [ -z "$cpu" ] && (cd bench && ../.dev/bench.test -test.list "$bench") | grep -qx BenchmarkBusyLoop; then
+  busy=1
+  args+=(-test.skip '^BenchmarkBusyLoop$')
+fi
 echo "concbench: running ${args[*]}" >&2
 (cd bench && ../.dev/bench.test "${args[@]}") | tee "$tmp"
+if [ -n "$busy" ]; then
+  args=(-test.run '^$' -test.bench "^BenchmarkBusyLoop\$" -test.count "$count" -test.benchtime "$benchtime" -test.cpu "1,$(nproc)")
+  echo "concbench: running ${args[*]}" >&2
+  (cd bench && ../.dev/bench.test "${args[@]}") | tee -a "$tmp"
+fi
 
 mv -n "$tmp" "$out"
 trap - EXIT
