@@ -29,29 +29,20 @@ import (
 
 	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/workloads/model"
-	"github.com/concbench/concbench/workloads/proc"
 )
 
 func TestMain(m *testing.M) {
-	proc.Serve()
-	flag.Parse()
-	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
-		for _, line := range ConfigLines() {
-			fmt.Println(line)
+	leakcheck.Main(m, func() {
+		flag.Parse()
+		if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
+			for _, line := range ConfigLines() {
+				fmt.Println(line)
+			}
+			for _, line := range unitLines() {
+				fmt.Println(line)
+			}
 		}
-		for _, line := range unitLines() {
-			fmt.Println(line)
-		}
-	}
-	before := leakcheck.Take()
-	code := m.Run()
-	if err := leakcheck.Check(before); err != nil {
-		fmt.Fprintln(os.Stderr, "concbench:", err)
-		if code == 0 {
-			code = 1
-		}
-	}
-	os.Exit(code)
+	})
 }
 
 // ConfigLines are the benchfmt config lines that identify the machine and

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"testing"
 	"time"
 
 	"go.uber.org/goleak"
@@ -75,4 +76,24 @@ func Check(before Snapshot, goleakOpts ...goleak.Option) error {
 		return fmt.Errorf("leak: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// Main is the TestMain of a package whose tests start children: it serves
+// the child roles (the test binary is also the child), runs the tests, and
+// fails the binary if anything outlived them. setup, if not nil, runs after
+// the roles are served and before the snapshot.
+func Main(m *testing.M, setup func()) {
+	proc.Serve()
+	if setup != nil {
+		setup()
+	}
+	before := Take()
+	code := m.Run()
+	if err := Check(before); err != nil {
+		fmt.Fprintln(os.Stderr, "concbench:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
 }

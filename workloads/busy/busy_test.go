@@ -14,19 +14,9 @@ import (
 
 	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/sampler"
-	"github.com/concbench/concbench/workloads/proc"
 )
 
-func TestMain(m *testing.M) {
-	proc.Serve()
-	before := leakcheck.Take()
-	code := m.Run()
-	if err := leakcheck.Check(before); err != nil {
-		fmt.Fprintln(os.Stderr, "busy:", err)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
 
 const short = 250 * time.Millisecond // one kept window
 

@@ -1,8 +1,6 @@
 package fork
 
 import (
-	"fmt"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -11,15 +9,7 @@ import (
 	"github.com/concbench/concbench/internal/leakcheck"
 )
 
-func TestMain(m *testing.M) {
-	before := leakcheck.Take()
-	code := m.Run()
-	if err := leakcheck.Check(before); err != nil && code == 0 {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
 
 // Many forks, from several goroutines at once while the runtime is busy
 // (allocating, collecting, preempting): every child must exit 0 and be

@@ -1,27 +1,15 @@
 package ipc_test
 
 import (
-	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/workloads/ipc"
-	"github.com/concbench/concbench/workloads/proc"
 )
 
-func TestMain(m *testing.M) {
-	proc.Serve()
-	before := leakcheck.Take()
-	code := m.Run()
-	if err := leakcheck.Check(before); err != nil && code == 0 {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
 
 // specs is every transport × peer × pattern × size.
 func specs() []ipc.Spec {

@@ -2,7 +2,6 @@ package model_test
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -12,16 +11,7 @@ import (
 	"github.com/concbench/concbench/workloads/proc"
 )
 
-func TestMain(m *testing.M) {
-	proc.Serve()
-	before := leakcheck.Take()
-	code := m.Run()
-	if err := leakcheck.Check(before); err != nil && code == 0 {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
 
 func TestPoolVerifiesEveryModel(t *testing.T) {
 	echo, err := workloads.StartEcho()

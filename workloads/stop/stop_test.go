@@ -8,19 +8,9 @@ import (
 	"time"
 
 	"github.com/concbench/concbench/internal/leakcheck"
-	"github.com/concbench/concbench/workloads/proc"
 )
 
-func TestMain(m *testing.M) {
-	proc.Serve()
-	before := leakcheck.Take()
-	code := m.Run()
-	if err := leakcheck.Check(before); err != nil && code == 0 {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
 
 func TestStopConfirmsEveryModel(t *testing.T) {
 	type tc struct {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -13,16 +12,7 @@ import (
 	"github.com/concbench/concbench/workloads/proc"
 )
 
-func TestMain(m *testing.M) {
-	proc.Serve()
-	before := leakcheck.Take()
-	code := m.Run()
-	if err := leakcheck.Check(before); err != nil && code == 0 {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
 
 func start(t *testing.T, name string, args ...string) *proc.Child {
 	t.Helper()
