@@ -35,16 +35,7 @@ func benchLocal(b *testing.B, v local.Variant, workers int) {
 		}
 	}()
 	mt := startMeter()
-	pending := 0
-	for b.Loop() {
-		if pending++; pending == counterRound {
-			r.Add(pending)
-			pending = 0
-		}
-	}
-	b.StartTimer()
-	r.Add(pending)
-	b.StopTimer()
+	runInRounds(b, r.Add)
 	ops, err := r.Finish()
 	finished = true
 	mt.stop(b, b.N, mtNoChildren)
