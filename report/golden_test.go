@@ -70,20 +70,51 @@ func splitArgs(s string) []string {
 	return out
 }
 
-// pinnedBenchstat runs benchstat at the x/perf version in go.mod.
+// pinnedBenchstat runs benchstat at the x/perf version in go.mod: the
+// module's `tool golang.org/x/perf/cmd/benchstat` line.
 func pinnedBenchstat(t *testing.T, dir string, args ...string) (stdout, stderr []byte) {
-	ver, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "golang.org/x/perf").Output()
-	if err != nil {
-		t.Fatalf("go list -m golang.org/x/perf: %v", err)
-	}
-	cmd := exec.Command("go", append([]string{"run", "golang.org/x/perf/cmd/benchstat@" + strings.TrimSpace(string(ver))}, args...)...)
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"tool", "benchstat"}, args...)...)
 	cmd.Dir = dir
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("benchstat %v: %v\n%s", args, err, e.Bytes())
+		t.Fatalf("go tool benchstat %v: %v\n%s", args, err, e.Bytes())
 	}
 	return o.Bytes(), e.Bytes()
+}
+
+// TestGoldenIsBenchstat proves the stored golden files are what the pinned
+// benchstat prints today, byte for byte, so TestGolden compares the report
+// with benchstat itself and not with an old copy. (-short skips it: it
+// builds benchstat.)
+func TestGoldenIsBenchstat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds benchstat")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skipf("no go on PATH: %v", err)
+	}
+	for _, c := range readCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			base, err := filepath.Abs(filepath.Join("testdata", "golden", c.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Dir(filepath.Dir(base))
+			txt, _ := pinnedBenchstat(t, dir, c.args...)
+			csvOut, csvWarn := pinnedBenchstat(t, dir, append([]string{"-format", "csv"}, c.args...)...)
+			for ext, got := range map[string][]byte{".txt": txt, ".csv": csvOut, ".csv.warn": csvWarn} {
+				want, err := os.ReadFile(base + ext)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s%s differs from what the pinned benchstat prints now (go test ./report -run TestGolden -update)", c.name, ext)
+				}
+			}
+		})
+	}
 }
 
 // render runs this package on a benchstat command line.
