@@ -20,6 +20,7 @@ type Options struct {
 	Geomean          float64        // suite-wide gate on the time units' geomean; < 0 turns it off
 	CPUBound         *regexp.Regexp // which benchmark names are CPU-bound
 	Units            *regexp.Regexp // which (tidied) units are gated; nil: all
+	Skip             *regexp.Regexp // units never gated (shown only); nil: none
 	Force            bool           // compare results of different machines
 	Confidence       float64        // of the confidence intervals shown (not of the gate)
 }
@@ -30,6 +31,11 @@ type Options struct {
 // on a 2 vCPU VM moved its median by 80% (docs/regression.md).
 const CPUBoundDefault = `/kind=cpu/kernel=(busyloop|sha256|memwalk)(/|-|$)`
 
+// SkipDefault matches the units that say nothing about the code under
+// test: steal-% is the neighbours' share of the machine, rt/sample the
+// harness's own batch size for timing fast round trips.
+const SkipDefault = `^(steal-%|rt/sample)$`
+
 // DefaultOptions returns the defaults documented in docs/regression.md.
 func DefaultOptions() Options {
 	return Options{
@@ -38,6 +44,7 @@ func DefaultOptions() Options {
 		ThresholdDefault: 0.25,
 		Geomean:          0.05,
 		CPUBound:         regexp.MustCompile(CPUBoundDefault),
+		Skip:             regexp.MustCompile(SkipDefault),
 		Confidence:       0.95,
 	}
 }
@@ -52,7 +59,7 @@ const (
 	Small       Verdict = "<threshold"  // significant, but within the threshold
 	Unknown     Verdict = "changed?"    // significant and large, but the unit has no known better direction
 	Missing     Verdict = "only-in-one" // in one side only: nothing to compare
-	NotGated    Verdict = "not-gated"   // unit left out by Options.Units: shown, not judged
+	NotGated    Verdict = "not-gated"   // unit left out by Options.Units or Options.Skip: shown, not judged
 	Same        Verdict = "same"        // assume=exact and equal
 )
 
@@ -194,8 +201,15 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 		row.NBase, row.NHead = len(bv), len(hv)
 		row.baseVals, row.headVals = bv, hv
 		assume := p.units.GetAssumption(row.Unit)
-		row.Exact = assume == benchmath.AssumeExact
 		row.Better = better(p.units.GetBetter(row.Unit), row.Unit)
+		// assume=exact claims a deterministic count; a side whose samples
+		// differ (the lost updates of a racy counter) disproves it for this
+		// benchmark, which is then tested as a measurement like any other.
+		if assume == benchmath.AssumeExact && (!constant(bv) || !constant(hv)) {
+			assume = benchmath.AssumeNothing
+			row.Notes = append(row.Notes, "assume=exact but the samples vary: tested as a measurement")
+		}
+		row.Exact = assume == benchmath.AssumeExact
 		row.Threshold = threshold(opt, row)
 		if len(bv) == 0 || len(hv) == 0 {
 			row.Verdict = Missing
@@ -220,7 +234,7 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 		if !row.Exact {
 			row.P = assume.Compare(bs, hs).P
 		}
-		if opt.Units != nil && !opt.Units.MatchString(row.Unit) {
+		if opt.Units != nil && !opt.Units.MatchString(row.Unit) || opt.Skip != nil && opt.Skip.MatchString(row.Unit) {
 			row.Verdict = NotGated
 		} else if !row.Exact {
 			rep.Tests++
@@ -267,6 +281,16 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("geomean gate cannot trip: %d+%d runs cannot reach p <= %.2g (Holm over %d tests)", g.NBase, g.NHead, opt.Alpha/float64(rep.Tests), rep.Tests))
 	}
 	return rep, nil
+}
+
+// constant says whether every value is the same.
+func constant(vs []float64) bool {
+	for _, v := range vs {
+		if v != vs[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // change is to/from - 1, with a change from 0 infinite (as a count that

@@ -370,3 +370,52 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestVaryingExactAndSkippedUnits: an assume=exact count whose samples
+// differ within a side (a racy counter's lost updates) is no exact count:
+// an A/A pair of random counts must trip nothing in either order, while a
+// real jump of such a count still does. steal-% and rt/sample are never
+// gated by default, whatever they do.
+func TestVaryingExactAndSkippedUnits(t *testing.T) {
+	const hdr = header + "Unit steal-% better=lower\nUnit rt/sample assume=exact\n"
+	write := func(file string, lost func(i int) float64, steal float64) string {
+		var b strings.Builder
+		b.WriteString(hdr)
+		for i := range 10 {
+			fmt.Fprintf(&b, "BenchmarkCounter/sync=unsynced/workers=2-2\t1000\t%g ns/op\t%g lost-updates\n", 20*jitter[i], lost(i))
+			fmt.Fprintf(&b, "BenchmarkBusyLoop/model=goroutine/workers=2-2\t1\t%g ns/op\t%g steal-%%\n", 1e9*jitter[i], steal*jitter[i])
+			fmt.Fprintf(&b, "BenchmarkIPC/pattern=pingpong/transport=chan-buffered/peer=goroutine/size=8B-2\t1000\t%g ns/op\t%d rt/sample\n", 400*jitter[i], 90+i%3)
+		}
+		path := filepath.Join(t.TempDir(), file)
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	randA := func(i int) float64 { return []float64{917, 1203, 455, 1388, 760, 1021, 598, 1290, 840, 1105}[i] }
+	randB := func(i int) float64 { return []float64{1012, 702, 1340, 530, 1180, 886, 1251, 640, 973, 1420}[i] }
+	for _, c := range []struct {
+		desc       string
+		base, head string
+		want       Verdict
+	}{
+		{"random counts A/A", write("a.txt", randA, 0.5), write("b.txt", randB, 5), NoChange},
+		{"random counts A/A swapped", write("b.txt", randB, 5), write("a.txt", randA, 0.5), NoChange},
+		{"counts 10x higher", write("a.txt", randA, 0.5), write("c.txt", func(i int) float64 { return 10 * randB(i) }, 0.5), Regression},
+	} {
+		t.Run(c.desc, func(t *testing.T) {
+			rep := compareFiles(t, c.base, c.head, DefaultOptions())
+			var b strings.Builder
+			rep.WriteText(&b)
+			for _, r := range rep.Rows {
+				want := map[string]Verdict{"lost-updates": c.want, "steal-%": NotGated, "rt/sample": NotGated}[r.Unit]
+				if want != "" && r.Verdict != want {
+					t.Errorf("%s %s: verdict %s, want %s\n%s", r.Name, r.Unit, r.Verdict, want, b.String())
+				}
+			}
+			if rep.Regressed != (c.want == Regression) {
+				t.Errorf("Regressed=%v, want %v\n%s", rep.Regressed, c.want == Regression, b.String())
+			}
+		})
+	}
+}

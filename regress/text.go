@@ -75,6 +75,9 @@ func (rep *Report) limits() string {
 	if o.Units != nil {
 		s += fmt.Sprintf("; gated units: %s", o.Units)
 	}
+	if o.Skip != nil {
+		s += fmt.Sprintf("; never gated: %s", o.Skip)
+	}
 	return s
 }
 

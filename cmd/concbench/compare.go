@@ -33,6 +33,7 @@ func gate(name string, args []string, noise bool) int {
 	geo := fs.Float64("geomean", def.Geomean, "suite-wide limit on the geomean of head/base over time units (negative: off)")
 	cpuRE := fs.String("cpu-bound", def.CPUBound.String(), "regexp of benchmark names whose time units get -threshold-cpu")
 	units := fs.String("units", "", "regexp of the (tidied) units to gate, e.g. 'cpu-sec/op' (default all; others are shown, not judged)")
+	skip := fs.String("skip-units", def.Skip.String(), "regexp of units never gated, only shown (empty: none)")
 	force := fs.Bool("force", false, "compare results from different machines (cpu, ncpu or host-id differ)")
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(os.Stderr, "concbench %s: %v (usage: concbench %s [flags] base.txt head.txt)\n", name, err, name)
@@ -67,7 +68,14 @@ func gate(name string, args []string, noise bool) int {
 			return 2
 		}
 	}
-	opt := regress.Options{Units: unitRE, Alpha: *alpha, ThresholdCPU: *tcpu, ThresholdDefault: *tdef, Geomean: *geo,
+	var skipRE *regexp.Regexp
+	if *skip != "" {
+		if skipRE, err = regexp.Compile(*skip); err != nil {
+			fmt.Fprintf(os.Stderr, "concbench %s: flag -skip-units: %v\n", name, err)
+			return 2
+		}
+	}
+	opt := regress.Options{Units: unitRE, Skip: skipRE, Alpha: *alpha, ThresholdCPU: *tcpu, ThresholdDefault: *tdef, Geomean: *geo,
 		CPUBound: re, Force: *force, Confidence: def.Confidence}
 	pair, err := regress.Load([]string{fs.Arg(0)}, []string{fs.Arg(1)})
 	if err != nil {
