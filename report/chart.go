@@ -63,10 +63,14 @@ func Charts(pts []Point, better func(unit string) int) []*Chart {
 		var cs []*Chart
 		specs := specsFor(fam)
 		for _, sp := range specs {
-			cs = append(cs, specCharts(sp, byFam[fam], better)...)
+			if sp.X == "" {
+				cs = append(cs, genericCharts(sp, byFam[fam], better)...)
+			} else {
+				cs = append(cs, specCharts(sp, byFam[fam], better)...)
+			}
 		}
 		if len(cs) == 0 {
-			cs = genericCharts(fam, byFam[fam], better)
+			cs = genericCharts(Spec{Family: fam}, byFam[fam], better)
 		}
 		for _, c := range cs {
 			c.Family = fam
@@ -349,6 +353,11 @@ func specChart(sp Spec, split string, pts []Point, better func(string) int) *Cha
 		c.Name = sp.Family
 	}
 	c.Sentence, c.winner = sentence(sp, ss, cats, numeric, ref, b, func(v float64) string { return fmtVal(v, sp) })
+	if sp.Knee && numeric && b == -1 {
+		if k := knee(sp, ss); k != "" {
+			c.Sentence += " " + k
+		}
+	}
 	c.bestWord, _ = words(sp, b)
 	c.build = func() (*plot.Plot, *plot.Legend, error) {
 		return linePlot(sp, title, yLabel, ss, cats, numeric, ref, extraUnit != "", sc.Factor)
@@ -372,6 +381,9 @@ func plottable(ss []*series, logX, logY bool) bool {
 func displayUnit(sp Spec) string {
 	if sp.Throughput {
 		return sp.YUnit
+	}
+	if strings.HasSuffix(sp.Unit, "-sec") { // stop-sec, p99-sec: a time
+		return "s"
 	}
 	return strings.ReplaceAll(sp.Unit, "sec", "s")
 }

@@ -12,13 +12,17 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-// genericCharts is the chart of a family with no Spec: the median of its
-// primary unit (sec/op when present) per sub-benchmark, one row each, with
-// 95% CI whiskers. Bars when the values are within 50× of each other, dots
-// on a log axis otherwise (a bar on a log axis has no honest base).
-func genericCharts(fam string, pts []Point, better func(string) int) []*Chart {
-	unit := ""
+// genericCharts is the chart of a family with no Spec, and of a Spec with
+// no X: the median of one unit (the spec's, else sec/op when present) per
+// sub-benchmark, one row each, with 95% CI whiskers. Bars when the values
+// are within 50× of each other, dots on a log axis otherwise (a bar on a
+// log axis has no honest base).
+func genericCharts(spec Spec, pts []Point, better func(string) int) []*Chart {
+	fam, unit := spec.Family, spec.Unit
 	for _, p := range pts {
+		if unit != "" {
+			break
+		}
 		if p.Unit == "sec/op" {
 			unit = "sec/op"
 			break
@@ -31,7 +35,7 @@ func genericCharts(fam string, pts []Point, better func(string) int) []*Chart {
 	seen := map[string]bool{}
 	dup := false
 	for _, p := range pts {
-		if p.Unit != unit {
+		if p.Unit != unit || !matches(p, spec.Where) {
 			continue
 		}
 		if seen[p.Sub] {
@@ -61,7 +65,7 @@ func genericCharts(fam string, pts []Point, better func(string) int) []*Chart {
 		lo = append(lo, p.Summary.Lo)
 		hi = append(hi, p.Summary.Hi)
 	}
-	sp := Spec{Family: fam, Unit: unit}
+	sp := Spec{Family: fam, Unit: unit, YLabel: spec.YLabel}
 	b := better(unit)
 	sc := benchunit.CommonScale(vals, benchunit.ClassOf(unit))
 	mn, mx := math.Inf(1), math.Inf(-1)
@@ -86,10 +90,17 @@ func genericCharts(fam string, pts []Point, better func(string) int) []*Chart {
 		width:    7 * vg.Inch,
 		height:   vg.Length(math.Max(3, 0.3*float64(len(sel))+1.3)) * vg.Inch,
 	}
+	if spec.Title != "" {
+		c.Name, c.Title = fam+"-"+unit, spec.Title
+	}
 	c.build = func() (*plot.Plot, *plot.Legend, error) {
 		p := plot.New()
 		p.Title.Text = c.Title
-		p.X.Label.Text = fmt.Sprintf("%s (%s), whiskers: 95%% CI", quantity(unit), sc.Prefix+displayUnit(sp))
+		q := quantity(unit)
+		if sp.YLabel != "" {
+			q = sp.YLabel
+		}
+		p.X.Label.Text = fmt.Sprintf("%s (%s), whiskers: 95%% CI", q, sc.Prefix+displayUnit(sp))
 		style(p)
 		// Top to bottom in input order.
 		n := len(sel)

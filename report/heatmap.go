@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -230,6 +231,44 @@ func (s *Samples) MeanUtil() []float64 {
 		}
 	}
 	return out
+}
+
+// runSuffix is the -N that the sampler adds to the file of a benchmark's
+// second, third ... run (-count N).
+var runSuffix = regexp.MustCompile(`-[0-9]+$`)
+
+// Representatives keeps one run per benchmark: of the runs whose names
+// differ only in the sampler's -N suffix, the one whose summed mean
+// utilisation (busy cores) is the median, so a -count 10 recording gives
+// one heatmap per benchmark, not ten. Order follows the input.
+func Representatives(all []*Samples) []*Samples {
+	groups := map[string][]*Samples{}
+	var order []string
+	for _, s := range all {
+		k := runSuffix.ReplaceAllString(s.Name, "")
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], s)
+	}
+	out := make([]*Samples, 0, len(order))
+	for _, k := range order {
+		g := append([]*Samples(nil), groups[k]...)
+		sort.SliceStable(g, func(i, j int) bool { return busy(g[i]) < busy(g[j]) })
+		out = append(out, g[(len(g)-1)/2])
+	}
+	return out
+}
+
+// busy is the sum of the cores' mean utilisation, in cores.
+func busy(s *Samples) float64 {
+	sum := 0.0
+	for _, u := range s.MeanUtil() {
+		if !math.IsNaN(u) {
+			sum += u / 100
+		}
+	}
+	return sum
 }
 
 // HeatmapChart draws core × time, colour = utilisation (0-100 %), with a

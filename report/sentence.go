@@ -194,3 +194,31 @@ func familySummary(cs []*Chart) string {
 	}
 	return fmt.Sprintf("Over %d charts, %s.", n, s)
 }
+
+// knee says, per series, where growing X stops paying off: the first x
+// from which the next x on the axis cuts the value (a cost, lower is
+// better) by less than half. For the pool's chunk sweep that is where the
+// hand-off is amortised and the task itself dominates: Python's advice to
+// raise chunksize stops helping there.
+func knee(sp Spec, ss []*series) string {
+	var parts []string
+	for _, s := range ss {
+		at := ""
+		for i := 0; i+1 < len(s.ys); i++ {
+			if s.ys[i+1] > 0 && s.ys[i]/s.ys[i+1] < 2 {
+				at = fmt.Sprintf("%s=%s for %s (the next step gains only %.2f×)", sp.X, s.xLabels[i], s.label, s.ys[i]/s.ys[i+1])
+				break
+			}
+		}
+		if at == "" && len(s.ys) > 1 {
+			at = fmt.Sprintf("not within the sweep for %s", s.label)
+		}
+		if at != "" {
+			parts = append(parts, at)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("A larger %s stops paying off (the next step cuts the cost by less than half) at %s.", sp.X, strings.Join(parts, "; "))
+}

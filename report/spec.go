@@ -9,9 +9,11 @@ type Spec struct {
 	Family string            // base name without "Benchmark": "Scale"
 	Where  map[string]string // only sub-benchmarks with these key values
 	Split  []string          // one chart per distinct value of these keys
-	X      string            // key on the x axis; numeric (4, 4KiB) or not (model names)
-	Series []string          // one line per distinct value of these keys
-	Unit   string            // unit after benchunit.Tidy: "sec/op", "B/s"
+	// X is the key on the x axis; numeric (4, 4KiB) or not (model names).
+	// Without one the chart is one bar (or dot) per sub-benchmark of Unit.
+	X      string
+	Series []string // one line per distinct value of these keys
+	Unit   string   // unit after benchunit.Tidy: "sec/op", "B/s"
 	// Extra lists units drawn dashed in the series' colour, the first one
 	// present wins: a tail percentile beside the median.
 	Extra      []string
@@ -26,6 +28,9 @@ type Spec struct {
 	// Reference names a value of X drawn as a dashed horizontal line
 	// instead of a point: a kernel floor such as model=exec-true.
 	Reference string
+	// Knee adds a sentence per series saying where a larger X stops
+	// paying off: the next X cuts the cost by less than half.
+	Knee bool
 }
 
 // Specs are the charts of the families concbench has today.
@@ -46,7 +51,7 @@ var Specs = []Spec{
 	{Family: "Counter", X: "workers", Series: []string{"sync"}, Unit: "sec/op", LogX: true, LogY: true,
 		Title: "Shared counter: cost per increment", XLabel: "workers", YLabel: "time per increment"},
 	{Family: "Pool", Split: []string{"kernel", "mode"}, X: "chunk", Series: []string{"model"}, Unit: "sec/item",
-		LogX: true, LogY: true, Title: "Pool: cost per item vs chunk size", XLabel: "chunk (items per hand-off)", YLabel: "time per item"},
+		LogX: true, LogY: true, Knee: true, Title: "Pool: cost per item vs chunk size", XLabel: "chunk (items per hand-off)", YLabel: "time per item"},
 	// The GIL experiment: "uses all cores" and "gets more done", per model,
 	// at each GOMAXPROCS the run had (-cpu 1,N gives one line each).
 	{Family: "BusyLoop", X: "model", Unit: "busy-cores",
@@ -55,6 +60,17 @@ var Specs = []Spec{
 		Title: "Busy-loop: work done (x ^= 1 iterations per second)", XLabel: "model", YLabel: "work rate"},
 	{Family: "Local", X: "workers", Series: []string{"state"}, Unit: "sec/op", LogX: true,
 		Title: "Per-worker state: cost per lookup-and-update", XLabel: "workers", YLabel: "time per update"},
+	{Family: "Coroutine", X: "handoff", Unit: "sec/op", LogY: true,
+		Title: "Coroutine hand-off: cost per send/yield with its reply checked", XLabel: "hand-off", YLabel: "time per hand-off"},
+	{Family: "Subprocess", Where: map[string]string{"cmd": "cat"}, X: "size", Series: []string{"child"}, Unit: "sec/op",
+		LogX: true, LogY: true, Title: "Subprocess: N bytes through cat and back", XLabel: "bytes", YLabel: "round trip"},
+	{Family: "Subprocess", Where: map[string]string{"cmd": "true"}, X: "api", Unit: "sec/op",
+		Title: "Subprocess: run /bin/true to completion", XLabel: "API", YLabel: "time per run"},
+	// Stop's headline is stop-ns (request to confirmed stop), not the
+	// whole start-and-stop op; process has a signal key the others lack.
+	{Family: "Stop", Unit: "stop-sec", Title: "Stop: request to confirmed stop", YLabel: "time to stop"},
+	{Family: "SpawnParent", X: "touched", Series: []string{"model"}, Unit: "sec/op", LogY: true,
+		Title: "Spawn cost vs the parent's touched memory", XLabel: "parent's touched memory (bytes)", YLabel: "time per spawn"},
 }
 
 // specsFor returns the specs of family, or nil.

@@ -90,11 +90,15 @@ func renderDir(dir string, s *Set, opts TableOptions) error {
 	var heat []*Chart
 	if csvs, _ := filepath.Glob(filepath.Join(samplesDir(newest.Path), "*.csv")); len(csvs) > 0 {
 		sort.Strings(csvs)
+		var all []*Samples
 		for _, p := range csvs {
 			smp, err := ReadSamples(p)
 			if err != nil {
 				return err
 			}
+			all = append(all, smp)
+		}
+		for _, smp := range Representatives(all) {
 			heat = append(heat, HeatmapChart(smp))
 		}
 	}

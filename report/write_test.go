@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -207,6 +208,31 @@ func TestReadSamples(t *testing.T) {
 	}
 }
 
+// TestRepresentatives: the runs of one benchmark (the sampler's -N
+// suffixes) collapse to the run of median busy cores; other benchmarks,
+// and names that merely end in a digit, stay apart.
+func TestRepresentatives(t *testing.T) {
+	run := func(name string, util float64) *Samples {
+		return &Samples{Name: name, T: []float64{0, 250}, CPUs: []string{"0", "1"}, Util: [][]float64{{util, util}, {util, util}}}
+	}
+	in := []*Samples{
+		run("BenchmarkBusyLoop_model=thread_workers=2", 90),
+		run("BenchmarkBusyLoop_model=thread_workers=2-1", 10),
+		run("BenchmarkBusyLoop_model=thread_workers=2-2", 50),
+		run("BenchmarkBusyLoop_model=thread_workers=1", 50),
+		run("BenchmarkBusyLoop_model=thread_workers=2-3", 70),
+		run("BenchmarkBusyLoop_model=thread_workers=2-4", 30),
+	}
+	var got []string
+	for _, s := range Representatives(in) {
+		got = append(got, s.Name)
+	}
+	want := []string{"BenchmarkBusyLoop_model=thread_workers=2-2", "BenchmarkBusyLoop_model=thread_workers=1"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("representatives %v, want %v", got, want)
+	}
+}
+
 func TestParseNum(t *testing.T) {
 	for in, want := range map[string]float64{"4": 4, "8B": 8, "4KiB": 4096, "1MiB": 1 << 20, "2.5": 2.5, "3k": 3000} {
 		if got, ok := parseNum(in); !ok || got != want {
@@ -316,5 +342,24 @@ func TestChartsUnplacedKeys(t *testing.T) {
 	}
 	if err := cs[0].Render(io.Discard, "png"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestKnee: the knee is the first x whose next step cuts the cost by less
+// than half; a series that halves all the way has none within the sweep.
+func TestKnee(t *testing.T) {
+	sp := Spec{X: "chunk"}
+	mk := func(label string, ys ...float64) *series {
+		s := &series{label: label, ys: ys}
+		for i := range ys {
+			s.xLabels = append(s.xLabels, strconv.Itoa(1<<(3*i)))
+		}
+		return s
+	}
+	got := knee(sp, []*series{mk("goroutine", 1000, 120, 25, 14), mk("process", 8000, 900, 130, 30), mk("one", 5)})
+	want := "A larger chunk stops paying off (the next step cuts the cost by less than half) at " +
+		"chunk=64 for goroutine (the next step gains only 1.79×); not within the sweep for process."
+	if got != want {
+		t.Errorf("knee:\n got %s\nwant %s", got, want)
 	}
 }
