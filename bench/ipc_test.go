@@ -118,3 +118,96 @@ func benchIPC(b *testing.B, s ipc.Spec) {
 	}
 	mt.stop(b, b.N, model.Usage{CPUNanos: rep.CPUNanos, Ctxsw: rep.Ctxsw})
 }
+
+// flaky is a Conn that loses, repeats or corrupts its k-th frame: sent
+// frames in a stream (the peer must notice), received echoes in pingpong
+// (the measuring side must). A lost echo is a round trip that never ends,
+// so pingpong is not given "drop": go test's -timeout catches that one.
+type flaky struct {
+	ipc.Conn
+	kind   string // drop, dup, flip
+	onRecv bool
+	k, n   int
+	last   []byte
+}
+
+func (f *flaky) Send(p []byte) error {
+	if f.onRecv {
+		return f.Conn.Send(p)
+	}
+	if f.n++; f.n != f.k {
+		return f.Conn.Send(p)
+	}
+	switch f.kind {
+	case "drop":
+		return nil
+	case "dup":
+		if err := f.Conn.Send(p); err != nil {
+			return err
+		}
+		return f.Conn.Send(p)
+	}
+	p[len(p)-1] ^= 0x20
+	err := f.Conn.Send(p)
+	p[len(p)-1] ^= 0x20
+	return err
+}
+
+func (f *flaky) Recv(p []byte) error {
+	if !f.onRecv {
+		return f.Conn.Recv(p)
+	}
+	if f.n++; f.n == f.k && f.kind == "dup" {
+		copy(p, f.last)
+		return nil
+	}
+	if err := f.Conn.Recv(p); err != nil {
+		return err
+	}
+	if f.n == f.k {
+		p[len(p)-1] ^= 0x01
+	}
+	f.last = append(f.last[:0], p...)
+	return nil
+}
+
+// A transport that loses, repeats or corrupts a frame must make
+// BenchmarkIPC fail (testing.Benchmark reports N=0 for a failed benchmark),
+// for a peer in this process and for a child; the healthy runs show the
+// harness itself passes. The session's own tests check that each error
+// names the transport.
+func TestIPCFailsOnFault(t *testing.T) {
+	for _, c := range []struct {
+		tr   string
+		peer ipc.Peer
+		pat  ipc.Pattern
+		kind string
+	}{
+		{"pipe-raw", ipc.Process, ipc.Stream, "drop"},
+		{"pipe-raw", ipc.Process, ipc.Stream, "dup"},
+		{"pipe-raw", ipc.Process, ipc.Stream, "flip"},
+		{"pipe-raw", ipc.Process, ipc.PingPong, "dup"},
+		{"pipe-raw", ipc.Process, ipc.PingPong, "flip"},
+		{"chan-buffered", ipc.Goroutine, ipc.Stream, "drop"},
+		{"shm", ipc.Process, ipc.PingPong, "flip"},
+		{"unix", ipc.Goroutine, ipc.PingPong, "dup"},
+		{"pipe-raw", ipc.Process, ipc.PingPong, ""},
+		{"chan-buffered", ipc.Goroutine, ipc.Stream, ""},
+	} {
+		s := ipc.Spec{Transport: c.tr, Peer: c.peer, Pattern: c.pat, Size: 64}
+		if c.kind != "" {
+			s.Wrap = func(conn ipc.Conn) ipc.Conn {
+				return &flaky{Conn: conn, kind: c.kind, onRecv: c.pat == ipc.PingPong, k: 50}
+			}
+		}
+		t.Run(s.String()+"/fault="+c.kind, func(t *testing.T) {
+			r := testing.Benchmark(func(b *testing.B) { benchIPC(b, s) })
+			switch {
+			case c.kind != "" && r.N != 0:
+				t.Errorf("a transport that %ss frame 50 completed %d ops; the benchmark must fail", c.kind, r.N)
+			case c.kind == "" && r.N == 0:
+				t.Error("the healthy transport failed")
+			}
+		})
+	}
+}

@@ -94,7 +94,7 @@ func benchPoolMode(b *testing.B, m model.Model, spec workloads.Spec, workers int
 func TestPoolFailsOnBrokenWorker(t *testing.T) {
 	spec := workloads.Spec{Kernel: "noop"}
 	for _, mode := range poolmode.Modes() {
-		for _, fault := range []string{"checksum", "die"} {
+		for _, fault := range []string{"checksum", "die", "truncate"} {
 			r := testing.Benchmark(func(b *testing.B) {
 				benchPoolMode(b, model.Process{Fault: fault}, spec, 2, mode, 8)
 			})

@@ -21,21 +21,7 @@ func BenchmarkSpawn(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, m := range model.All() {
-		b.Run("model="+m.Name(), func(b *testing.B) {
-			mt := startMeter()
-			var arg uint64
-			for b.Loop() {
-				v, err := m.Spawn(spec, arg)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if v != answers[arg] {
-					b.Fatalf("spawned %s worker answered %#x for %d, want %#x", m.Name(), v, arg, answers[arg])
-				}
-				arg = (arg + 1) % workloads.ArgRange
-			}
-			mt.stop(b, b.N, model.Usage{})
-		})
+		b.Run("model="+m.Name(), func(b *testing.B) { benchSpawn(b, m, spec, answers) })
 	}
 	b.Run("model=exec-true", func(b *testing.B) {
 		path, err := exec.LookPath("true")
@@ -54,4 +40,42 @@ func BenchmarkSpawn(b *testing.B) {
 		}
 		mt.stop(b, b.N, model.Usage{})
 	})
+}
+
+// benchSpawn times one worker's life under m, its one answer checked.
+func benchSpawn(b *testing.B, m model.Model, spec workloads.Spec, answers []uint64) {
+	mt := startMeter()
+	var arg uint64
+	for b.Loop() {
+		v, err := m.Spawn(spec, arg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if v != answers[arg] {
+			b.Fatalf("spawned %s worker answered %#x for %d, want %#x", m.Name(), v, arg, answers[arg])
+		}
+		arg = (arg + 1) % workloads.ArgRange
+	}
+	mt.stop(b, b.N, model.Usage{})
+}
+
+// A spawned worker that answers wrong, dies or sends half a frame on its
+// one task must fail BenchmarkSpawn (testing.Benchmark reports N=0 for a
+// failed benchmark); the healthy run shows the harness itself passes.
+func TestSpawnFailsOnBrokenWorker(t *testing.T) {
+	spec := workloads.Spec{Kernel: "noop"}
+	answers, err := workloads.Answers(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fault := range []string{"checksum@1", "die@1", "truncate@1"} {
+		r := testing.Benchmark(func(b *testing.B) { benchSpawn(b, model.Process{Fault: fault}, spec, answers) })
+		if r.N != 0 {
+			t.Errorf("spawn with a %q worker completed %d ops; it must fail", fault, r.N)
+		}
+	}
+	r := testing.Benchmark(func(b *testing.B) { benchSpawn(b, model.Process{}, spec, answers) })
+	if r.N == 0 {
+		t.Error("spawn with a healthy worker failed")
+	}
 }

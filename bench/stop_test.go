@@ -72,3 +72,13 @@ func benchStop(b *testing.B, o stop.Options) {
 	}
 	b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "stop-ns")
 }
+
+// A process that ignores SIGTERM is killed after stop.Grace: a stop that
+// did not happen as asked, which must fail the benchmark, not count as a
+// slow stop (testing.Benchmark reports N=0 for a failed benchmark).
+func TestStopFailsOnIgnoredTerm(t *testing.T) {
+	o := stop.Options{Model: "process", State: stop.Busy, Signal: stop.Term, IgnoreTerm: true}
+	if r := testing.Benchmark(func(b *testing.B) { benchStop(b, o) }); r.N != 0 {
+		t.Errorf("a worker that ignored SIGTERM was stopped %d times without a failure", r.N)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -168,6 +170,7 @@ func (p Process) Spawn(s workloads.Spec, arg uint64) (uint64, error) {
 	}
 	v, _, err := w.call(opTask, Task{Seq: arg, N: 1})
 	if err != nil {
+		w.c.Kill() // a wrong reply leaves the child running: reap it
 		return 0, err
 	}
 	return v, w.c.Close()
@@ -176,14 +179,22 @@ func (p Process) Spawn(s workloads.Spec, arg uint64) (uint64, error) {
 // serveWorker is the child side. It reads requests from stdin until EOF.
 // CONCBENCH_FAULT makes it misbehave on its third task, for tests:
 // "checksum" answers a wrong fold, "die" exits without answering,
-// "truncate" writes half a response and exits.
+// "truncate" writes half a response and exits. "FAULT@K" misbehaves on
+// task K instead ("checksum@1" breaks a spawned worker's only task).
 func serveWorker() int {
 	fail := func(err error) int {
 		fmt.Fprintln(os.Stderr, "concbench worker:", err)
 		return 1
 	}
 	spec := workloads.Spec{Kernel: os.Getenv(envKernel), Param: os.Getenv(envParam)}
-	fault := os.Getenv(envFault)
+	fault, at := os.Getenv(envFault), 3
+	if f, k, ok := strings.Cut(fault, "@"); ok {
+		n, err := strconv.Atoi(k)
+		if err != nil || n < 1 {
+			return fail(fmt.Errorf("%s=%q: want FAULT@K with K >= 1", envFault, fault))
+		}
+		fault, at = f, n
+	}
 	r, err := openKernel(spec)
 	if err != nil {
 		return fail(err)
@@ -209,7 +220,7 @@ func serveWorker() int {
 				fmt.Fprintln(os.Stderr, "concbench worker:", err)
 				resp[0] = statusErr
 			}
-			if tasks == 3 {
+			if tasks == at {
 				switch fault {
 				case "checksum":
 					fold++
