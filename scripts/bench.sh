@@ -2,24 +2,33 @@
 # Runs the benchmark suite and records the output under
 # results/<host-id>/<UTC-stamp>.txt, never overwriting a stored file.
 #
-#   scripts/bench.sh [-count N] [-benchtime D] [-bench REGEXP] [-cpu LIST]
+#   scripts/bench.sh [-count N] [-benchtime D] [-bench REGEXP] [-cpu LIST] [-timeout D]
 #
 # Progress: every result line is echoed as it finishes. The file is written
 # to a temporary name first and moved into place only when the run passed, so
 # a failed or interrupted run leaves no half file among the results. The
 # busy-loop sampler's per-core series go to results/<host-id>/<stamp>.samples/
 # (CONCBENCH_SAMPLES_DIR), where the reporter finds them for its heatmaps.
+#
+# A run that includes the IPC or Spawn family gets the kernel's reference
+# figures (scripts/reference.sh: perf bench sched pipe, /bin/true spawns)
+# appended to the same file, so the report puts them beside ours.
+#
+# -timeout (default 3h) bounds each pass: a frame lost in a ping-pong is a
+# round trip that never ends, and the binary's timeout panic then names the
+# benchmark, instead of a run that hangs for ever.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-count=10 benchtime=1s bench=. cpu=""
+count=10 benchtime=1s bench=. cpu="" timeout=3h
 while [ $# -gt 0 ]; do
   case "$1" in
     -count) count=$2; shift 2 ;;
     -benchtime) benchtime=$2; shift 2 ;;
     -bench) bench=$2; shift 2 ;;
     -cpu) cpu=$2; shift 2 ;;
-    *) echo "scripts/bench.sh: unknown flag $1 (have -count -benchtime -bench -cpu)" >&2; exit 2 ;;
+    -timeout) timeout=$2; shift 2 ;;
+    *) echo "scripts/bench.sh: unknown flag $1 (have -count -benchtime -bench -cpu -timeout)" >&2; exit 2 ;;
   esac
 done
 
@@ -39,7 +48,7 @@ export CONCBENCH_SAMPLES_DIR="$PWD/$base.samples"
 
 tmp=$(mktemp "${TMPDIR:-/tmp}/concbench-run.XXXXXX")
 trap 'rm -f "$tmp"; rm -rf "$CONCBENCH_SAMPLES_DIR"' EXIT
-args=(-test.run '^$' -test.bench "$bench" -test.count "$count" -test.benchtime "$benchtime")
+args=(-test.run '^$' -test.bench "$bench" -test.count "$count" -test.benchtime "$benchtime" -test.timeout "$timeout")
 [ -n "$cpu" ] && args+=(-test.cpu "$cpu")
 # The busy-loop experiment compares GOMAXPROCS=1 with =ncpu (Go's nearest
 # thing to a GIL), so unless -cpu is given it runs in a second pass with
@@ -52,9 +61,14 @@ fi
 echo "concbench: running ${args[*]}" >&2
 (cd bench && ../.dev/bench.test "${args[@]}") | tee "$tmp"
 if [ -n "$busy" ]; then
-  args=(-test.run '^$' -test.bench "^BenchmarkBusyLoop\$" -test.count "$count" -test.benchtime "$benchtime" -test.cpu "1,$(nproc)")
+  args=(-test.run '^$' -test.bench "^BenchmarkBusyLoop\$" -test.count "$count" -test.benchtime "$benchtime" -test.timeout "$timeout" -test.cpu "1,$(nproc)")
   echo "concbench: running ${args[*]}" >&2
   (cd bench && ../.dev/bench.test "${args[@]}") | tee -a "$tmp"
+fi
+
+if (cd bench && ../.dev/bench.test -test.list "$bench") | grep -qxE 'BenchmarkIPC|BenchmarkSpawn'; then
+  echo "concbench: running scripts/reference.sh -count $count" >&2
+  scripts/reference.sh -count "$count" | tee -a "$tmp"
 fi
 
 mv -n "$tmp" "$out"

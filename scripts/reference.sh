@@ -11,14 +11,18 @@
 #
 #   scripts/reference.sh [-count N] [-loops N] [-spawns N] [-ours]
 #
-# -ours also runs that benchmark, interleaved with perf (perf, ours, perf,
-# ours, ...: drift on a noisy machine hits both alike), and ends with a
-# "# ratio" comment: the median of ours over the median of perf's.
+# -ours also runs that benchmark and the process model's no-op task
+# (BenchmarkScale/kind=cpu/kernel=noop/model=process/workers=1: one task
+# through the pool to a child and back, verified), interleaved with perf
+# (perf, ours, perf, ours, ...: drift on a noisy machine hits both alike),
+# and ends with two "# ratio" comments: the median of each of ours over the
+# median of perf's.
 #
 # The output starts with the same config lines as a go test -bench run
 # (ncpu, kernel, host-id, commit, ...), so a reporter can file it with ours.
-# Without perf (Debian: apt-get install linux-perf) the perf lines are
-# replaced by a "# skip" line and the script still exits 0.
+# Without perf (Debian: apt-get install linux-perf), or with a perf that
+# does not run, the perf lines are replaced by a "# skip" line and the
+# script still exits 0 (with -ours, our lines come all the same).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,26 +64,51 @@ perf_pipe() {
 }
 
 ourbench='IPC/pattern=pingpong/transport=pipe-raw/peer=process/size=8B$'
+ourtask='Scale/kind=cpu/kernel=noop/model=process/workers=1$'
+# ns_of LINE: the ns/op figure of a benchfmt line.
+ns_of() { printf '%s\n' "$1" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "ns/op") {print $i; exit}}'; }
+# run_ours PATTERN PREFIX: one run of one of our benchmarks, its line printed.
+run_ours() {
+  local line
+  line=$(cd bench && ../.dev/bench.test -test.run '^$' -test.bench "$1" -test.count 1 | grep "^$2") ||
+    { echo "scripts/reference.sh: benchmark $1 printed no result" >&2; return 1; }
+  echo "$line"
+}
 if [ "$ours" = 1 ]; then
   mkdir -p .dev
   go test -c -o .dev/bench.test ./bench
 fi
 
-perf_ns=() our_ns=()
-if command -v perf >/dev/null 2>&1; then
-  for ((i = 0; i < count; i++)); do
-    ns=$(perf_pipe)
-    perf_ns+=("$ns")
-    printf 'BenchmarkReference/tool=perf-sched-pipe/peer=process \t %d \t %s ns/op\n' "$loops" "$ns"
-    if [ "$ours" = 1 ]; then
-      line=$(cd bench && ../.dev/bench.test -test.run '^$' -test.bench "$ourbench" -test.count 1 | grep '^BenchmarkIPC/')
-      echo "$line"
-      our_ns+=("$(printf '%s\n' "$line" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "ns/op") {print $i; exit}}')")
-    fi
-    printf 'BenchmarkReference/tool=perf-sched-pipe/peer=thread \t %d \t %s ns/op\n' "$loops" "$(perf_pipe -T)"
-  done
-else
+perf_ns=() our_ns=() task_ns=()
+# perf may be there and still not run (Debian's wrapper without the tools
+# for this kernel, say): one tiny run tells.
+have_perf=0
+if ! command -v perf >/dev/null 2>&1; then
   echo "# skip: perf not installed (Debian: apt-get install linux-perf); no perf-sched-pipe reference"
+elif ! why=$(perf bench sched pipe -l 1 2>&1); then
+  echo "# skip: perf bench sched pipe does not run here: $(printf '%s' "$why" | head -1)"
+else
+  have_perf=1
+fi
+if [ "$have_perf" = 1 ] || [ "$ours" = 1 ]; then
+  for ((i = 0; i < count; i++)); do
+    if [ "$have_perf" = 1 ]; then
+      ns=$(perf_pipe)
+      perf_ns+=("$ns")
+      printf 'BenchmarkReference/tool=perf-sched-pipe/peer=process \t %d \t %s ns/op\n' "$loops" "$ns"
+    fi
+    if [ "$ours" = 1 ]; then
+      line=$(run_ours "$ourbench" BenchmarkIPC/)
+      echo "$line"
+      our_ns+=("$(ns_of "$line")")
+      line=$(run_ours "$ourtask" BenchmarkScale/)
+      echo "$line"
+      task_ns+=("$(ns_of "$line")")
+    fi
+    if [ "$have_perf" = 1 ]; then
+      printf 'BenchmarkReference/tool=perf-sched-pipe/peer=thread \t %d \t %s ns/op\n' "$loops" "$(perf_pipe -T)"
+    fi
+  done
 fi
 
 for ((i = 0; i < count; i++)); do
@@ -91,7 +120,11 @@ for ((i = 0; i < count; i++)); do
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END { if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2 }'; }
-if [ "${#our_ns[@]}" -gt 0 ]; then
+if [ "${#our_ns[@]}" -gt 0 ] && [ "${#perf_ns[@]}" -eq 0 ]; then
+  echo "# skip: no perf figures, so no ratio"
+elif [ "${#our_ns[@]}" -gt 0 ]; then
   p=$(median "${perf_ns[@]}") o=$(median "${our_ns[@]}")
   awk -v o="$o" -v p="$p" 'BEGIN { printf "# ratio: pipe-raw process pingpong 8B / perf bench sched pipe = %.0f / %.0f ns = %.2fx (target <= 1.30x)\n", o, p, o / p }'
+  t=$(median "${task_ns[@]}")
+  awk -v t="$t" -v p="$p" 'BEGIN { printf "# ratio: process model no-op task / perf bench sched pipe = %.0f / %.0f ns = %.2fx (target <= 1.50x)\n", t, p, t / p }'
 fi
