@@ -14,7 +14,7 @@
 //
 //	s, err := sampler.Start(ctx, sampler.Options{})   // 250 ms windows
 //	... run the workload ...
-//	series := s.Stop()
+//	series, err := s.Stop()
 //	series.BusyCores()          // mean over windows of the summed core utilisation
 //	series.CoreUtilRange()      // least and most busy core, % (each core's mean)
 //	series.StealPct()           // mean steal time, % of a core
@@ -188,6 +188,10 @@ type Options struct {
 	// CPU ids and each kept window as it closes. It must return quickly:
 	// the next window is being measured meanwhile.
 	OnWindow func(cpus []int, w Window)
+	// OnDrop, when set, is called from the sampler's goroutine as the first
+	// window, the dropped one, closes: the moment the kept windows begin,
+	// for a caller that measures something else over the same span.
+	OnDrop func()
 }
 
 // Sampler samples in a goroutine of its own until Stop.
@@ -239,6 +243,9 @@ func (s *Sampler) run(ctx context.Context, prev Snapshot) {
 					if s.opt.OnWindow != nil {
 						s.opt.OnWindow(s.series.CPUs, w)
 					}
+				}
+				if !dropped && s.opt.OnDrop != nil {
+					s.opt.OnDrop()
 				}
 				dropped = true
 			}

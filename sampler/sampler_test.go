@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -292,5 +293,83 @@ func TestStopEarly(t *testing.T) {
 	case <-s.Done():
 	case <-time.After(time.Second):
 		t.Fatal("sampler still running a second after its context ended")
+	}
+}
+
+// aggregate reads the machine-wide "cpu" line of /proc/stat itself, without
+// gopsutil: busy and total jiffies summed over all cores, with the
+// package's definitions of busy and total.
+func aggregate(t *testing.T) (busy, total float64) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		t.Skipf("no /proc/stat: %v", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		t.Fatalf("/proc/stat: first line %q is not the cpu total", line)
+	}
+	v := make([]float64, 8) // user nice system idle iowait irq softirq steal
+	for i := range v {
+		if v[i], err = strconv.ParseFloat(f[i+1], 64); err != nil {
+			t.Fatalf("/proc/stat: field %d of %q: %v", i+1, line, err)
+		}
+	}
+	busy = v[0] + v[1] + v[2] + v[5] + v[6]
+	return busy, busy + v[3] + v[4] + v[7]
+}
+
+// TestAgreesWithProcStat holds whatever the load: over the same half
+// second, the busy cores that the sampler's per-core windows add up to
+// equal what the kernel's machine-wide line says, parsed here by hand,
+// within rounding (1 tick of 100 Hz per core per read). So an idle machine
+// reads near zero, a busy one reads busy, and a sampler that lost a core,
+// counted steal or iowait as work, or misparsed a field would fail here.
+// Taken while this process spins one core, and again while it sleeps.
+func TestAgreesWithProcStat(t *testing.T) {
+	for _, spin := range []bool{false, true} {
+		var stop atomic.Bool
+		var wg sync.WaitGroup
+		if spin {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				x := uint64(0)
+				for !stop.Load() {
+					x = workloads.Busy(x, 1<<16)
+				}
+			}()
+		}
+		b0, t0 := aggregate(t)
+		s0, err := Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+		s1, err := Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b1, t1 := aggregate(t)
+		stop.Store(true)
+		wg.Wait()
+		w, err := s1.Since(s0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0.0
+		for _, u := range w.Util {
+			got += u
+		}
+		n := float64(len(w.Util))
+		want := n * (b1 - b0) / (t1 - t0)
+		// Each core's share of the half second is about 50 ticks; a
+		// read can fall either side of a tick, per core and per read.
+		tol := n * 2.0 / 50
+		t.Logf("spin=%v: sampler %.3f busy cores, /proc/stat total %.3f (tolerance %.2f)", spin, got, want, tol)
+		if math.Abs(got-want) > tol {
+			t.Errorf("spin=%v: sampler says %.3f busy cores, the kernel's total line %.3f", spin, got, want)
+		}
 	}
 }

@@ -197,14 +197,23 @@ func Run(ctx context.Context, c Config) (Result, error) {
 		return r, fmt.Errorf("busy: model %s: %w", c.Model, err)
 	}
 
-	s, err := sampler.Start(ctx, sampler.Options{Interval: c.Interval, Windows: windows, OnWindow: c.OnWindow})
+	// OwnCores spans the kept windows, as BusyCores does: its baseline is
+	// taken when the sampler drops its first window.
+	var cpu0 map[int]uint64
+	var t0 time.Time
+	kept := make(chan struct{})
+	onDrop := func() { cpu0, t0 = treeCPU(), time.Now(); close(kept) }
+	s, err := sampler.Start(ctx, sampler.Options{Interval: c.Interval, Windows: windows, OnWindow: c.OnWindow, OnDrop: onDrop})
 	if err != nil {
 		cr.kill()
 		return r, err
 	}
-	cpu0, t0 := treeCPU(), time.Now()
 	<-s.Done() // enough windows, or ctx ended
-	r.OwnCores = ownCores(cpu0, treeCPU(), time.Since(t0))
+	select {
+	case <-kept:
+		r.OwnCores = ownCores(cpu0, treeCPU(), time.Since(t0))
+	default: // stopped before the first window closed
+	}
 	r.Series, err = s.Stop()
 	if ctx.Err() != nil || err != nil {
 		cr.kill()

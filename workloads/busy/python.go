@@ -67,6 +67,11 @@ func startPython(ctx context.Context, c Config) (*pyCrew, error) {
 	cmd := exec.Command(py, script, "--mode", mode, "--workers", strconv.Itoa(c.Workers),
 		"--seconds", strconv.FormatFloat(limit.Seconds(), 'f', 3, 64), "--stop-on-stdin")
 	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
+	if c.Model == PythonFreeThreaded {
+		// A free-threaded build turns the GIL back on when an extension
+		// asks for it, or when this says 1; the model is the build without.
+		cmd.Env = append(cmd.Env, "PYTHON_GIL=0")
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	child, err := proc.StartCmd(cmd)
 	if err != nil {
@@ -116,6 +121,13 @@ func (p *pyCrew) stop() ([]Count, error) {
 		var i int
 		var secs float64
 		if _, err := fmt.Sscanf(line, "total iters=%d", &iters); err == nil {
+			var sum uint64
+			for _, c := range counts {
+				sum += c.Iters
+			}
+			if iters != sum {
+				errs = append(errs, fmt.Errorf("script's total iters=%d, its workers' lines add up to %d", iters, sum))
+			}
 			break
 		}
 		if _, err := fmt.Sscanf(line, "worker %d iters=%d x=%d seconds=%g\n", &i, &iters, &x, &secs); err != nil || i < 0 || i >= p.workers || seen[i] {
