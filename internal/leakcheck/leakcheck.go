@@ -1,10 +1,17 @@
 // Package leakcheck proves that a test or benchmark left nothing behind:
-// no child processes, no extra open file descriptors, no goroutines.
+// no child processes, no extra open file descriptors, no goroutines, and
+// (for a whole test binary, see Main) no temporary files.
 //
 // Take a Snapshot before, run, and call Check after. Goroutines are checked
 // with go.uber.org/goleak, which waits for stragglers to finish; children and
 // descriptors are read from /proc and given the same short grace period,
 // since a reaped child's pipe ends close a moment after Wait returns.
+//
+// Threads are not counted: the Go runtime keeps idle threads for reuse,
+// so their number says nothing, and the threads that concbench itself
+// makes are locked to a goroutine for life (the runtime ends the thread
+// with it), so a thread left running is a goroutine left running, which
+// goleak reports.
 package leakcheck
 
 import (
@@ -82,18 +89,56 @@ func Check(before Snapshot, goleakOpts ...goleak.Option) error {
 // the child roles (the test binary is also the child), runs the tests, and
 // fails the binary if anything outlived them. setup, if not nil, runs after
 // the roles are served and before the snapshot.
+//
+// The run gets a temporary directory of its own as TMPDIR (children
+// inherit it), and anything left in it at the end (a kernel's scratch
+// file, a script's copy) fails the binary too; the directory is removed.
 func Main(m *testing.M, setup func()) {
 	proc.Serve()
+	tmp, err := os.MkdirTemp("", "concbench-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "concbench: temporary directory:", err)
+		os.Exit(2)
+	}
+	orig, had := os.LookupEnv("TMPDIR")
+	os.Setenv("TMPDIR", tmp)
 	if setup != nil {
 		setup()
 	}
 	before := Take()
 	code := m.Run()
-	if err := Check(before); err != nil {
-		fmt.Fprintln(os.Stderr, "concbench:", err)
-		if code == 0 {
-			code = 1
+	errs := []error{Check(before)}
+	if had {
+		os.Setenv("TMPDIR", orig)
+	} else {
+		os.Unsetenv("TMPDIR")
+	}
+	errs = append(errs, TempLeft(tmp))
+	os.RemoveAll(tmp)
+	for _, err := range errs {
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "concbench:", err)
+			if code == 0 {
+				code = 1
+			}
 		}
 	}
 	os.Exit(code)
+}
+
+// TempLeft returns an error naming what is left in dir, or nil if it is
+// empty.
+func TempLeft(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("leak check: temporary directory: %w", err)
+	}
+	if len(ents) == 0 {
+		return nil
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return fmt.Errorf("leak: temporary files left in %s: %s", dir, strings.Join(names, ", "))
 }
