@@ -148,18 +148,22 @@ func (rep *Report) WriteNoise(w io.Writer) error {
 		if r.Verdict == Missing {
 			continue
 		}
-		rows = append(rows, r)
-		c := classes[limit(r)]
-		if c == nil {
-			c = &class{widest: r}
-			classes[limit(r)] = c
-		}
-		c.n++
-		if r.NoiseFloor() > c.widest.NoiseFloor() {
-			c.widest = r
-		}
-		if r.NoiseFloor() > r.Threshold {
-			c.over++
+		// The summaries below are of what the gate judges: a unit it
+		// never gates (steal-%, say) has no limit to set.
+		if r.Verdict != NotGated {
+			rows = append(rows, r)
+			c := classes[limit(r)]
+			if c == nil {
+				c = &class{widest: r}
+				classes[limit(r)] = c
+			}
+			c.n++
+			if r.NoiseFloor() > c.widest.NoiseFloor() {
+				c.widest = r
+			}
+			if r.NoiseFloor() > r.Threshold {
+				c.over++
+			}
 		}
 		unadjusted := r
 		unadjusted.PAdj = r.P
@@ -184,7 +188,7 @@ func (rep *Report) WriteNoise(w io.Writer) error {
 	if rep.Geo.Regressed {
 		geo = 1
 	}
-	fmt.Fprintf(w, "\nA/A run: %d rows, Holm over %d tests at alpha %g\n", len(rows), rep.Tests, rep.Opt.Alpha)
+	fmt.Fprintf(w, "\nA/A run: %d gated rows, Holm over %d tests at alpha %g\n", len(rows), rep.Tests, rep.Opt.Alpha)
 	fmt.Fprintf(w, "false alarms: %d benchmark×unit, %d suite geomean\n", len(rep.Regressions()), geo)
 	fmt.Fprintf(w, "false alarms without the Holm correction (raw p <= %g, worse than the limit): %d\n", rep.Opt.Alpha, raw)
 	fmt.Fprintln(w, rep.Geo)
