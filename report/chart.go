@@ -421,7 +421,13 @@ func fmtVal(v float64, sp Spec) string {
 	if sp.Throughput {
 		return benchunit.Scale(v, benchunit.Decimal) + " " + sp.YUnit
 	}
-	return benchunit.Scale(v, benchunit.ClassOf(sp.Unit)) + displayUnit(sp)
+	u := displayUnit(sp)
+	// A prefix joins a unit of seconds or bytes (1.2µs/op, 3GiB/s); a
+	// count is a number and a word (2.000 busy-cores, 54.30M iters/s).
+	if num, _, _ := strings.Cut(u, "/"); num != "s" && num != "B" {
+		u = " " + u
+	}
+	return benchunit.Scale(v, benchunit.ClassOf(sp.Unit)) + u
 }
 
 // xyErr adapts a series to gonum's XYer and YErrorer.

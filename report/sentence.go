@@ -201,24 +201,29 @@ func familySummary(cs []*Chart) string {
 // hand-off is amortised and the task itself dominates: Python's advice to
 // raise chunksize stops helping there.
 func knee(sp Spec, ss []*series) string {
-	var parts []string
+	var at, past []string
 	for _, s := range ss {
-		at := ""
+		if len(s.ys) < 2 {
+			continue
+		}
+		found := false
 		for i := 0; i+1 < len(s.ys); i++ {
 			if s.ys[i+1] > 0 && s.ys[i]/s.ys[i+1] < 2 {
-				at = fmt.Sprintf("%s=%s for %s (the next step gains only %.2f×)", sp.X, s.xLabels[i], s.label, s.ys[i]/s.ys[i+1])
+				at = append(at, fmt.Sprintf("%s=%s for %s (the next step gains only %.2f×)", sp.X, s.xLabels[i], s.label, s.ys[i]/s.ys[i+1]))
+				found = true
 				break
 			}
 		}
-		if at == "" && len(s.ys) > 1 {
-			at = fmt.Sprintf("not within the sweep for %s", s.label)
-		}
-		if at != "" {
-			parts = append(parts, at)
+		if !found {
+			past = append(past, s.label)
 		}
 	}
-	if len(parts) == 0 {
-		return ""
+	var out []string
+	if len(at) > 0 {
+		out = append(out, fmt.Sprintf("A larger %s stops paying off (the next step cuts the cost by less than half) at %s.", sp.X, strings.Join(at, "; ")))
 	}
-	return fmt.Sprintf("A larger %s stops paying off (the next step cuts the cost by less than half) at %s.", sp.X, strings.Join(parts, "; "))
+	if len(past) > 0 {
+		out = append(out, fmt.Sprintf("For %s every larger %s in the sweep still cuts the cost by half or more.", strings.Join(past, ", "), sp.X))
+	}
+	return strings.Join(out, " ")
 }

@@ -358,7 +358,7 @@ func TestKnee(t *testing.T) {
 	}
 	got := knee(sp, []*series{mk("goroutine", 1000, 120, 25, 14), mk("process", 8000, 900, 130, 30), mk("one", 5)})
 	want := "A larger chunk stops paying off (the next step cuts the cost by less than half) at " +
-		"chunk=64 for goroutine (the next step gains only 1.79×); not within the sweep for process."
+		"chunk=64 for goroutine (the next step gains only 1.79×). For process every larger chunk in the sweep still cuts the cost by half or more."
 	if got != want {
 		t.Errorf("knee:\n got %s\nwant %s", got, want)
 	}

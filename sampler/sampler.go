@@ -53,14 +53,13 @@
 // # What it costs
 //
 // One sample (read /proc/stat, parse every core, take the difference) is
-// benchmarked by BenchmarkSampler in package bench. Measured on the 2 vCPU
-// AMD EPYC VM (go test -run '^$' -bench Sampler -count 5 ./bench, a shared
-// and busy machine at the time): 20-23 µs of CPU per sample, 0.008-0.009%
-// of one core at the default four samples a second. TestCost bounds it from
-// above with getrusage around a sampler running 200 times as fast, charging
-// the whole process's CPU (timer wake-ups, scheduling) to the sampler:
-// 125-150 µs per sample there, 0.05-0.06% of one core at the default
-// interval, and it fails above 1%.
+// benchmarked by BenchmarkSampler in package bench. Measured on a 2 vCPU
+// Intel Xeon VM (make bench COUNT=10 BENCHTIME=100ms, a shared machine):
+// 12.4-18.8 µs of CPU per sample, 0.005-0.0075% of one core at the default
+// four samples a second. TestCost bounds it from above with getrusage
+// around a sampler running 200 times as fast, charging the whole process's
+// CPU (timer wake-ups, scheduling) to the sampler: 86 µs per sample there,
+// 0.034% of one core at the default interval, and it fails above 1%.
 //
 // # Time series for pictures
 //

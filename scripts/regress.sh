@@ -106,7 +106,9 @@ go build -o "$tmp/concbench" ./cmd/concbench || die "build of cmd/concbench fail
   echo "order: A B B A per pair of rounds, -test.count 1 each"
 } > "$out/run.txt"
 
-args=(-test.run '^$' -test.bench "$bench" -test.count 1 -test.benchtime "$benchtime")
+# -test.timeout: a lost ping-pong frame is a round trip that never ends; the
+# binary's timeout panic fails the run instead of hanging it.
+args=(-test.run '^$' -test.bench "$bench" -test.count 1 -test.benchtime "$benchtime" -test.timeout 1h)
 # run SIDE BIN DIR [K=V ...]: one run, appended to SIDE.txt only when it passed.
 run() {
   local side=$1 bin=$2 dir=$3; shift 3

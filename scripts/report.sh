@@ -74,7 +74,7 @@ if [ ${#files[@]} -eq 0 ]; then
         pattern="^${fam}\$/.*/workers=${ncpu}\$" fcount=2 extra=(-test.cpu "1,$ncpu")
       fi
       if ! (cd bench && ../.dev/bench.test -test.run '^$' -test.bench "$pattern" \
-            -test.count "$fcount" -test.benchtime "$benchtime" ${extra[@]+"${extra[@]}"}) >>"$tmp"; then
+            -test.count "$fcount" -test.benchtime "$benchtime" -test.timeout 30m ${extra[@]+"${extra[@]}"}) >>"$tmp"; then
         echo "scripts/report.sh: $fam failed; nothing stored" >&2
         exit 1
       fi
