@@ -119,58 +119,6 @@ func benchIPC(b *testing.B, s ipc.Spec) {
 	mt.stop(b, b.N, model.Usage{CPUNanos: rep.CPUNanos, Ctxsw: rep.Ctxsw})
 }
 
-// flaky is a Conn that loses, repeats or corrupts its k-th frame: sent
-// frames in a stream (the peer must notice), received echoes in pingpong
-// (the measuring side must). A lost echo is a round trip that never ends,
-// so pingpong is not given "drop": go test's -timeout catches that one.
-type flaky struct {
-	ipc.Conn
-	kind   string // drop, dup, flip
-	onRecv bool
-	k, n   int
-	last   []byte
-}
-
-func (f *flaky) Send(p []byte) error {
-	if f.onRecv {
-		return f.Conn.Send(p)
-	}
-	if f.n++; f.n != f.k {
-		return f.Conn.Send(p)
-	}
-	switch f.kind {
-	case "drop":
-		return nil
-	case "dup":
-		if err := f.Conn.Send(p); err != nil {
-			return err
-		}
-		return f.Conn.Send(p)
-	}
-	p[len(p)-1] ^= 0x20
-	err := f.Conn.Send(p)
-	p[len(p)-1] ^= 0x20
-	return err
-}
-
-func (f *flaky) Recv(p []byte) error {
-	if !f.onRecv {
-		return f.Conn.Recv(p)
-	}
-	if f.n++; f.n == f.k && f.kind == "dup" {
-		copy(p, f.last)
-		return nil
-	}
-	if err := f.Conn.Recv(p); err != nil {
-		return err
-	}
-	if f.n == f.k {
-		p[len(p)-1] ^= 0x01
-	}
-	f.last = append(f.last[:0], p...)
-	return nil
-}
-
 // A transport that loses, repeats or corrupts a frame must make
 // BenchmarkIPC fail (testing.Benchmark reports N=0 for a failed benchmark),
 // for a peer in this process and for a child; the healthy runs show the
@@ -197,7 +145,7 @@ func TestIPCFailsOnFault(t *testing.T) {
 		s := ipc.Spec{Transport: c.tr, Peer: c.peer, Pattern: c.pat, Size: 64}
 		if c.kind != "" {
 			s.Wrap = func(conn ipc.Conn) ipc.Conn {
-				return &flaky{Conn: conn, kind: c.kind, onRecv: c.pat == ipc.PingPong, k: 50}
+				return &ipc.Fault{Conn: conn, Kind: c.kind, OnRecv: c.pat == ipc.PingPong, K: 50}
 			}
 		}
 		t.Run(s.String()+"/fault="+c.kind, func(t *testing.T) {

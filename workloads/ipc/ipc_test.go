@@ -80,58 +80,6 @@ func TestEveryTransportPeerAndSize(t *testing.T) {
 	}
 }
 
-// fault wraps the measuring side's Conn and breaks frame k (counting the
-// frames the measuring side receives for pingpong, sends for stream).
-type fault struct {
-	ipc.Conn
-	kind    string // drop, dup, flip
-	onRecv  bool
-	k, seen int
-	last    []byte
-}
-
-func (f *fault) Send(p []byte) error {
-	if f.onRecv {
-		return f.Conn.Send(p)
-	}
-	if f.seen++; f.seen != f.k {
-		return f.Conn.Send(p)
-	}
-	switch f.kind {
-	case "drop":
-		return nil
-	case "dup":
-		if err := f.Conn.Send(p); err != nil {
-			return err
-		}
-		return f.Conn.Send(p)
-	default: // flip a payload byte (or a header byte for 8-byte frames)
-		i := len(p) - 1
-		p[i] ^= 0x20
-		err := f.Conn.Send(p)
-		p[i] ^= 0x20
-		return err
-	}
-}
-
-func (f *fault) Recv(p []byte) error {
-	if !f.onRecv {
-		return f.Conn.Recv(p)
-	}
-	if f.seen++; f.seen == f.k && f.kind == "dup" {
-		copy(p, f.last) // the previous frame again, nothing read
-		return nil
-	}
-	if err := f.Conn.Recv(p); err != nil {
-		return err
-	}
-	if f.seen == f.k && f.kind == "flip" {
-		p[len(p)-1] ^= 0x01
-	}
-	f.last = append(f.last[:0], p...)
-	return nil
-}
-
 // TestFaultsFailNamingTransport proves that the session, the very code the
 // benchmark calls, notices a lost, repeated or corrupted frame and says which
 // transport it was. A stream loses, repeats or flips frames on the sending
@@ -154,7 +102,7 @@ func TestFaultsFailNamingTransport(t *testing.T) {
 					t.Run(s.String()+"/fault="+c.kind, func(t *testing.T) {
 						before := leakcheck.Take()
 						s.Wrap = func(conn ipc.Conn) ipc.Conn {
-							return &fault{Conn: conn, kind: c.kind, onRecv: c.pat == ipc.PingPong, k: 5}
+							return &ipc.Fault{Conn: conn, Kind: c.kind, OnRecv: c.pat == ipc.PingPong, K: 5}
 						}
 						_, err := run(s, 20)
 						if err == nil {
