@@ -20,14 +20,10 @@ import (
 func genericCharts(spec Spec, pts []Point, better func(string) int) []*Chart {
 	fam, unit := spec.Family, spec.Unit
 	for _, p := range pts {
-		if unit != "" {
+		if spec.Unit != "" || unit == "sec/op" {
 			break
 		}
-		if p.Unit == "sec/op" {
-			unit = "sec/op"
-			break
-		}
-		if unit == "" {
+		if p.Unit == "sec/op" || unit == "" {
 			unit = p.Unit
 		}
 	}
