@@ -135,7 +135,12 @@ func TestGILInterrupt(t *testing.T) {
 }
 
 func gilInterrupt(t *testing.T, bin, m string, sig syscall.Signal) {
+	// A TMPDIR of its own: after Ctrl-C it must be empty (the Python
+	// script's copy removed); a SIGKILLed concbench cannot clean up, and
+	// t.TempDir's cleanup takes what it left instead of /tmp keeping it.
+	tmp := t.TempDir()
 	cmd := exec.Command(bin, "gil", "-models", m, "-workers", "2", "-seconds", "60")
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -181,6 +186,11 @@ func gilInterrupt(t *testing.T, bin, m string, sig syscall.Signal) {
 		}
 		if alive(pid) {
 			t.Errorf("process %d still alive after concbench gil got %v", pid, sig)
+		}
+	}
+	if sig == syscall.SIGINT {
+		if left, _ := os.ReadDir(tmp); len(left) > 0 {
+			t.Errorf("concbench gil left %d files in TMPDIR after Ctrl-C, e.g. %s", len(left), left[0].Name())
 		}
 	}
 }
