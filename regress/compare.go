@@ -203,10 +203,12 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 		row.baseVals, row.headVals = bv, hv
 		assume := p.units.GetAssumption(row.Unit)
 		row.Better = better(p.units.GetBetter(row.Unit), row.Unit)
-		// assume=exact claims a deterministic count; a side whose samples
-		// differ (the lost updates of a racy counter) disproves it for this
-		// benchmark, which is then tested as a measurement like any other.
-		if assume == benchmath.AssumeExact && (!constant(bv) || !constant(hv)) {
+		// assume=exact claims a deterministic count. Where both sides'
+		// samples vary (the lost updates of a racy counter) the claim is
+		// false for this benchmark, which is then tested as a measurement
+		// like any other. A count that is constant on one side and not on
+		// the other (0 lost updates, then some) stays exact: a change.
+		if assume == benchmath.AssumeExact && !constant(bv) && !constant(hv) {
 			assume = benchmath.AssumeNothing
 			row.Notes = append(row.Notes, "assume=exact but the samples vary: tested as a measurement")
 		}
@@ -225,12 +227,19 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 		for _, w := range append(row.Base.Warnings, row.Head.Warnings...) {
 			row.Notes = append(row.Notes, w.Error())
 		}
-		row.Delta = change(row.Base.Center, row.Head.Center)
+		bc, hc := row.Base.Center, row.Head.Center
+		if row.Exact && !(constant(bv) && constant(hv)) {
+			// benchmath's exact summary stands for a side by one value;
+			// a side that varies must still show as a change, so exact
+			// rows compare the means of every sample.
+			bc, hc = mean(bv), mean(hv)
+		}
+		row.Delta = change(bc, hc)
 		switch row.Better {
 		case -1:
 			row.Worse = row.Delta
 		case 1:
-			row.Worse = change(row.Head.Center, row.Base.Center)
+			row.Worse = change(hc, bc)
 		}
 		if !row.Exact {
 			row.P = assume.Compare(bs, hs).P
@@ -282,6 +291,14 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("geomean gate cannot trip: %d+%d runs cannot reach p <= %.2g (Holm over %d tests)", g.NBase, g.NHead, opt.Alpha/float64(rep.Tests), rep.Tests))
 	}
 	return rep, nil
+}
+
+func mean(vs []float64) float64 {
+	sum := 0.0
+	for _, v := range vs {
+		sum += v
+	}
+	return sum / float64(len(vs))
 }
 
 // constant says whether every value is the same.

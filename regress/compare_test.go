@@ -372,9 +372,10 @@ func TestBadInput(t *testing.T) {
 }
 
 // TestVaryingExactAndSkippedUnits: an assume=exact count whose samples
-// differ within a side (a racy counter's lost updates) is no exact count:
-// an A/A pair of random counts must trip nothing in either order, while a
-// real jump of such a count still does. steal-% and rt/sample are never
+// differ within both sides (a racy counter's lost updates) is no exact
+// count: an A/A pair of random counts must trip nothing in either order,
+// while a real jump of such a count still does, and so does a count that
+// was 0 every run and no longer is. steal-% and rt/sample are never
 // gated by default, whatever they do.
 func TestVaryingExactAndSkippedUnits(t *testing.T) {
 	const hdr = header + "Unit steal-% better=lower\nUnit rt/sample assume=exact\n"
@@ -402,6 +403,9 @@ func TestVaryingExactAndSkippedUnits(t *testing.T) {
 		{"random counts A/A", write("a.txt", randA, 0.5), write("b.txt", randB, 5), NoChange},
 		{"random counts A/A swapped", write("b.txt", randB, 5), write("a.txt", randA, 0.5), NoChange},
 		{"counts 10x higher", write("a.txt", randA, 0.5), write("c.txt", func(i int) float64 { return 10 * randB(i) }, 0.5), Regression},
+		// a count that was exact (0 every run) and now is not stays exact:
+		// compared by value, its median moving from 0 is a regression
+		{"0 every run, then sporadic", write("z.txt", func(int) float64 { return 0 }, 0.5), write("d.txt", func(i int) float64 { return float64(i % 2 * 7) }, 0.5), Regression},
 	} {
 		t.Run(c.desc, func(t *testing.T) {
 			rep := compareFiles(t, c.base, c.head, DefaultOptions())
