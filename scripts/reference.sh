@@ -106,7 +106,8 @@ if [ "$have_perf" = 1 ] || [ "$ours" = 1 ]; then
       task_ns+=("$(ns_of "$line")")
     fi
     if [ "$have_perf" = 1 ]; then
-      printf 'BenchmarkReference/tool=perf-sched-pipe/peer=thread \t %d \t %s ns/op\n' "$loops" "$(perf_pipe -T)"
+      ns=$(perf_pipe -T)
+      printf 'BenchmarkReference/tool=perf-sched-pipe/peer=thread \t %d \t %s ns/op\n' "$loops" "$ns"
     fi
   done
 fi
