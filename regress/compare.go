@@ -208,7 +208,8 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 		// false for this benchmark, which is then tested as a measurement
 		// like any other. A count that is constant on one side and not on
 		// the other (0 lost updates, then some) stays exact: a change.
-		if assume == benchmath.AssumeExact && !constant(bv) && !constant(hv) {
+		skipped := opt.Skip != nil && opt.Skip.MatchString(row.Unit)
+		if assume == benchmath.AssumeExact && !skipped && !constant(bv) && !constant(hv) {
 			assume = benchmath.AssumeNothing
 			row.Notes = append(row.Notes, "assume=exact but the samples vary: tested as a measurement")
 		}
@@ -244,7 +245,7 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 		if !row.Exact {
 			row.P = assume.Compare(bs, hs).P
 		}
-		if opt.Units != nil && !opt.Units.MatchString(row.Unit) || opt.Skip != nil && opt.Skip.MatchString(row.Unit) {
+		if opt.Units != nil && !opt.Units.MatchString(row.Unit) || skipped {
 			row.Verdict = NotGated
 		} else if !row.Exact {
 			rep.Tests++

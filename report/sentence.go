@@ -208,8 +208,9 @@ func knee(sp Spec, ss []*series) string {
 		}
 		found := false
 		for i := 0; i+1 < len(s.ys); i++ {
-			if s.ys[i+1] > 0 && s.ys[i]/s.ys[i+1] < 2 {
-				at = append(at, fmt.Sprintf("%s=%s for %s (the next step gains only %.2f×)", sp.X, s.xLabels[i], s.label, s.ys[i]/s.ys[i+1]))
+			// a missing point (NaN) says nothing either way
+			if r := s.ys[i] / s.ys[i+1]; s.ys[i+1] > 0 && !math.IsNaN(r) && r < 2 {
+				at = append(at, fmt.Sprintf("%s=%s for %s (the next step gains only %.2f×)", sp.X, s.xLabels[i], s.label, r))
 				found = true
 				break
 			}

@@ -15,8 +15,8 @@
 # appended to the same file, so the report puts them beside ours.
 #
 # -timeout (default 3h) bounds each pass: a frame lost in a ping-pong is a
-# round trip that never ends, and the binary's timeout panic then names the
-# benchmark, instead of a run that hangs for ever.
+# round trip that never ends, and the binary's timeout panic then fails the
+# run with every goroutine's stack instead of letting it hang for ever.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,9 +50,6 @@ tmp=$(mktemp "${TMPDIR:-/tmp}/concbench-run.XXXXXX")
 trap 'rm -f "$tmp"; rm -rf "$CONCBENCH_SAMPLES_DIR"' EXIT
 args=(-test.run '^$' -test.bench "$bench" -test.count "$count" -test.benchtime "$benchtime" -test.timeout "$timeout")
 [ -n "$cpu" ] && args+=(-test.cpu "$cpu")
-# The busy-loop experiment compares GOMAXPROCS=1 with =ncpu (Go's nearest
-# thing to a GIL), so unless -cpu is given it runs in a second pass with
-# -cpu 1,<ncpu>, into the same file.
 # Which families the run selects: the first element of -bench against the
 # list of top-level benchmarks. (The list is read whole first: a grep -q
 # that stops at its first match would kill the lister with SIGPIPE, which
@@ -60,6 +57,9 @@ args=(-test.run '^$' -test.bench "$bench" -test.count "$count" -test.benchtime "
 names=$(cd bench && ../.dev/bench.test -test.list '^Benchmark')
 selected=$(printf '%s\n' "$names" | grep -E -- "${bench%%/*}" || true)
 has() { printf '%s\n' "$selected" | grep -xE "$1" >/dev/null; }
+# The busy-loop experiment compares GOMAXPROCS=1 with =ncpu (Go's nearest
+# thing to a GIL), so unless -cpu is given it runs in a second pass with
+# -cpu 1,<ncpu>, into the same file.
 busy=""
 if [ -z "$cpu" ] && has BenchmarkBusyLoop; then
   busy=1
