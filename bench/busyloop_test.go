@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concbench/concbench/family/busy"
+	"github.com/concbench/concbench/model"
 	"github.com/concbench/concbench/sampler"
-	"github.com/concbench/concbench/workloads/busy"
-	"github.com/concbench/concbench/workloads/model"
 )
 
 func init() {

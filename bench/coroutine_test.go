@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/concbench/concbench/workloads/coroutine"
+	"github.com/concbench/concbench/family/coroutine"
 )
 
 // BenchmarkCoroutine is the seeds' generator producer/consumer: the

@@ -5,7 +5,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/concbench/concbench/workloads/counter"
+	"github.com/concbench/concbench/family/counter"
 )
 
 func init() { declareUnit("lost-updates", "better=lower assume=exact") }

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/concbench/concbench/workloads/ipc"
-	"github.com/concbench/concbench/workloads/model"
+	"github.com/concbench/concbench/ipc"
+	"github.com/concbench/concbench/model"
 )
 
 func init() {

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/concbench/concbench/workloads/local"
-	"github.com/concbench/concbench/workloads/model"
+	"github.com/concbench/concbench/family/local"
+	"github.com/concbench/concbench/model"
 )
 
 // mtNoChildren is the child usage of a family that starts no processes.

@@ -28,7 +28,7 @@ import (
 	"testing"
 
 	"github.com/concbench/concbench/internal/leakcheck"
-	"github.com/concbench/concbench/workloads/model"
+	"github.com/concbench/concbench/model"
 )
 
 func TestMain(m *testing.M) {

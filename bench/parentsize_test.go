@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/concbench/concbench/family/fork"
+	"github.com/concbench/concbench/model"
+	"github.com/concbench/concbench/proc"
 	"github.com/concbench/concbench/workloads"
-	"github.com/concbench/concbench/workloads/fork"
-	"github.com/concbench/concbench/workloads/model"
-	"github.com/concbench/concbench/workloads/proc"
 )
 
 // parentSizes is how much touched memory the parent holds.

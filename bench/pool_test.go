@@ -5,9 +5,9 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/concbench/concbench/model"
+	"github.com/concbench/concbench/pool"
 	"github.com/concbench/concbench/workloads"
-	"github.com/concbench/concbench/workloads/model"
-	"github.com/concbench/concbench/workloads/poolmode"
 )
 
 func init() { declareUnit("ns/item", "better=lower") }
@@ -39,9 +39,9 @@ func BenchmarkPool(b *testing.B) {
 	for _, kernel := range []string{"noop", "sha256"} {
 		spec := workloads.Spec{Kernel: kernel}
 		for _, m := range model.All() {
-			for _, mode := range poolmode.Modes() {
+			for _, mode := range pool.Modes() {
 				for _, chunk := range []int{1, 8, 64, 512} {
-					if mode == poolmode.Apply && chunk != 1 {
+					if mode == pool.Apply && chunk != 1 {
 						continue
 					}
 					name := fmt.Sprintf("kernel=%s/model=%s/mode=%s/chunk=%d", kernel, m.Name(), mode, chunk)
@@ -52,17 +52,17 @@ func BenchmarkPool(b *testing.B) {
 	}
 }
 
-func benchPoolMode(b *testing.B, m model.Model, spec workloads.Spec, workers int, mode poolmode.Mode, chunk int) {
+func benchPoolMode(b *testing.B, m model.Model, spec workloads.Spec, workers int, mode pool.Mode, chunk int) {
 	answers, err := workloads.Answers(spec)
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := model.StartPool(m, spec, workers, model.PoolOptions{Deliver: true})
+	p, err := pool.Start(m, spec, workers, pool.Options{Deliver: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer poolmode.Close(p)
-	r, err := poolmode.New(p, workers)
+	defer pool.Close(p)
+	r, err := pool.New(p, workers)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func benchPoolMode(b *testing.B, m model.Model, spec workloads.Spec, workers int
 		}
 		seq += uint64(batch)
 	}
-	if err := poolmode.Close(p); err != nil {
+	if err := pool.Close(p); err != nil {
 		b.Fatal(err)
 	}
 	total := b.N * batch
@@ -93,7 +93,7 @@ func benchPoolMode(b *testing.B, m model.Model, spec workloads.Spec, workers int
 // one mode only to keep go test quick, shows the harness itself passes.
 func TestPoolFailsOnBrokenWorker(t *testing.T) {
 	spec := workloads.Spec{Kernel: "noop"}
-	for _, mode := range poolmode.Modes() {
+	for _, mode := range pool.Modes() {
 		for _, fault := range []string{"checksum", "die", "truncate"} {
 			r := testing.Benchmark(func(b *testing.B) {
 				benchPoolMode(b, model.Process{Fault: fault}, spec, 2, mode, 8)
@@ -103,7 +103,7 @@ func TestPoolFailsOnBrokenWorker(t *testing.T) {
 			}
 		}
 	}
-	r := testing.Benchmark(func(b *testing.B) { benchPoolMode(b, model.Process{}, spec, 2, poolmode.IMap, 8) })
+	r := testing.Benchmark(func(b *testing.B) { benchPoolMode(b, model.Process{}, spec, 2, pool.IMap, 8) })
 	if r.N == 0 {
 		t.Error("mode=imap: benchmark with healthy workers failed")
 	}

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/concbench/concbench/model"
+	"github.com/concbench/concbench/pool"
 	"github.com/concbench/concbench/workloads"
-	"github.com/concbench/concbench/workloads/model"
 )
 
 // BenchmarkScale answers the seeds' first question: for CPU-bound and
@@ -42,7 +43,7 @@ func BenchmarkScale(b *testing.B) {
 // benchPool times tasks of chunk items through a pool of w workers. The
 // drain after the loop is timed too, so every op counted is an op done.
 func benchPool(b *testing.B, m model.Model, spec workloads.Spec, w, chunk int) {
-	p, err := model.StartPool(m, spec, w, model.PoolOptions{})
+	p, err := pool.Start(m, spec, w, pool.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

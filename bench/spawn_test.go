@@ -4,9 +4,9 @@ import (
 	"os/exec"
 	"testing"
 
+	"github.com/concbench/concbench/model"
+	"github.com/concbench/concbench/proc"
 	"github.com/concbench/concbench/workloads"
-	"github.com/concbench/concbench/workloads/model"
-	"github.com/concbench/concbench/workloads/proc"
 )
 
 // BenchmarkSpawn answers Process.start()/join(), Thread.start()/join() and

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/concbench/concbench/workloads/stop"
+	"github.com/concbench/concbench/family/stop"
 )
 
 func init() { declareUnit("stop-ns", "better=lower") }

@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/concbench/concbench/family/subproc"
+	"github.com/concbench/concbench/model"
+	"github.com/concbench/concbench/proc"
 	"github.com/concbench/concbench/workloads"
-	"github.com/concbench/concbench/workloads/model"
-	"github.com/concbench/concbench/workloads/proc"
-	"github.com/concbench/concbench/workloads/subproc"
 )
 
 // subprocessSizes are the payloads of the cat round trips: a line, a page,

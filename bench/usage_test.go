@@ -4,7 +4,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/concbench/concbench/workloads/model"
+	"github.com/concbench/concbench/model"
 )
 
 func init() {

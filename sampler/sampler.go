@@ -74,7 +74,7 @@
 // The package is top level (github.com/concbench/concbench/sampler) rather
 // than bench/sampler because bench holds only _test.go files by design, and
 // more than the benchmarks use it: the live view (concbench gil) and the
-// experiment runner (workloads/busy) import it too. It depends on nothing in
+// experiment runner (family/busy) import it too. It depends on nothing in
 // concbench, so anything that wants per-core figures can use it.
 package sampler
 

@@ -15,8 +15,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/concbench/concbench/family/busy"
 	"github.com/concbench/concbench/sampler"
-	"github.com/concbench/concbench/workloads/busy"
 )
 
 func init() {

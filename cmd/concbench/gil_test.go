@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/concbench/concbench/workloads/busy"
+	"github.com/concbench/concbench/family/busy"
 )
 
 func TestGILFlags(t *testing.T) {

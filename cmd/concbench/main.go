@@ -10,8 +10,8 @@ import (
 	"os"
 	"sort"
 
-	_ "github.com/concbench/concbench/workloads/model" // registers the worker role
-	"github.com/concbench/concbench/workloads/proc"
+	_ "github.com/concbench/concbench/model" // registers the worker role
+	"github.com/concbench/concbench/proc"
 )
 
 type command struct {

@@ -23,7 +23,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/concbench/concbench/workloads/proc"
+	"github.com/concbench/concbench/proc"
 )
 
 // Snapshot is what a process holds at one moment.

@@ -11,7 +11,7 @@ script prints how many loop iterations each worker did, so the work rate can
 be compared too. concbench (BenchmarkBusyLoop, `concbench gil`) runs this very
 file under its per-core sampler.
 
-Output, one line each (parsed by concbench's workloads/busy package):
+Output, one line each (parsed by concbench's family/busy package):
 
     ready mode=thread workers=2 chunk=65537 gil=enabled
     worker 0 iters=... x=... seconds=...

@@ -35,8 +35,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/concbench/concbench/proc"
 	"github.com/concbench/concbench/workloads"
-	"github.com/concbench/concbench/workloads/proc"
 )
 
 // State is what a worker is doing when it is asked to stop.

@@ -29,7 +29,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/concbench/concbench/workloads/team"
+	"github.com/concbench/concbench/model/team"
 )
 
 // Counter is a shared counter under one synchronisation scheme.

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/concbench/concbench/proc"
 	"github.com/concbench/concbench/workloads"
-	"github.com/concbench/concbench/workloads/proc"
 )
 
 // Process runs each worker as a child process. Fault, when set, is passed

@@ -13,8 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/concbench/concbench/proc"
 	"github.com/concbench/concbench/scripts/python"
-	"github.com/concbench/concbench/workloads/proc"
 )
 
 // pyCrew is the python models' crew: one interpreter running busyloop.py,

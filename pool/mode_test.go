@@ -1,12 +1,12 @@
-package poolmode
+package pool
 
 import (
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/concbench/concbench/model"
 	"github.com/concbench/concbench/workloads"
-	"github.com/concbench/concbench/workloads/model"
 	"go.uber.org/goleak"
 )
 
@@ -21,7 +21,7 @@ func TestModesOnRealPools(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range []model.Model{model.Goroutine{}, model.Thread{}} {
-		p, err := model.StartPool(m, spec, 3, model.PoolOptions{Deliver: true})
+		p, err := Start(m, spec, 3, Options{Deliver: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,7 +180,7 @@ func TestBadInput(t *testing.T) {
 	if err := r.Run("starmap", 0, 10, 1, func(model.Result) {}); err == nil || !strings.Contains(err.Error(), "starmap") {
 		t.Errorf("unknown mode: error %v, want one naming it", err)
 	}
-	p, err := model.StartPool(model.Goroutine{}, workloads.Spec{Kernel: "noop"}, 1, model.PoolOptions{})
+	p, err := Start(model.Goroutine{}, workloads.Spec{Kernel: "noop"}, 1, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestBadInput(t *testing.T) {
 // Close does not hang on it.
 func TestCloseReportsStrays(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	p, err := model.StartPool(model.Goroutine{}, workloads.Spec{Kernel: "noop"}, 2, model.PoolOptions{Deliver: true})
+	p, err := Start(model.Goroutine{}, workloads.Spec{Kernel: "noop"}, 2, Options{Deliver: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestCloseReportsStrays(t *testing.T) {
 // nothing, so a benchmark's timed loop measures the pool, not the Runner.
 func TestRunDoesNotAllocate(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	p, err := model.StartPool(model.Goroutine{}, workloads.Spec{Kernel: "noop"}, 2, model.PoolOptions{Deliver: true})
+	p, err := Start(model.Goroutine{}, workloads.Spec{Kernel: "noop"}, 2, Options{Deliver: true})
 	if err != nil {
 		t.Fatal(err)
 	}

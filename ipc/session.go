@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/concbench/concbench/workloads/proc"
+	"github.com/concbench/concbench/proc"
 )
 
 // Peer is who sits at the other end.

@@ -1,5 +1,5 @@
 // Package poolmode builds the calling styles of Python's multiprocessing
-// Pool on top of model.Pool, so that each one can be timed under every
+// Pool on top of Pool, so that each one can be timed under every
 // execution model:
 //
 //	apply      apply_async(f, x).get(), item after item: one task in flight,
@@ -20,12 +20,12 @@
 // promises. It also checks what the pool cannot: that every chunk of the
 // batch comes back exactly once, with its own items, and, for map and imap,
 // in order. Close the pool with Close, which drains what nobody read.
-package poolmode
+package pool
 
 import (
 	"fmt"
 
-	"github.com/concbench/concbench/workloads/model"
+	"github.com/concbench/concbench/model"
 )
 
 // Mode is one of the Pool calling styles.
@@ -41,8 +41,8 @@ const (
 // Modes are the four styles, in the order benchmarks list them.
 func Modes() []Mode { return []Mode{Apply, Map, IMap, Unordered} }
 
-// Pool is what a Runner needs of model.Pool (started with Deliver).
-type Pool interface {
+// Source is what a Runner needs of a Pool (started with Deliver).
+type Source interface {
 	Submit(seq uint64, n int) error
 	Results() <-chan model.Result
 	Failed() <-chan struct{}
@@ -52,14 +52,14 @@ type Pool interface {
 // Runner runs batches on one pool. It is not safe for concurrent use; its
 // buffers are reused, so a Run allocates nothing once they have grown.
 type Runner struct {
-	p      Pool
+	p      Source
 	window int
 	slots  []model.Result
 	have   []bool
 }
 
 // New returns a Runner for p, whose workers number workers.
-func New(p Pool, workers int) (*Runner, error) {
+func New(p Source, workers int) (*Runner, error) {
 	if p.Results() == nil {
 		return nil, fmt.Errorf("poolmode: pool has no result stream (start it with PoolOptions{Deliver: true})")
 	}
@@ -176,7 +176,7 @@ func (b batch) index(res model.Result) (int, error) {
 	return 0, fmt.Errorf("result for items %d+%d is no chunk of batch %d+%d (chunk %d)", res.Seq, res.N, b.seq, b.n, b.chunk)
 }
 
-// Closer is what Close needs of model.Pool.
+// Closer is what Close needs of a Pool.
 type Closer interface {
 	Results() <-chan model.Result
 	Close() error

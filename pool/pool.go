@@ -1,10 +1,11 @@
-package model
+package pool
 
 import (
 	"errors"
 	"fmt"
 	"sync"
 
+	"github.com/concbench/concbench/model"
 	"github.com/concbench/concbench/workloads"
 )
 
@@ -17,12 +18,12 @@ import (
 // failure (a wrong fold, a worker's error) is kept: Submit and Wait return it
 // from then on, and Wait never hangs on a task a dead worker lost.
 type Pool struct {
-	model   Model
+	m       model.Model
 	answers []uint64
-	in      chan Task
-	out     chan Result
-	group   Group
-	deliver chan Result
+	in      chan model.Task
+	out     chan model.Result
+	group   model.Group
+	deliver chan model.Result
 
 	mu        sync.Mutex
 	cond      *sync.Cond
@@ -35,32 +36,32 @@ type Pool struct {
 	closeErr  error
 }
 
-// PoolOptions tune a Pool.
-type PoolOptions struct {
+// Options tune a Pool.
+type Options struct {
 	// Deliver, if set, makes the pool send each verified result to Results,
 	// which the caller must then drain. It is how map, imap and
 	// imap_unordered are built on top.
 	Deliver bool
 }
 
-// StartPool starts n workers of model m running spec. It computes the answer
+// Start starts n workers of model m running spec. It computes the answer
 // table and starts every worker before it returns.
-func StartPool(m Model, spec workloads.Spec, n int, opt PoolOptions) (*Pool, error) {
+func Start(m model.Model, spec workloads.Spec, n int, opt Options) (*Pool, error) {
 	answers, err := workloads.Answers(spec)
 	if err != nil {
 		return nil, err
 	}
 	p := &Pool{
-		model:     m,
+		m:         m,
 		answers:   answers,
-		in:        make(chan Task, n),
-		out:       make(chan Result, n),
+		in:        make(chan model.Task, n),
+		out:       make(chan model.Result, n),
 		failed:    make(chan struct{}),
 		collected: make(chan struct{}),
 	}
 	p.cond = sync.NewCond(&p.mu)
 	if opt.Deliver {
-		p.deliver = make(chan Result, n)
+		p.deliver = make(chan model.Result, n)
 	}
 	if p.group, err = m.Start(spec, n, p.in, p.out); err != nil {
 		return nil, fmt.Errorf("%s pool: start %d workers: %w", m.Name(), n, err)
@@ -77,13 +78,13 @@ func (p *Pool) collect() {
 	for r := range p.out {
 		err := r.Err
 		if err == nil {
-			if want := Expected(p.answers, r.Task); r.Fold != want {
+			if want := model.Expected(p.answers, r.Task); r.Fold != want {
 				err = fmt.Errorf("worker %d returned checksum %#x for task %d (n=%d), want %#x", r.Worker, r.Fold, r.Seq, r.N, want)
 			}
 		}
 		p.mu.Lock()
 		if err != nil && p.err == nil {
-			p.err = fmt.Errorf("%s pool: %w", p.model.Name(), err)
+			p.err = fmt.Errorf("%s pool: %w", p.m.Name(), err)
 			close(p.failed)
 		}
 		p.checked++
@@ -97,7 +98,7 @@ func (p *Pool) collect() {
 
 // Results is the stream of verified results when the pool was started with
 // Deliver; nil otherwise. It is closed by Close.
-func (p *Pool) Results() <-chan Result { return p.deliver }
+func (p *Pool) Results() <-chan model.Result { return p.deliver }
 
 // Submit queues a task of n items starting at item seq.
 func (p *Pool) Submit(seq uint64, n int) error {
@@ -110,7 +111,7 @@ func (p *Pool) Submit(seq uint64, n int) error {
 	p.submitted++
 	p.mu.Unlock()
 	select {
-	case p.in <- Task{Seq: seq, N: n}:
+	case p.in <- model.Task{Seq: seq, N: n}:
 		return nil
 	case <-p.failed:
 		return p.Err()
@@ -161,4 +162,4 @@ func (p *Pool) Close() error {
 
 // Usage is what the pool's child processes used (see Group.Usage); valid
 // after Close.
-func (p *Pool) Usage() Usage { return p.group.Usage() }
+func (p *Pool) Usage() model.Usage { return p.group.Usage() }

@@ -26,7 +26,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/concbench/concbench/workloads/proc"
+	"github.com/concbench/concbench/proc"
 )
 
 // InlineMax is the largest input written before reading, with no writer

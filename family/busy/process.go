@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/concbench/concbench/proc"
 	"github.com/concbench/concbench/workloads"
-	"github.com/concbench/concbench/workloads/proc"
 )
 
 // RoleBusyLoop is the child role of the process model: spin from start

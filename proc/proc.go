@@ -168,7 +168,7 @@ func spawner() {
 }
 
 // Spawner is the function name of the process-lifetime spawner goroutine.
-const Spawner = "github.com/concbench/concbench/workloads/proc.spawner"
+const Spawner = "github.com/concbench/concbench/proc.spawner"
 
 // Pid is the child's process id.
 func (c *Child) Pid() int { return c.Cmd.Process.Pid }

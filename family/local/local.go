@@ -20,7 +20,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/concbench/concbench/workloads/team"
+	"github.com/concbench/concbench/model/team"
 )
 
 // State is one worker's own state. Each update adds the updating worker's

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/concbench/concbench/internal/leakcheck"
-	"github.com/concbench/concbench/workloads/proc"
+	"github.com/concbench/concbench/proc"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m, nil) }

@@ -6,9 +6,10 @@ import (
 	"testing"
 
 	"github.com/concbench/concbench/internal/leakcheck"
+	"github.com/concbench/concbench/model"
+	"github.com/concbench/concbench/pool"
+	"github.com/concbench/concbench/proc"
 	"github.com/concbench/concbench/workloads"
-	"github.com/concbench/concbench/workloads/model"
-	"github.com/concbench/concbench/workloads/proc"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
@@ -28,7 +29,7 @@ func TestPoolVerifiesEveryModel(t *testing.T) {
 			for _, chunk := range []int{1, 7} {
 				t.Run(fmt.Sprintf("model=%s/kernel=%s/chunk=%d", m.Name(), s.Kernel, chunk), func(t *testing.T) {
 					before := leakcheck.Take()
-					p, err := model.StartPool(m, s, 3, model.PoolOptions{})
+					p, err := pool.Start(m, s, 3, pool.Options{})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -60,7 +61,7 @@ func TestPoolVerifiesEveryModel(t *testing.T) {
 }
 
 func TestDeliverStreamsVerifiedResults(t *testing.T) {
-	p, err := model.StartPool(model.Goroutine{}, workloads.Spec{Kernel: "noop"}, 2, model.PoolOptions{Deliver: true})
+	p, err := pool.Start(model.Goroutine{}, workloads.Spec{Kernel: "noop"}, 2, pool.Options{Deliver: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func TestProcessFaultsFail(t *testing.T) {
 	} {
 		t.Run("fault="+tc.fault, func(t *testing.T) {
 			before := leakcheck.Take()
-			p, err := model.StartPool(model.Process{Fault: tc.fault}, workloads.Spec{Kernel: "noop"}, 1, model.PoolOptions{})
+			p, err := pool.Start(model.Process{Fault: tc.fault}, workloads.Spec{Kernel: "noop"}, 1, pool.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
