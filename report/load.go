@@ -23,10 +23,14 @@ type Set struct {
 
 // File is one input: its .file label, its path, its file-level config lines
 // in the order they first appeared, and how many results it held.
-type File = results.File
+type File struct {
+	Label, Path string
+	Config      []Config
+	Results     int
+}
 
 // Config is one file-level configuration line ("goos: linux").
-type Config = results.Config
+type Config struct{ Key, Value string }
 
 // Error is a load error at a place in an input. Line is 0 when the error is
 // about the whole file (missing, empty).
@@ -67,7 +71,14 @@ func Load(paths []string, filter string) (*Set, error) {
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	s.Files, s.Units = r.Files(), r.Units()
+	for _, in := range r.Files() {
+		f := File{Label: in.Label, Path: in.Path, Results: in.Results}
+		for _, c := range in.Config {
+			f.Config = append(f.Config, Config(c))
+		}
+		s.Files = append(s.Files, f)
+	}
+	s.Units = r.Units()
 	if len(s.Results) == 0 {
 		return nil, fmt.Errorf("-filter %q: no results match", filter)
 	}

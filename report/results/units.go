@@ -41,14 +41,23 @@ func Better(units benchfmt.UnitMetadataMap, unit string) int {
 	return 0
 }
 
-// checkResult says what is wrong with a result's numbers, or "".
+// checkResult says what is wrong with a result's numbers, or "". It also
+// tidies the units benchfmt left as they were because tidying did not
+// change the value (0 cpu-ns/op stays "cpu-ns/op", 5 cpu-ns/op becomes
+// "cpu-sec/op"), so that one unit is one unit in every table.
 func checkResult(rec *benchfmt.Result) string {
 	if rec.Iters < 1 {
 		return fmt.Sprintf("iteration count %d: want at least 1", rec.Iters)
 	}
-	for _, v := range rec.Values {
-		if msg := checkValue(v); msg != "" {
+	for i := range rec.Values {
+		v := &rec.Values[i]
+		if msg := checkValue(*v); msg != "" {
 			return msg
+		}
+		if v.OrigUnit == "" {
+			if _, tidy := benchunit.Tidy(1, v.Unit); tidy != v.Unit {
+				v.OrigValue, v.OrigUnit, v.Unit = v.Value, v.Unit, tidy
+			}
 		}
 	}
 	return ""
