@@ -40,10 +40,12 @@
 //     prints itself) or declared by a Unit line in one of the inputs. An
 //     undeclared unit is a typo or a missing declaration, and its direction
 //     would be guessed.
-//   - One file is one run on one machine: a configuration key that is set
-//     again in the same file to a different value (a second "host-id:")
-//     is an error at the first result that sees the new value. Only "pkg"
-//     may change, as go test prints it once per package.
+//   - One file is one run on one machine: a key that names the machine or
+//     the toolchain (goos, goarch, cpu, ncpu, host-id, kernel, go) set again
+//     in the same file to a different value is an error at the first result
+//     that sees the new value. Other keys may change: go test prints pkg
+//     once per package, and an interleaved run appends rounds whose commit
+//     line is the checkout's HEAD at that moment.
 //   - Every input must exist, be a file and hold at least one result.
 //
 // Better is the one rule for "which way is better", used by the report's

@@ -176,7 +176,10 @@ func (r *Reader) endFile() {
 	if err := r.r.Err(); err != nil {
 		// benchfmt numbers the lines it has read; the line it could
 		// not read is the one after every newline read so far.
-		msg := "read: " + errors.Unwrap(err).Error()
+		if u := errors.Unwrap(err); u != nil {
+			err = u // benchfmt's file:line, one line short
+		}
+		msg := "read: " + err.Error()
 		if errors.Is(err, bufio.ErrTooLong) {
 			msg = fmt.Sprintf("line longer than %d KiB: not benchmark output", bufio.MaxScanTokenSize/1024)
 		}
@@ -231,11 +234,19 @@ func (r *Reader) accept(rec *benchfmt.Result) bool {
 	return true
 }
 
-// checkConfig enforces "one file is one run": a file config key keeps its
-// first value for the whole file, except pkg.
+// machineKeys are the config keys that say which machine and toolchain
+// made a result. Other keys may change within a file: go test prints pkg
+// once per package, and a long interleaved run records the checkout's
+// commit at every round, which can move while it runs.
+var machineKeys = map[string]bool{
+	"goos": true, "goarch": true, "cpu": true, "ncpu": true, "host-id": true, "kernel": true, "go": true,
+}
+
+// checkConfig enforces "one file is one run on one machine": a machine
+// key keeps its first value for the whole file.
 func (r *Reader) checkConfig(rec *benchfmt.Result, line int) string {
 	for _, c := range rec.Config {
-		if !c.File || c.Key == "pkg" {
+		if !c.File || !machineKeys[c.Key] {
 			continue
 		}
 		have, ok := r.config[c.Key]

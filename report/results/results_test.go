@@ -102,13 +102,13 @@ func TestRejects(t *testing.T) {
 
 // TestAccepts: what a real run can print loads: zero counts and shares,
 // zero CPU time (the kernel's per-thread CPU clock advances in steps, so a
-// short run of an op that mostly waits shows 0), a changing pkg, huge
+// short run of an op that mostly waits shows 0), a changing pkg or commit, huge
 // values, repeated identical Unit and config lines.
 func TestAccepts(t *testing.T) {
 	dir := t.TempDir()
 	good := write(t, dir, "good.txt", header+
 		"BenchmarkA-2 10 5 ns/op 0 B/op 0 allocs/op 0 ctxsw/op 0 lost-updates 0 cpu-ns/op\n"+
-		"pkg: other\nhost-id: 0123456789ab\nUnit ctxsw/op better=lower\n"+
+		"pkg: other\ncommit: 1234\nhost-id: 0123456789ab\nUnit ctxsw/op better=lower\n"+
 		"BenchmarkA-2 10 1e300 ns/op 1e300 MB/s 1e-300 p99-ns\n")
 	n, err := readAll(good)
 	if err != nil || n != 2 {
