@@ -5,7 +5,7 @@
 // A caller makes Inputs (ParseArgs reads benchstat's "label=path"), opens
 // them with Open and calls Scan until it returns false, like
 // bufio.Scanner or benchfmt.Reader: Result is the current benchmark line,
-// reused in place (copy what you keep), File says which input it came
+// reused in place (copy what you keep), Input says which input it came
 // from. After the last Scan, Err is nil or the first problem found, and
 // Files and Units describe what was read. The reader streams: it holds
 // one line at a time, so memory is whatever the caller keeps.
@@ -25,11 +25,13 @@
 //     infinite time passes any threshold check. Negative values are
 //     rejected for every unit: every unit concbench writes is a time, a
 //     rate, a count or a share, and none of them can be below zero.
-//     Zero is rejected for times (a unit whose numerator is in seconds
-//     after benchunit.Tidy: ns/op, cpu-ns/op, p99-ns, ns/item, stop-ns) and
-//     rates (a unit ending in "/s": MB/s, iters/s), because no verified
-//     operation takes no time or moves at no speed; zero is a fine count or
-//     share (B/op, allocs/op, ctxsw/op, lost-updates, steal-%, busy-cores).
+//     Zero is rejected for wall times (a unit whose numerator is in seconds
+//     after benchunit.Tidy: ns/op, p99-ns, ns/item, stop-ns) and rates (a
+//     unit ending in "/s": MB/s, iters/s), because no verified operation
+//     takes no time or moves at no speed. Zero is a fine count or share
+//     (B/op, allocs/op, ctxsw/op, lost-updates, steal-%, busy-cores), and a
+//     fine CPU time (cpu-ns/op): the kernel's per-thread CPU clock advances
+//     in steps, so a short run of an op that mostly waits can read 0.
 //     The iteration count must be at least 1.
 //   - Unit lines fail closed: the only attributes are better= (higher or
 //     lower) and assume= (nothing or exact). "better=lowr" or "colour=red"
@@ -48,6 +50,13 @@
 //     line is the checkout's HEAD at that moment.
 //   - Every input must exist, be a file and hold at least one result.
 //
+// The reader also tidies the unit of a value that benchfmt left untidied
+// because tidying did not change it (0 cpu-ns/op stays "cpu-ns/op" in
+// benchfmt, 5 cpu-ns/op becomes "cpu-sec/op"), so one unit is one row.
+//
 // Better is the one rule for "which way is better", used by the report's
 // tables and by the gate.
+//
+// The package imports only the standard library and x/perf: report and
+// regress import it, it imports neither of them.
 package results

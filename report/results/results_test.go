@@ -182,3 +182,26 @@ func TestBetter(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroIsTidied: benchfmt leaves "0 cpu-ns/op" in cpu-ns/op (tidying
+// does not change 0) while "5 cpu-ns/op" becomes cpu-sec/op; the reader
+// tidies the first too, so one unit stays one unit (and is declared).
+func TestZeroIsTidied(t *testing.T) {
+	p := write(t, t.TempDir(), "z.txt", header+"BenchmarkA-2 10 5 ns/op 0 cpu-ns/op\nBenchmarkA-2 10 5 ns/op 7 cpu-ns/op\n")
+	r, err := Open([]Input{{p, p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var units []string
+	for r.Scan() {
+		for _, v := range r.Result().Values {
+			units = append(units, v.Unit)
+		}
+	}
+	if r.Err() != nil {
+		t.Fatal(r.Err())
+	}
+	if got := strings.Join(units, " "); got != "sec/op cpu-sec/op sec/op cpu-sec/op" {
+		t.Errorf("units %q, want every cpu-ns/op tidied to cpu-sec/op", got)
+	}
+}
