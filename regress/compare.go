@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/concbench/concbench/report/results"
+	"github.com/concbench/concbench/workloads"
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
 )
@@ -26,11 +28,27 @@ type Options struct {
 }
 
 // CPUBoundDefault matches the CPU-bound scaling benchmarks: kind=cpu with
-// a kernel that computes. kind=cpu/kernel=noop is left out on purpose: its
-// time is the model's own hand-off overhead, scheduler-bound: in the
-// whole-suite A/A run on a 2 vCPU VM its medians moved by up to 17%, beyond
-// a 10% limit (results/calibrate/20261201T185216Z).
-const CPUBoundDefault = `/kind=cpu/kernel=(busyloop|sha256|memwalk)(/|-|$)`
+// a kernel that computes, built from the kernel table of package workloads
+// so that a new CPU kernel is gated at the CPU limit with no change here.
+// kind=cpu/kernel=noop is left out on purpose: its time is the model's own
+// hand-off overhead, scheduler-bound: in the whole-suite A/A run on a 2
+// vCPU VM its medians moved by up to 17%, beyond a 10% limit
+// (results/calibrate/20261201T185216Z).
+var CPUBoundDefault = cpuBound(workloads.Names(workloads.CPU))
+
+// overheadKernels are CPU kernels whose time is the model's overhead, not
+// computation.
+var overheadKernels = map[string]bool{"noop": true}
+
+func cpuBound(kernels []string) string {
+	var names []string
+	for _, k := range kernels {
+		if !overheadKernels[k] {
+			names = append(names, regexp.QuoteMeta(k))
+		}
+	}
+	return `/kind=cpu/kernel=(` + strings.Join(names, "|") + `)(/|-|$)`
+}
 
 // SkipDefault matches the units that say nothing about the code under
 // test: steal-% is the neighbours' share of the machine, rt/sample the
@@ -185,9 +203,27 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 	if err := p.checkMachine(); err != nil && !opt.Force {
 		return nil, err
 	}
-	th := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
 	rep := &Report{Opt: opt}
+	common := 0
+	for _, k := range p.keys() {
+		row := p.row(k, opt)
+		if row.Verdict != Missing {
+			common++
+			if row.Verdict != NotGated && !row.Exact {
+				rep.Tests++
+			}
+		}
+		rep.Rows = append(rep.Rows, row)
+	}
+	if common == 0 {
+		return nil, fmt.Errorf("%s and %s: no benchmark and unit in common", strings.Join(p.Base.Files, ","), strings.Join(p.Head.Files, ","))
+	}
+	rep.judge()
+	return rep, nil
+}
 
+// keys are every benchmark×unit of either side, sorted.
+func (p *Pair) keys() []benchproc.Key {
 	keys := append([]benchproc.Key(nil), p.Base.keys...)
 	for _, k := range p.Head.keys {
 		if _, ok := p.Base.cells[k]; !ok {
@@ -195,66 +231,75 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 		}
 	}
 	benchproc.SortKeys(keys)
-	common := 0
-	for _, k := range keys {
-		row := Row{Name: k.Get(p.name), Unit: k.Get(p.unit), Delta: math.NaN(), Worse: math.NaN(), P: 1, PAdj: 1}
-		bv, hv := p.Base.cells[k], p.Head.cells[k]
-		row.NBase, row.NHead = len(bv), len(hv)
-		row.baseVals, row.headVals = bv, hv
-		assume := p.units.GetAssumption(row.Unit)
-		row.Better = better(p.units.GetBetter(row.Unit), row.Unit)
-		// assume=exact claims a deterministic count. Where both sides'
-		// samples vary (the lost updates of a racy counter) the claim is
-		// false for this benchmark, which is then tested as a measurement
-		// like any other. A count that is constant on one side and not on
-		// the other (0 lost updates, then some) stays exact: a change.
-		skipped := opt.Skip != nil && opt.Skip.MatchString(row.Unit)
-		if assume == benchmath.AssumeExact && !skipped && !constant(bv) && !constant(hv) {
-			assume = benchmath.AssumeNothing
-			row.Notes = append(row.Notes, "assume=exact but the samples vary: tested as a measurement")
-		}
-		row.Exact = assume == benchmath.AssumeExact
-		row.Threshold = threshold(opt, row)
-		if len(bv) == 0 || len(hv) == 0 {
-			row.Verdict = Missing
-			rep.Rows = append(rep.Rows, row)
-			continue
-		}
-		common++
-		bs := benchmath.NewSample(append([]float64(nil), bv...), th)
-		hs := benchmath.NewSample(append([]float64(nil), hv...), th)
-		row.Base = assume.Summary(bs, opt.Confidence)
-		row.Head = assume.Summary(hs, opt.Confidence)
-		for _, w := range append(row.Base.Warnings, row.Head.Warnings...) {
-			row.Notes = append(row.Notes, w.Error())
-		}
-		bc, hc := row.Base.Center, row.Head.Center
-		if row.Exact && !(constant(bv) && constant(hv)) {
-			// benchmath's exact summary stands for a side by one value;
-			// a side that varies must still show as a change, so exact
-			// rows compare the means of every sample.
-			bc, hc = mean(bv), mean(hv)
-		}
-		row.Delta = change(bc, hc)
-		switch row.Better {
-		case -1:
-			row.Worse = row.Delta
-		case 1:
-			row.Worse = change(hc, bc)
-		}
-		if !row.Exact {
-			row.P = assume.Compare(bs, hs).P
-		}
-		if opt.Units != nil && !opt.Units.MatchString(row.Unit) || skipped {
-			row.Verdict = NotGated
-		} else if !row.Exact {
-			rep.Tests++
-		}
-		rep.Rows = append(rep.Rows, row)
+	return keys
+}
+
+// row summarises and tests one benchmark×unit; its verdict is Missing,
+// NotGated or left for judge.
+func (p *Pair) row(k benchproc.Key, opt Options) Row {
+	row := Row{Name: k.Get(p.name), Unit: k.Get(p.unit), Delta: math.NaN(), Worse: math.NaN(), P: 1, PAdj: 1}
+	bv, hv := p.Base.cells[k], p.Head.cells[k]
+	row.NBase, row.NHead = len(bv), len(hv)
+	row.baseVals, row.headVals = bv, hv
+	assume := p.units.GetAssumption(row.Unit)
+	row.Better = results.Better(p.units, row.Unit)
+	// assume=exact claims a deterministic count. Where both sides'
+	// samples vary (the lost updates of a racy counter) the claim is
+	// false for this benchmark, which is then tested as a measurement
+	// like any other. A count that is constant on one side and not on
+	// the other (0 lost updates, then some) stays exact: a change.
+	skipped := opt.Skip != nil && opt.Skip.MatchString(row.Unit)
+	if assume == benchmath.AssumeExact && !skipped && !constant(bv) && !constant(hv) {
+		assume = benchmath.AssumeNothing
+		row.Notes = append(row.Notes, "assume=exact but the samples vary: tested as a measurement")
 	}
-	if common == 0 {
-		return nil, fmt.Errorf("%s and %s: no benchmark and unit in common", strings.Join(p.Base.Files, ","), strings.Join(p.Head.Files, ","))
+	row.Exact = assume == benchmath.AssumeExact
+	row.Threshold = threshold(opt, row)
+	if len(bv) == 0 || len(hv) == 0 {
+		row.Verdict = Missing
+		return row
 	}
+	row.measure(assume, opt)
+	if opt.Units != nil && !opt.Units.MatchString(row.Unit) || skipped {
+		row.Verdict = NotGated
+	}
+	return row
+}
+
+// measure fills in the summaries, the change and the p-value.
+func (row *Row) measure(assume benchmath.Assumption, opt Options) {
+	th := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
+	bv, hv := row.baseVals, row.headVals
+	bs := benchmath.NewSample(append([]float64(nil), bv...), th)
+	hs := benchmath.NewSample(append([]float64(nil), hv...), th)
+	row.Base = assume.Summary(bs, opt.Confidence)
+	row.Head = assume.Summary(hs, opt.Confidence)
+	for _, w := range append(row.Base.Warnings, row.Head.Warnings...) {
+		row.Notes = append(row.Notes, w.Error())
+	}
+	bc, hc := row.Base.Center, row.Head.Center
+	if row.Exact && !(constant(bv) && constant(hv)) {
+		// benchmath's exact summary stands for a side by one value;
+		// a side that varies must still show as a change, so exact
+		// rows compare the means of every sample.
+		bc, hc = mean(bv), mean(hv)
+	}
+	row.Delta = change(bc, hc)
+	switch row.Better {
+	case -1:
+		row.Worse = row.Delta
+	case 1:
+		row.Worse = change(hc, bc)
+	}
+	if !row.Exact {
+		row.P = assume.Compare(bs, hs).P
+	}
+}
+
+// judge adds the suite gate, Holm-corrects every test and gives each
+// judged row its verdict.
+func (rep *Report) judge() {
+	opt := rep.Opt
 	// The suite gate is one more test of the family: Holm corrects it
 	// together with the rows, so the run's false-alarm rate stays alpha.
 	rep.Geo = geomean(rep.Rows, opt)
@@ -291,7 +336,6 @@ func (p *Pair) Compare(opt Options) (*Report, error) {
 	if opt.Geomean >= 0 && g.N > 0 && MinP(g.NBase, g.NHead) > opt.Alpha/float64(rep.Tests) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("geomean gate cannot trip: %d+%d runs cannot reach p <= %.2g (Holm over %d tests)", g.NBase, g.NHead, opt.Alpha/float64(rep.Tests), rep.Tests))
 	}
-	return rep, nil
 }
 
 func mean(vs []float64) float64 {
@@ -324,32 +368,11 @@ func change(from, to float64) float64 {
 	return math.Copysign(math.Inf(1), to)
 }
 
-// better is benchfmt's direction (Unit lines, then its few known units),
-// completed for the tidied units that benchfmt leaves open: a unit with
-// seconds in it (sec/op, cpu-sec/op, p99-sec) is better lower, a rate per
-// second (B/s, tasks/s) better higher.
-func better(b int, unit string) int {
-	switch {
-	case b != 0:
-		return b
-	case strings.HasSuffix(unit, "/s"):
-		return 1
-	case isTime(unit):
-		return -1
-	}
-	return 0
-}
-
-func isTime(unit string) bool {
-	num, _, _ := strings.Cut(unit, "/")
-	return strings.Contains(num, "sec")
-}
-
 func threshold(opt Options, r Row) float64 {
 	switch {
 	case r.Exact:
 		return 0
-	case isTime(r.Unit) && opt.CPUBound != nil && opt.CPUBound.MatchString(r.Name):
+	case results.IsTime(r.Unit) && opt.CPUBound != nil && opt.CPUBound.MatchString(r.Name):
 		return opt.ThresholdCPU
 	}
 	return opt.ThresholdDefault
@@ -471,7 +494,7 @@ func geomean(rows []Row, opt Options) Geo {
 	per := map[string]*bench{}
 	var names []string
 	for _, r := range rows {
-		if !r.judged() || r.Exact || !isTime(r.Unit) || r.Better == 0 || r.Base.Center <= 0 || r.Head.Center <= 0 {
+		if !r.judged() || r.Exact || !results.IsTime(r.Unit) || r.Better == 0 || r.Base.Center <= 0 || r.Head.Center <= 0 {
 			continue
 		}
 		b := per[r.Name]

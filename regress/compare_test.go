@@ -358,7 +358,11 @@ func TestBadInput(t *testing.T) {
 		{"missing file", filepath.Join(dir, "nope.txt"), good, "nope.txt: no such file"},
 		{"empty file", write("empty.txt", ""), good, "empty.txt: no benchmark results"},
 		{"syntax error", write("bad.txt", header+"BenchmarkX-2\t10\t5 ns/op\nBenchmarkY-2\tten\t5 ns/op\n"), good, "bad.txt:10: parsing iteration count"},
-		{"unit conflict", write("conflict.txt", "Unit cpu-ns/op better=higher\nBenchmarkX 1 2 ns/op\n"), good, "good.txt:6: metadata better of unit cpu-ns/op already set to higher"},
+		{"unit conflict", write("conflict.txt", "Unit busy-cores better=lower\nBenchmarkX 1 2 ns/op\n"), good, "good.txt:8: metadata better of unit busy-cores already set to lower"},
+		// The gate checks what the report checks: the same loader.
+		{"undeclared unit", write("undeclared.txt", header+"BenchmarkX-2\t10\t5 ns/op\t3 widgets/op\n"), good, `undeclared.txt:9: unit "widgets/op" is not declared`},
+		{"NaN", good, write("nan.txt", header+"BenchmarkX-2\t10\tNaN ns/op\n"), "nan.txt:9: value NaN ns/op is not a measurement"},
+		{"typo in better=", write("typo.txt", "Unit ctxsw/op better=lowr\n"+header+"BenchmarkX-2\t10\t5 ns/op\n"), good, "typo.txt:1: Unit ctxsw/op better=lowr: want better=higher or better=lower"},
 		{"nothing in common", good, other, "no benchmark and unit in common"},
 	} {
 		p, err := Load([]string{c.base}, []string{c.head})

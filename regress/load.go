@@ -2,8 +2,8 @@ package regress
 
 import (
 	"fmt"
-	"os"
 
+	"github.com/concbench/concbench/report/results"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchproc"
 )
@@ -30,79 +30,30 @@ type Origin struct {
 	Pos   string
 }
 
-// loader reads both sides with one benchfmt.Reader, so that unit metadata
-// ("Unit x better=...") is shared and a conflict between files is an
-// error, and one projection, so that keys of both sides compare equal.
-type loader struct {
-	r         *benchfmt.Reader
-	proj      *benchproc.Projection
-	nameField *benchproc.Field
-	unitField *benchproc.Field
+func newSet(files []string) *Set {
+	return &Set{Files: files, Identity: map[string][]Origin{}, cells: map[benchproc.Key][]float64{}}
 }
 
-func newLoader() *loader {
-	var p benchproc.ProjectionParser
-	proj, unit, err := p.ParseWithUnit(".fullname", nil)
-	if err != nil {
-		panic(err) // a constant projection
-	}
-	return &loader{r: new(benchfmt.Reader), proj: proj, nameField: proj.Fields()[0], unitField: unit}
-}
-
-// load reads files into one Set. A syntax error, a missing file or a file
-// with no results is an error naming the file (and line).
-func (l *loader) load(files ...string) (*Set, error) {
-	s := &Set{Files: files, Identity: map[string][]Origin{}, cells: map[benchproc.Key][]float64{}}
-	for _, file := range files {
-		f, err := os.Open(file)
-		if err != nil {
-			return nil, err
-		}
-		n, err := l.loadFile(s, f, file)
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		if n == 0 {
-			return nil, fmt.Errorf("%s: no benchmark results", file)
+// add records one result's samples (as float64 per benchmark and unit:
+// the Result itself is not kept) and its identity lines.
+func (s *Set) add(rec *benchfmt.Result, proj *benchproc.Projection) {
+	fn, line := rec.Pos()
+	for _, k := range identityKeys {
+		v := rec.GetConfig(k)
+		if v != "" && !seen(s.Identity[k], v) {
+			s.Identity[k] = append(s.Identity[k], Origin{v, fmt.Sprintf("%s:%d", fn, line)})
 		}
 	}
-	return s, nil
-}
-
-func (l *loader) loadFile(s *Set, f *os.File, file string) (int, error) {
-	l.r.Reset(f, file)
-	n := 0
-	for l.r.Scan() {
-		switch rec := l.r.Result().(type) {
-		case *benchfmt.SyntaxError:
-			return n, rec
-		case *benchfmt.Result:
-			n++
-			fn, line := rec.Pos()
-			pos := fmt.Sprintf("%s:%d", fn, line)
-			for _, k := range identityKeys {
-				v := rec.GetConfig(k)
-				if v == "" {
-					continue
-				}
-				if !seen(s.Identity[k], v) {
-					s.Identity[k] = append(s.Identity[k], Origin{v, pos})
-				}
-			}
-			for i, key := range l.proj.ProjectValues(rec) {
-				if _, ok := s.cells[key]; !ok {
-					s.keys = append(s.keys, key)
-				}
-				s.cells[key] = append(s.cells[key], rec.Values[i].Value)
-			}
+	for i, key := range proj.ProjectValues(rec) {
+		if _, ok := s.cells[key]; !ok {
+			s.keys = append(s.keys, key)
 		}
+		s.cells[key] = append(s.cells[key], rec.Values[i].Value)
 	}
-	return n, l.r.Err()
 }
 
-func seen(os []Origin, v string) bool {
-	for _, o := range os {
+func seen(origins []Origin, v string) bool {
+	for _, o := range origins {
 		if o.Value == v {
 			return true
 		}
@@ -118,16 +69,36 @@ type Pair struct {
 }
 
 // Load reads the base and head result files (a side may be several files,
-// such as the rounds of an interleaved run) for Compare.
+// such as the rounds of an interleaved run) for Compare, with the strict
+// loader of package results: both sides in one stream, so that a Unit line
+// anywhere applies to both and a conflict between files is an error, and
+// one projection, so that keys of both sides compare equal. Any rejected
+// input is a *results.Error naming the file and line.
 func Load(base, head []string) (*Pair, error) {
-	l := newLoader()
-	b, err := l.load(base...)
+	var p benchproc.ProjectionParser
+	proj, unit, err := p.ParseWithUnit(".fullname", nil)
+	if err != nil {
+		panic(err) // a constant projection
+	}
+	var inputs []results.Input
+	for _, f := range append(append([]string(nil), base...), head...) {
+		inputs = append(inputs, results.Input{Label: f, Path: f})
+	}
+	r, err := results.Open(inputs)
 	if err != nil {
 		return nil, err
 	}
-	h, err := l.load(head...)
-	if err != nil {
+	defer r.Close()
+	b, h := newSet(base), newSet(head)
+	for r.Scan() {
+		side := b
+		if r.Input() >= len(base) {
+			side = h
+		}
+		side.add(r.Result(), proj)
+	}
+	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	return &Pair{Base: b, Head: h, units: l.r.Units(), name: l.nameField, unit: l.unitField}, nil
+	return &Pair{Base: b, Head: h, units: r.Units(), name: proj.Fields()[0], unit: unit}, nil
 }

@@ -135,15 +135,37 @@ func limit(r Row) string {
 // alarms it would have raised without the Holm correction, and per limit
 // class the widest floor, so a team can set limits from their own machine.
 func (rep *Report) WriteNoise(w io.Writer) error {
+	rows, classes, raw, err := rep.writeNoiseTable(w)
+	if err != nil {
+		return err
+	}
+	rep.writeNoiseSummary(w, rows, raw)
+	var names []string
+	for c := range classes {
+		names = append(names, c)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		c := classes[name]
+		fmt.Fprintf(w, "limit %s: widest noise floor %.1f%% (%s %s); %d of %d rows above the limit\n",
+			name, 100*c.widest.NoiseFloor(), c.widest.Name, c.widest.Unit, c.over, c.n)
+	}
+	rep.writeWarnings(w)
+	return nil
+}
+
+// noiseClass is the rows of one limit in an A/A run.
+type noiseClass struct {
+	widest  Row
+	n, over int
+}
+
+// writeNoiseTable prints one line per row and returns the gated rows,
+// their classes by limit and how many would alarm without Holm.
+func (rep *Report) writeNoiseTable(w io.Writer) (rows []Row, classes map[string]*noiseClass, raw int, err error) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "benchmark\tunit\tn\tmedian\t±base\t±head\tnoise-floor\tp\tlimit\tgate\t")
-	var rows []Row
-	type class struct {
-		widest  Row
-		n, over int
-	}
-	classes := map[string]*class{}
-	raw := 0
+	classes = map[string]*noiseClass{}
 	for _, r := range rep.Rows {
 		if r.Verdict == Missing {
 			continue
@@ -154,7 +176,7 @@ func (rep *Report) WriteNoise(w io.Writer) error {
 			rows = append(rows, r)
 			c := classes[limit(r)]
 			if c == nil {
-				c = &class{widest: r}
+				c = &noiseClass{widest: r}
 				classes[limit(r)] = c
 			}
 			c.n++
@@ -181,9 +203,11 @@ func (rep *Report) WriteNoise(w io.Writer) error {
 			value(r.Base.Center, r.NBase, r.Unit), ci(r.Base, r.NBase), ci(r.Head, r.NHead),
 			100*r.NoiseFloor(), pval(r.P, r.Exact, r.Verdict), limit(r), gate)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	return rows, classes, raw, tw.Flush()
+}
+
+// writeNoiseSummary prints the A/A run's false alarms and widest rows.
+func (rep *Report) writeNoiseSummary(w io.Writer, rows []Row, raw int) {
 	geo := 0
 	if rep.Geo.Regressed {
 		geo = 1
@@ -204,18 +228,6 @@ func (rep *Report) WriteNoise(w io.Writer) error {
 	if len(rows) > 0 {
 		fmt.Fprintf(w, "widest CI half-width of one side: %.1f%% (%s %s)\n", 100*rows[0].CIWidth(), rows[0].Name, rows[0].Unit)
 	}
-	var names []string
-	for c := range classes {
-		names = append(names, c)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		c := classes[name]
-		fmt.Fprintf(w, "limit %s: widest noise floor %.1f%% (%s %s); %d of %d rows above the limit\n",
-			name, 100*c.widest.NoiseFloor(), c.widest.Name, c.widest.Unit, c.over, c.n)
-	}
-	rep.writeWarnings(w)
-	return nil
 }
 
 // writeWarnings prints the report's warnings, then benchmath's notes on

@@ -1,19 +1,18 @@
 package report
 
 import (
-	"errors"
+	"bytes"
 	"fmt"
-	"io/fs"
-	"os"
-	"strings"
 
+	"github.com/concbench/concbench/report/results"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchproc"
 )
 
 // Set is every benchmark result read from a list of files, after the filter.
-// Results are clones, safe to keep; they are in input order, which is the
-// order benchproc uses for "first observed" sorting.
+// Results are in input order, which is the order benchproc uses for "first
+// observed" sorting. They are safe to keep but share storage with each
+// other (see keeper): treat them as read-only.
 type Set struct {
 	Results []*benchfmt.Result
 	Units   benchfmt.UnitMetadataMap
@@ -35,38 +34,15 @@ type Config struct{ Key, Value string }
 
 // Error is a load error at a place in an input. Line is 0 when the error is
 // about the whole file (missing, empty).
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
-}
-
-// builtinUnits are the units the testing package reports itself, after
-// benchunit.Tidy ("ns/op" becomes "sec/op", "MB/s" becomes "B/s"). Any other
-// unit must be declared with a "Unit <name> key=value" line: concbench's
-// bench package declares every custom metric, so an undeclared unit is a
-// typo or a missing declareUnit, and its better=/assume= would be guessed.
-var builtinUnits = map[string]bool{
-	"sec/op": true, "B/op": true, "allocs/op": true, "B/s": true,
-}
+type Error = results.Error
 
 // Load reads benchmark files (each "path" or "label=path", as benchstat
-// accepts) and keeps the results that match filter (benchproc syntax; "" or
-// "*" keeps all). It stops at the first problem, returning an *Error: a
-// malformed benchmark or Unit line, a unit that is neither built in nor
-// declared, a file with no results, a file that cannot be read. The inputs
-// are only read.
+// accepts) with the strict loader of package results, and keeps the
+// results that match filter (benchproc syntax; "" or "*" keeps all). It
+// stops at the first problem, returning a *results.Error naming the file
+// and line (see package results for what is rejected). The inputs are
+// only read.
 func Load(paths []string, filter string) (*Set, error) {
-	if len(paths) == 0 {
-		return nil, errors.New("no input files")
-	}
 	if filter == "" {
 		filter = "*"
 	}
@@ -74,97 +50,83 @@ func Load(paths []string, filter string) (*Set, error) {
 	if err != nil {
 		return nil, flagErr("-filter", err)
 	}
+	r, err := results.Open(results.ParseArgs(paths))
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
 	s := &Set{filter: f}
-	// Open each input up front: a missing file is reported before any
-	// work, and naming it needs no help from benchfmt's error text.
-	for _, p := range paths {
-		label, path := p, p
-		if i := strings.Index(p, "="); i >= 0 {
-			label, path = p[:i], p[i+1:]
-		}
-		st, err := os.Stat(path)
+	k := keeper{names: map[string]benchfmt.Name{}}
+	for r.Scan() {
+		rec := r.Result()
+		ok, err := f.Apply(rec)
 		if err != nil {
-			msg := err.Error()
-			if errors.Is(err, fs.ErrNotExist) {
-				msg = "no such file"
-			}
-			return nil, &Error{File: path, Msg: msg}
-		}
-		if st.IsDir() {
-			return nil, &Error{File: path, Msg: "is a directory, want a result file"}
-		}
-		s.Files = append(s.Files, File{Label: label, Path: path})
-	}
-	byPath := map[string]*File{}
-	for i := range s.Files {
-		byPath[s.Files[i].Path] = &s.Files[i]
-	}
-
-	type pos struct {
-		file string
-		line int
-	}
-	firstUse := map[string]pos{} // unit -> first result line using it
-	var unitOrder []string
-
-	files := benchfmt.Files{Paths: paths, AllowLabels: true}
-	for files.Scan() {
-		switch rec := files.Result().(type) {
-		case *benchfmt.SyntaxError:
-			return nil, &Error{File: rec.FileName, Line: rec.Line, Msg: rec.Msg}
-		case *benchfmt.Result:
 			name, line := rec.Pos()
-			if in := byPath[name]; in != nil {
-				if in.Results == 0 {
-					for _, c := range rec.Config {
-						if c.File {
-							in.Config = append(in.Config, Config{c.Key, string(c.Value)})
-						}
-					}
-				}
-				in.Results++
-			}
-			for _, v := range rec.Values {
-				if _, ok := firstUse[v.Unit]; !ok {
-					firstUse[v.Unit] = pos{name, line}
-					unitOrder = append(unitOrder, v.Unit)
-				}
-			}
-			ok, err := f.Apply(rec)
-			if err != nil {
-				return nil, &Error{File: name, Line: line, Msg: "-filter: " + err.Error()}
-			}
-			if ok {
-				s.Results = append(s.Results, rec.Clone())
-			}
+			return nil, &Error{File: name, Line: line, Msg: "-filter: " + err.Error()}
+		}
+		if ok {
+			s.Results = append(s.Results, k.keep(rec))
 		}
 	}
-	if err := files.Err(); err != nil {
-		return nil, err // benchfmt's I/O errors already read "file:line: ..."
+	if err := r.Err(); err != nil {
+		return nil, err
 	}
-	for _, in := range s.Files {
-		if in.Results == 0 {
-			return nil, &Error{File: in.Path, Msg: "no benchmark results (empty or not benchmark output)"}
+	for _, in := range r.Files() {
+		f := File{Label: in.Label, Path: in.Path, Results: in.Results}
+		for _, c := range in.Config {
+			f.Config = append(f.Config, Config(c))
 		}
+		s.Files = append(s.Files, f)
 	}
-	s.Units = files.Units()
-	declared := map[string]bool{}
-	for k := range s.Units {
-		declared[k.Unit] = true
-	}
-	for _, u := range unitOrder {
-		if !builtinUnits[u] && !declared[u] {
-			p := firstUse[u]
-			return nil, &Error{File: p.file, Line: p.line,
-				Msg: fmt.Sprintf("unit %q is not declared (add a line \"Unit %s better=lower\" or better=higher)", u, u)}
-		}
-	}
+	s.Units = r.Units()
 	if len(s.Results) == 0 {
 		return nil, fmt.Errorf("-filter %q: no results match", filter)
 	}
 	return s, nil
 }
 
+// keeper copies results compactly, so that a million-line input costs
+// little more than its values. Results with the same config (one file,
+// usually) share one Config slice and its key index: a copy of a template
+// Result shares the template's index map, which would otherwise be built
+// per result on the first GetConfig. Equal names share one byte slice.
+type keeper struct {
+	tmpl  *benchfmt.Result
+	names map[string]benchfmt.Name
+}
+
+func (k *keeper) keep(rec *benchfmt.Result) *benchfmt.Result {
+	if k.tmpl == nil || !sameConfig(k.tmpl.Config, rec.Config) {
+		k.tmpl = &benchfmt.Result{Config: make([]benchfmt.Config, len(rec.Config))}
+		for i, c := range rec.Config {
+			k.tmpl.Config[i] = benchfmt.Config{Key: c.Key, Value: bytes.Clone(c.Value), File: c.File}
+		}
+		k.tmpl.ConfigIndex("") // build the shared index before sharing it
+	}
+	name, ok := k.names[string(rec.Name)]
+	if !ok {
+		name = bytes.Clone(rec.Name)
+		k.names[string(name)] = name
+	}
+	out := *k.tmpl
+	out.Name = name
+	out.Iters = rec.Iters
+	out.Values = append([]benchfmt.Value(nil), rec.Values...)
+	return &out
+}
+
+func sameConfig(a, b []benchfmt.Config) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Key != b[i].Key || a[i].File != b[i].File || !bytes.Equal(a[i].Value, b[i].Value) {
+			return false
+		}
+	}
+	return true
+}
+
 // Better reports whether higher (+1) or lower (-1) values of unit are
-// better, or 0 when unknown (benchfmt's defaults for built-in units).
-func (s *Set) Better(unit string) int { return s.Units.GetBetter(unit) }
+// better, or 0 when unknown: results.Better, the rule the gate uses too.
+func (s *Set) Better(unit string) int { return results.Better(s.Units, unit) }

@@ -1,9 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +30,15 @@ func TestLoadErrors(t *testing.T) {
 		{name: "unknown-unit", content: goodHeader + "BenchmarkA-2 100 12 ns/op\nBenchmarkA-2 100 12 ns/op 3 widgets/op\n", line: 4, want: `unit "widgets/op" is not declared`},
 		{name: "bad-unit-line", content: "Unit foo/op better\nBenchmarkA-2 100 12 foo/op\n", line: 1, want: "expected key=value"},
 		{name: "conflicting-unit", content: "Unit foo/op better=lower\nUnit foo/op better=higher\nBenchmarkA-2 100 12 foo/op\n", line: 2, want: "already set"},
+		{name: "NaN", content: goodHeader + "BenchmarkA-2 100 12 ns/op\nBenchmarkA-2 100 NaN ns/op\n", line: 4, want: "value NaN ns/op is not a measurement"},
+		{name: "Inf", content: "BenchmarkA-2 100 Inf ns/op\n", line: 1, want: "value +Inf ns/op is not a measurement"},
+		{name: "negative", content: "BenchmarkA-2 100 -5 ns/op\n", line: 1, want: "negative"},
+		{name: "zero-time", content: "BenchmarkA-2 100 0 ns/op\n", line: 1, want: "a time cannot be zero"},
+		{name: "better-typo", content: "Unit ctxsw/op better=lowr\nBenchmarkA-2 100 12 ns/op 1 ctxsw/op\n", line: 1, want: "better=lowr"},
+		{name: "unknown-attribute", content: "Unit ctxsw/op better=lower colour=red\nBenchmarkA-2 100 12 ns/op 1 ctxsw/op\n", line: 1, want: "unknown attribute"},
+		{name: "config-changes", content: "host-id: a\nBenchmarkA-2 100 12 ns/op\nhost-id: b\nBenchmarkA-2 100 12 ns/op\n", line: 4, want: `config "host-id"`},
+		{name: "long-line", content: "BenchmarkA-2 100 12 ns/op\n" + strings.Repeat("x", 20<<20) + "\n", line: 2, want: "line longer than"},
+		{name: "one-long-line", content: strings.Repeat("x", 1<<20), line: 1, want: "line longer than"},
 		{name: "empty", content: "", want: "no benchmark results"},
 		{name: "no-results", content: "goos: linux\nPASS\nok  pkg 1.0s\n", want: "no benchmark results"},
 		{name: "missing", missing: true, want: "no such file"},
@@ -118,60 +130,88 @@ func TestLoadKeepsInputs(t *testing.T) {
 // the slowest part, turn them off for more executions per second).
 var fuzzCharts = flag.Bool("fuzzcharts", true, "build charts in FuzzLoad")
 
-// FuzzLoad: any bytes either load, and then tabulate and chart without a
-// panic, or fail with a one-line *Error naming the file.
+// valueSeeds are the numbers a fuzz seed puts where a measurement goes:
+// what cannot be one (NaN, ±Inf, negative, a zero time) and the extremes
+// that can.
+var valueSeeds = []string{"NaN", "+Inf", "-Inf", "0", "-1", "1e308", "1e-300", "5", "0x1p-1074"}
+
+// FuzzLoad: any two files either load, and then tabulate (two columns: the
+// Mann-Whitney test that loops forever on NaN) and chart without a panic,
+// every value finite and not negative, or fail with a one-line *Error
+// naming one of the files and, past a whole-file problem, its line.
 func FuzzLoad(f *testing.F) {
-	for _, p := range []string{"testdata/old.txt", "testdata/models.txt"} {
+	var seeds [][]byte
+	for _, p := range []string{"testdata/old.txt", "testdata/new.txt", "testdata/models.txt"} {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
 		}
 		// Small seeds: the fuzzer minimises every new input, and that is
 		// slow on big ones.
-		f.Add(b[:min(len(b), 900)])
+		b = b[:min(len(b), 900)]
+		seeds = append(seeds, b[:bytes.LastIndexByte(b, '\n')+1])
 	}
-	f.Add([]byte("Unit x/op better=lower assume=exact\nBenchmarkX/a=1-2 1 0 x/op\nBenchmarkX/a=2-2 1 5 x/op\n"))
-	f.Add([]byte("BenchmarkScale/kind=cpu/model=a/workers=1 1 NaN ns/op\nBenchmarkScale/kind=cpu/model=b/workers=1 1 -3 ns/op\n"))
-	f.Add([]byte("BenchmarkSpawn/model=exec-true 1 Inf ns/op\n"))
+	f.Add(seeds[0], seeds[1])
+	f.Add(seeds[2], seeds[2])
+	f.Add([]byte("Unit x/op better=lower assume=exact\nBenchmarkX/a=1-2 1 0 x/op\nBenchmarkX/a=2-2 1 5 x/op\n"), []byte("BenchmarkX/a=1-2 1 0 x/op\n"))
+	base := "Unit x/op better=lower\nBenchmarkScale/kind=cpu/model=a/workers=1 10 5 ns/op 1 x/op\nBenchmarkScale/kind=cpu/model=a/workers=1 10 6 ns/op 2 x/op\n"
+	for _, v := range valueSeeds {
+		f.Add([]byte(base), []byte(fmt.Sprintf("BenchmarkScale/kind=cpu/model=a/workers=1 10 %s ns/op 1 x/op\nBenchmarkScale/kind=cpu/model=a/workers=1 10 5 ns/op %s x/op\n", v, v)))
+	}
 	dir := f.TempDir()
-	f.Fuzz(func(t *testing.T, data []byte) {
-		path := filepath.Join(dir, "in.txt")
-		if err := os.WriteFile(path, data, 0o644); err != nil {
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		pa, pb := filepath.Join(dir, "old.txt"), filepath.Join(dir, "new.txt")
+		if err := os.WriteFile(pa, a, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		s, err := Load([]string{path}, "")
+		if err := os.WriteFile(pb, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Load([]string{"old=" + pa, "new=" + pb}, "")
 		if err != nil {
 			var le *Error
-			if !errors.As(err, &le) && !strings.HasPrefix(err.Error(), path) {
-				t.Fatalf("error %q is not a *Error and does not name the file", err)
+			if !errors.As(err, &le) || (le.File != pa && le.File != pb) {
+				t.Fatalf("error %q is not a *Error naming an input", err)
 			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Fatalf("multi-line error %q", err)
+			if !strings.HasPrefix(err.Error(), le.File+": ") && !strings.HasPrefix(err.Error(), fmt.Sprintf("%s:%d: ", le.File, le.Line)) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error %q: want one line starting with file[:line]", err)
 			}
 			return
 		}
-		if len(s.Results) == 0 {
-			t.Fatal("loaded with no results and no error")
-		}
-		ts, err := s.Tables(TableOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b strings.Builder
-		if err := ts.WriteText(&b); err != nil {
-			t.Fatal(err)
-		}
-		if err := ts.WriteMarkdown(&b); err != nil {
-			t.Fatal(err)
-		}
-		if *fuzzCharts {
-			for _, c := range Charts(s.Points(""), s.Better) {
-				// SVG: the whole drawing path, ticks included, without
-				// the cost of rasterising.
-				if err := c.Render(io.Discard, "svg"); err != nil {
-					t.Fatalf("chart %s: %v", c.Name, err)
-				}
+		checkSet(t, s)
+	})
+}
+
+// checkSet: a loaded set holds only measurements, and tabulates and charts.
+func checkSet(t *testing.T, s *Set) {
+	if len(s.Results) == 0 {
+		t.Fatal("loaded with no results and no error")
+	}
+	for _, r := range s.Results {
+		for _, v := range r.Values {
+			if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) || v.Value < 0 {
+				t.Fatalf("loaded %v %s", v.Value, v.Unit)
 			}
 		}
-	})
+	}
+	ts, err := s.Tables(TableOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := ts.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	if *fuzzCharts {
+		for _, c := range Charts(s.Points(""), s.Better) {
+			// SVG: the whole drawing path, ticks included, without
+			// the cost of rasterising.
+			if err := c.Render(io.Discard, "svg"); err != nil {
+				t.Fatalf("chart %s: %v", c.Name, err)
+			}
+		}
+	}
 }

@@ -1,39 +1,20 @@
 package main
 
 import (
-	"io"
+	"bytes"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// capture runs f with os.Stdout and os.Stderr sent to files and returns
-// what it wrote to each.
-func capture(t *testing.T, f func() int) (code int, stdout, stderr string) {
-	t.Helper()
-	dir := t.TempDir()
-	out, err := os.Create(dir + "/out")
-	if err != nil {
-		t.Fatal(err)
-	}
-	errf, err := os.Create(dir + "/err")
-	if err != nil {
-		t.Fatal(err)
-	}
-	oldOut, oldErr := os.Stdout, os.Stderr
-	os.Stdout, os.Stderr = out, errf
-	code = f()
-	os.Stdout, os.Stderr = oldOut, oldErr
-	read := func(f *os.File) string {
-		f.Seek(0, io.SeekStart)
-		b, err := io.ReadAll(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-		return string(b)
-	}
-	return code, read(out), read(errf)
+// runCmd runs concbench with args and returns its exit status and what it
+// wrote to stdout and stderr.
+func runCmd(args ...string) (code int, stdout, stderr string) {
+	var out, errs bytes.Buffer
+	code = run(args, &out, &errs)
+	return code, out.String(), errs.String()
 }
 
 // TestCompareExit checks the exit codes and the one-line errors of
@@ -64,11 +45,11 @@ func TestCompareExit(t *testing.T) {
 		{[]string{td + "few.txt", td + "few.txt"}, false, 2, "gate is blind", "gate is blind"},
 		{[]string{td + "few.txt", td + "few.txt"}, true, 0, "gate is blind", ""},
 	} {
-		run := runCompare
+		name := "compare"
 		if c.calibrate {
-			run = runCalibrate
+			name = "calibrate"
 		}
-		code, out, errs := capture(t, func() int { return run(c.args) })
+		code, out, errs := runCmd(append([]string{name}, c.args...)...)
 		if code != c.code || !strings.Contains(out, c.out) || !strings.Contains(errs, c.err) {
 			t.Errorf("calibrate=%v %q: exit %d, want %d; stdout %q want %q; stderr %q want %q", c.calibrate, c.args, code, c.code, tail(out), c.out, errs, c.err)
 		}
@@ -83,4 +64,62 @@ func tail(s string) string {
 		return s[i+1:]
 	}
 	return s
+}
+
+// TestBadValuesExit2: a value that cannot be a measurement, or a Unit line
+// the gate would misread, is exit 2 with one line naming file:line, for
+// compare and for a one- and two-file report, before any statistics (a
+// NaN used to send the Mann-Whitney test into a loop that grew memory
+// until the kernel killed it).
+func TestBadValuesExit2(t *testing.T) {
+	dir := t.TempDir()
+	const head = "host-id: 0123456789ab\nUnit ctxsw/op better=lower\n"
+	var good strings.Builder
+	good.WriteString(head)
+	for i := 0; i < 10; i++ {
+		fmt.Fprintf(&good, "BenchmarkA-2 100 %d ns/op 2 ctxsw/op\n", 100+i)
+	}
+	base := filepath.Join(dir, "base.txt")
+	if err := os.WriteFile(base, []byte(good.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const first = "BenchmarkA-2 100 100 ns/op 2 ctxsw/op"
+	for _, c := range []struct{ name, old, new, want string }{
+		{"nan", first, "BenchmarkA-2 100 NaN ns/op 2 ctxsw/op", ":3: value NaN ns/op is not a measurement"},
+		{"inf", first, "BenchmarkA-2 100 +Inf ns/op 2 ctxsw/op", ":3: value +Inf ns/op"},
+		{"zero", first, "BenchmarkA-2 100 0 ns/op 2 ctxsw/op", ":3: value 0 ns/op"},
+		{"negative", first, "BenchmarkA-2 100 -101 ns/op 2 ctxsw/op", ":3: value -101 ns/op"},
+		// After base, the typo is also a conflict with base's Unit line.
+		{"typo", "better=lower", "better=lowr", ":2: "},
+	} {
+		bad := filepath.Join(dir, c.name+".txt")
+		content := strings.Replace(good.String(), c.old, c.new, 1)
+		if err := os.WriteFile(bad, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"compare", base, bad}, {"calibrate", bad, base}, {"report", base, bad}, {"report", bad}} {
+			code, out, errs := runCmd(args...)
+			if code != 2 || !strings.HasPrefix(errs, "concbench "+args[0]+": "+bad+c.want) || strings.Count(errs, "\n") != 1 || out != "" {
+				t.Errorf("%s %v: exit %d, stderr %q, stdout %q; want 2, one line %q, nothing", c.name, args[1:], code, errs, tail(out), bad+c.want)
+			}
+		}
+	}
+}
+
+// TestHelpAndUsage: -h prints the usage and exits 2; an unknown flag is one
+// line naming it.
+func TestHelpAndUsage(t *testing.T) {
+	for _, name := range []string{"compare", "calibrate", "report", "gil"} {
+		code, out, errs := runCmd(name, "-h")
+		if code != 2 || !strings.Contains(errs, "usage: concbench "+name) || out != "" {
+			t.Errorf("%s -h: exit %d, stderr %q", name, code, errs)
+		}
+		code, _, errs = runCmd(name, "-nosuchflag")
+		if code != 2 || errs != "concbench "+name+": flag provided but not defined: -nosuchflag (usage: concbench "+name+" -h)\n" {
+			t.Errorf("%s -nosuchflag: exit %d, stderr %q", name, code, errs)
+		}
+	}
+	if code, _, errs := runCmd("frobnicate"); code != 2 || !strings.Contains(errs, `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: exit %d, stderr %q", code, errs)
+	}
 }

@@ -19,10 +19,6 @@ import (
 	"github.com/concbench/concbench/sampler"
 )
 
-func init() {
-	register("gil", "the seeds' GIL busy-loop experiment, live: per-core bars for every model", runGIL)
-}
-
 // exitInterrupted is the exit status after Ctrl-C or SIGTERM (128+SIGINT,
 // as shells report it).
 const exitInterrupted = 130
@@ -34,7 +30,7 @@ type gilStep struct {
 	gomaxprocs int
 }
 
-func runGIL(args []string) int {
+func runGIL(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gil", flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `usage: concbench gil [flags]
@@ -54,37 +50,35 @@ flags:
 	models := fs.String("models", "", "comma-separated `models` to run (default all: "+strings.Join(allGILModels(), ",")+")")
 	interval := fs.Duration("interval", sampler.DefaultInterval, "sampling window")
 	samples := fs.String("samples", sampler.SamplesDir(), "`dir`ectory to save each run's per-core series as CSV (default $"+sampler.EnvSamplesDir+"; empty: none)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
 	}
 	switch {
 	case fs.NArg() > 0:
-		fmt.Fprintf(os.Stderr, "concbench gil: unexpected argument %q\n", fs.Arg(0))
-		return 2
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case !(*seconds > 0 && *seconds <= 3600):
-		fmt.Fprintf(os.Stderr, "concbench gil: -seconds %v: want more than 0, at most 3600\n", *seconds)
-		return 2
+		return fmt.Errorf("-seconds %v: want more than 0, at most 3600", *seconds)
 	case *workers < 1 || *workers > 4096:
-		fmt.Fprintf(os.Stderr, "concbench gil: -workers %d: want 1 to 4096\n", *workers)
-		return 2
+		return fmt.Errorf("-workers %d: want 1 to 4096", *workers)
 	case *interval < 10*time.Millisecond:
-		fmt.Fprintf(os.Stderr, "concbench gil: -interval %v: want at least 10ms (the kernel's counters tick at 100 Hz)\n", *interval)
-		return 2
+		return fmt.Errorf("-interval %v: want at least 10ms (the kernel's counters tick at 100 Hz)", *interval)
 	}
 	steps, err := gilSteps(*models)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "concbench gil: -models: %v\n", err)
-		return 2
+		return fmt.Errorf("-models: %v", err)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	code := gilRun(ctx, os.Stdout, steps, busy.Config{
+	code := gilRun(ctx, stdout, steps, busy.Config{
 		Workers:  *workers,
 		Duration: time.Duration(*seconds * float64(time.Second)),
 		Interval: *interval,
 	}, *samples)
-	return code
+	if code != 0 {
+		return &exitError{code, ""} // gilRun has said why on stderr
+	}
+	return nil
 }
 
 // allGILModels is every model the live view knows, in the order it runs

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -28,8 +29,9 @@ func TestGILFlags(t *testing.T) {
 		{"extra"},
 		{"-nosuchflag"},
 	} {
-		if code := runGIL(args); code != 2 {
-			t.Errorf("gil %v: exit %d, want 2", args, code)
+		var stdout, stderr bytes.Buffer
+		if code := run(append([]string{"gil"}, args...), &stdout, &stderr); code != 2 || strings.Count(stderr.String(), "\n") != 1 || stdout.Len() != 0 {
+			t.Errorf("gil %v: exit %d, stderr %q, stdout %q; want 2, one line, nothing", args, code, stderr.String(), stdout.String())
 		}
 	}
 }

@@ -1,60 +1,118 @@
-// Command concbench is a thin CLI over concbench's packages: each
-// subcommand lives in its own file and registers itself in init.
+// Command concbench is a thin CLI over concbench's packages, the way
+// x/perf's benchstat is: every subcommand is a function of its arguments
+// and two writers that returns an error, and main alone turns that error
+// into a message and an exit status. A test calls a command with two
+// buffers; nothing swaps os.Stdout.
 //
-// The binary can also be a child process: the process model re-executes the
+// The binary can also be a child process: the busy family re-executes the
 // running binary with a role in its environment, so proc.Serve runs first.
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 
-	_ "github.com/concbench/concbench/model" // registers the worker role
 	"github.com/concbench/concbench/proc"
 )
 
+// A command runs with its arguments (after its name) and writes only to
+// stdout and stderr. Its error decides the exit status (see exitCode).
 type command struct {
 	summary string
-	run     func(args []string) int // exit code: 0 ok, 1 a failed check, 2 bad input
+	run     func(args []string, stdout, stderr io.Writer) error
 }
 
-var commands = map[string]command{}
-
-// register adds a subcommand; call it from init in the subcommand's file.
-func register(name, summary string, run func(args []string) int) {
-	if _, dup := commands[name]; dup {
-		panic("concbench: command registered twice: " + name)
-	}
-	commands[name] = command{summary, run}
+// commands is every subcommand, one line each; each lives in its own file.
+var commands = map[string]command{
+	"report":    {"benchstat tables, charts and a README.md from result files", runReport},
+	"compare":   {"regression gate: compare base and head result files (exit 1 on a regression)", runCompare},
+	"calibrate": {"noise floor of an A/A run: compare a binary's results with its own", runCalibrate},
+	"gil":       {"the seeds' GIL busy-loop experiment, live: per-core bars for every model", runGIL},
 }
 
 func main() {
 	proc.Serve()
-	os.Exit(dispatch(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func dispatch(args []string) int {
+// run dispatches to a command, prints its error as one line on stderr and
+// returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "help" {
-		usage()
+		usage(stderr)
 		return 2
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "concbench: unknown command %q (run concbench help)\n", args[0])
+		fmt.Fprintf(stderr, "concbench: unknown command %q (run concbench help)\n", args[0])
 		return 2
 	}
-	return c.run(args[1:])
+	err := c.run(args[1:], stdout, stderr)
+	if err != nil && err.Error() != "" {
+		fmt.Fprintf(stderr, "concbench %s: %v\n", args[0], err)
+	}
+	return exitCode(err)
 }
 
-func usage() {
-	fmt.Fprintln(os.Stderr, "usage: concbench <command> [flags] [args]\n\ncommands:")
+// exitError ends a command with a status other than 2. An empty msg means
+// the command has said all there is to say.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// failed is a check that ran and failed (a regression, a run that did not
+// finish): exit 1.
+func failed(msg string) error { return &exitError{1, msg} }
+
+// exitCode is 0 for success, the code of an *exitError, and 2 for every
+// other error: bad input (a flag, an argument, a file that does not load),
+// which never changes anything on disk.
+func exitCode(err error) int {
+	var e *exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &e):
+		return e.code
+	}
+	return 2
+}
+
+// errHelp is -h: the usage went to stderr, and the command did nothing.
+var errHelp = &exitError{2, ""}
+
+// parseFlags parses a command's flags. An error is one line naming the
+// flag (the flag package would print the whole usage after it); -h prints
+// the usage to stderr.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stderr)
+		fs.Usage()
+		return errHelp
+	}
+	if err != nil {
+		return fmt.Errorf("%v (usage: concbench %s -h)", err, fs.Name())
+	}
+	return nil
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: concbench <command> [flags] [args]\n\ncommands:")
 	var names []string
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 }

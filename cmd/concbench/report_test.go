@@ -38,7 +38,7 @@ func TestReportBadInput(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(dir, "report-"+strings.ReplaceAll(c.name, " ", "-"))
 			var stdout, stderr bytes.Buffer
-			code := reportMain(append([]string{"-o", out}, c.args...), &stdout, &stderr)
+			code := run(append([]string{"report", "-o", out}, c.args...), &stdout, &stderr)
 			if code != 2 {
 				t.Errorf("exit %d, want 2", code)
 			}
@@ -64,7 +64,7 @@ func TestReportFormats(t *testing.T) {
 		"csv":  ",sec/op,CI",
 	} {
 		var stdout, stderr bytes.Buffer
-		if code := reportMain([]string{"-format", format, "O=" + in}, &stdout, &stderr); code != 0 {
+		if code := run([]string{"report", "-format", format, "O=" + in}, &stdout, &stderr); code != 0 {
 			t.Fatalf("-format %s: exit %d: %s", format, code, stderr.String())
 		}
 		got := strings.ReplaceAll(stdout.String(), "old.txt", "")
@@ -74,7 +74,7 @@ func TestReportFormats(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "r")
 	var stdout, stderr bytes.Buffer
-	if code := reportMain([]string{"-o", out, "-col", "/model", "-filter", ".name:Scale", in}, &stdout, &stderr); code != 0 {
+	if code := run([]string{"report", "-o", out, "-col", "/model", "-filter", ".name:Scale", in}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	if _, err := os.Stat(filepath.Join(out, "README.md")); err != nil {
