@@ -21,6 +21,11 @@ type command struct {
 
 var commands = map[string]command{}
 
+func init() {
+	register("record", "run the benchmarks and store results/<host-id>/<stamp>.txt, never over a stored file", recordExit(runRecord))
+	register("reference", "the kernel's reference figures (perf bench sched pipe, /bin/true spawns) in benchfmt", recordExit(runReference))
+}
+
 // register adds a subcommand; call it from init in the subcommand's file.
 func register(name, summary string, run func(args []string) int) {
 	if _, dup := commands[name]; dup {
