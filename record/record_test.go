@@ -205,7 +205,7 @@ func TestRemoveStale(t *testing.T) {
 	pid := strconv.Itoa(dead.Process.Pid)
 	dir := t.TempDir()
 	names := map[string]bool{ // name: removed
-		".record-" + pid + "-123":                    true,
+		".record-" + pid + "-123":                     true,
 		".record-" + strconv.Itoa(os.Getpid()) + "-9": false,
 		".record-x-1":            false,
 		"other-" + pid + "-1":    false,
