@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/concbench/concbench/internal/host"
-	"github.com/concbench/concbench/sampler"
 )
 
 // Options say what to record and where. Zero values take the defaults of
@@ -62,6 +61,10 @@ func (o Options) withDefaults() Options {
 	}
 	return o
 }
+
+// envSamplesDir is sampler.EnvSamplesDir, spelled out: package record
+// imports nothing that tests with internal/leakcheck, which uses it.
+const envSamplesDir = "CONCBENCH_SAMPLES_DIR"
 
 // pass is one run of the bench binary: one family.
 type pass struct {
@@ -191,7 +194,7 @@ func (o Options) plan(ctx context.Context, bin string) ([]pass, error) {
 func (o Options) runPass(ctx context.Context, bin string, p pass, out io.Writer, samples string) error {
 	cmd := exec.CommandContext(ctx, bin, p.args...)
 	cmd.Dir = o.Pkg
-	cmd.Env = append(os.Environ(), sampler.EnvSamplesDir+"="+samples)
+	cmd.Env = append(os.Environ(), envSamplesDir+"="+samples)
 	cmd.Stdout, cmd.Stderr = out, o.Stderr
 	cmd.WaitDelay = 10 * time.Second
 	err := cmd.Run()
