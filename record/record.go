@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/concbench/concbench/internal/host"
@@ -197,6 +198,9 @@ func (o Options) runPass(ctx context.Context, bin string, p pass, out io.Writer,
 	cmd.Env = append(os.Environ(), envSamplesDir+"="+samples)
 	cmd.Stdout, cmd.Stderr = out, o.Stderr
 	cmd.WaitDelay = 10 * time.Second
+	// The bench binary dies with the recorder, even one killed with
+	// SIGKILL; its own children have Pdeathsig too (package proc).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	err := cmd.Run()
 	if ctx.Err() != nil {
 		return fmt.Errorf("record: %s: interrupted (%w); nothing stored", p.family, context.Cause(ctx))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,6 +25,7 @@ func bench(root string, args ...string) (*exec.Cmd, *output) {
 	out := &output{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = time.Second // a child left holding the output must not hold Wait
 	return cmd, out
 }
 
@@ -127,5 +129,58 @@ func TestInterruptStoresNothing(t *testing.T) {
 	}
 	if err := syscall.Kill(-cmd.Process.Pid, 0); !errors.Is(err, syscall.ESRCH) {
 		t.Errorf("processes of the interrupted run still there (kill -0: %v)", err)
+	}
+}
+
+// A recorder killed with SIGKILL takes its bench binary with it, and the
+// next recording removes the dead one's working folder: it finds only its
+// own file in the host folder.
+func TestKilledRecorder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds concbench")
+	}
+	root, dir := t.TempDir(), t.TempDir()
+	fake, pidFile := filepath.Join(dir, "bench.test"), filepath.Join(dir, "pid")
+	src := `#!/bin/bash
+case " $* " in *" -test.list "*) echo BenchmarkFake; exit 0 ;; esac
+echo "BenchmarkFake 1 1 ns/op"
+[ -n "$FAKE_HANG" ] && { echo $$ > ` + pidFile + `; exec sleep 60; }
+exit 0
+`
+	if err := os.WriteFile(fake, []byte(src), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd, out := bench(root, "-bin", fake, "-pkg", dir)
+	cmd.Env = append(os.Environ(), "FAKE_HANG=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	for deadline := time.Now().Add(2 * time.Minute); pid == 0; time.Sleep(20 * time.Millisecond) {
+		b, _ := os.ReadFile(pidFile)
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		if pid == 0 && time.Now().After(deadline) {
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			cmd.Wait()
+			t.Fatalf("the fake bench binary never ran:\n%s", out)
+		}
+	}
+	cmd.Process.Kill() // the recorder only (bench.sh exec'd it), as the OOM killer would
+	cmd.Wait()
+	for deadline := time.Now().Add(2 * time.Second); syscall.Kill(pid, 0) == nil; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("bench binary %d outlived its killed recorder", pid)
+		}
+	}
+	if names := stored(t, root); len(names) != 1 || !strings.HasPrefix(names[0], ".record-") {
+		t.Fatalf("after SIGKILL the host folder holds %q, want the dead recorder's working folder", names)
+	}
+	next, out := bench(root, "-bin", fake, "-pkg", dir)
+	if err := next.Run(); err != nil {
+		t.Fatalf("next recording: %v\n%s", err, out)
+	}
+	if names := stored(t, root); len(names) != 1 || !strings.HasSuffix(names[0], ".txt") {
+		t.Errorf("after the next recording the host folder holds %q, want its file alone", names)
 	}
 }
