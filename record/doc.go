@@ -25,4 +25,9 @@
 // Newest is the other half, for make report: this machine's newest
 // recording, refused when its config lines say it came from another
 // machine.
+//
+// record sits beside report and regress, above the benchmarks: it runs
+// the bench binary as a program and never imports bench, a family or
+// sampler. internal/leakcheck imports it (MkdirOwned, RemoveStale), so it
+// must not import any package whose own tests use leakcheck.
 package record

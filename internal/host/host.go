@@ -17,6 +17,7 @@
 //
 // Take the id with ID, or describe the machine with This and read its
 // fields (the recorder compares them with a stored file's config lines).
+// It imports no concbench package, so that anything may import it.
 package host
 
 import (
