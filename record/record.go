@@ -197,6 +197,10 @@ func (o Options) runPass(ctx context.Context, bin string, p pass, out io.Writer,
 	cmd.Dir = o.Pkg
 	cmd.Env = append(os.Environ(), envSamplesDir+"="+samples)
 	cmd.Stdout, cmd.Stderr = out, o.Stderr
+	// An interrupt reaches the bench binary as SIGINT, so that it can remove
+	// its private TMPDIR (internal/leakcheck); it is killed if it has not
+	// ended 10 s later.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 10 * time.Second
 	// The bench binary dies with the recorder, even one killed with
 	// SIGKILL; its own children have Pdeathsig too (package proc).

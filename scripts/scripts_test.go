@@ -101,13 +101,15 @@ func TestTwoRecordingsAtOnce(t *testing.T) {
 }
 
 // Ctrl-C (SIGINT to the whole process group, as a terminal sends it)
-// stores nothing, leaves nothing and no process.
+// stores nothing, leaves nothing (in results or in TMPDIR, where the bench
+// binary keeps its private folder) and no process.
 func TestInterruptStoresNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the bench binary")
 	}
-	root := t.TempDir()
+	root, tmp := t.TempDir(), t.TempDir()
 	cmd, out := bench(root, "-bench", "Coroutine", "-count", "5", "-benchtime", "2s")
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -126,6 +128,9 @@ func TestInterruptStoresNothing(t *testing.T) {
 	}
 	if names := stored(t, root); len(names) != 0 {
 		t.Errorf("interrupted run left %q", names)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("interrupted run left %v in TMPDIR", left)
 	}
 	if err := syscall.Kill(-cmd.Process.Pid, 0); !errors.Is(err, syscall.ESRCH) {
 		t.Errorf("processes of the interrupted run still there (kill -0: %v)", err)

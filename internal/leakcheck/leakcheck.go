@@ -17,7 +17,9 @@ package leakcheck
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -111,6 +113,7 @@ func Main(m *testing.M, setup func()) {
 		fmt.Fprintln(os.Stderr, "concbench: temporary directory:", err)
 		os.Exit(2)
 	}
+	removeOnSignal(tmp)
 	orig, had := os.LookupEnv("TMPDIR")
 	os.Setenv("TMPDIR", tmp)
 	if setup != nil {
@@ -135,6 +138,21 @@ func Main(m *testing.M, setup func()) {
 		}
 	}
 	os.Exit(code)
+}
+
+// removeOnSignal removes dir when Ctrl-C (SIGINT) or SIGTERM ends the
+// binary, then dies of that signal as it would have: an interrupted
+// recording leaves no concbench-test-NNN behind. (SIGKILL cannot be
+// caught; RemoveStale in the next binary covers it.)
+func removeOnSignal(dir string) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		os.RemoveAll(dir)
+		signal.Reset(s)
+		syscall.Kill(os.Getpid(), s.(syscall.Signal))
+	}()
 }
 
 // TempLeft returns an error naming what is left in dir, or nil if it is

@@ -2,12 +2,14 @@ package leakcheck
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -65,6 +67,35 @@ func TestHelperHang(t *testing.T) {
 	}
 	fmt.Println(os.Getenv("TMPDIR"))
 	time.Sleep(time.Minute)
+}
+
+// Ctrl-C or SIGTERM: the binary removes its private TMPDIR and dies of
+// the signal, as it did before.
+func TestSignalRemovesTemp(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		base := t.TempDir()
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestHelperHang$")
+		cmd.Env = append(os.Environ(), "TMPDIR="+base, "LEAKCHECK_TEST_MAIN=1", "LEAKCHECK_HELPER_HANG=1")
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, _ := bufio.NewReader(out).ReadString('\n')
+		cmd.Process.Signal(sig)
+		err = cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != sig {
+			t.Errorf("%v: child ended with %v, want death by the signal", sig, err)
+		}
+		if dir := strings.TrimSpace(line); dir == "" {
+			t.Errorf("%v: child printed no TMPDIR", sig)
+		} else if _, err := os.Stat(dir); err == nil {
+			t.Errorf("%v: the child's TMPDIR %s is left", sig, dir)
+		}
+	}
 }
 
 // A test binary killed with SIGKILL leaves its private TMPDIR behind; the
