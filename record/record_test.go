@@ -287,3 +287,17 @@ func TestSelectErrors(t *testing.T) {
 		t.Errorf("Select = %q %q %v: the split must respect parentheses", picked, rest, err)
 	}
 }
+
+// A failure to store is an error (a non-zero exit), never a silent skip
+// (mv -n skipped and exited 0).
+func TestStoreFailureIsAnError(t *testing.T) {
+	work := t.TempDir()
+	txt := filepath.Join(work, "run.txt")
+	if err := os.WriteFile(txt, []byte("run\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(t.TempDir(), "gone")
+	if path, err := record.Store(missing, "S", txt, filepath.Join(work, "samples")); err == nil || !strings.Contains(err.Error(), "store "+missing) {
+		t.Errorf("store into a missing folder: %q, %v; want an error naming it", path, err)
+	}
+}
