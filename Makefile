@@ -1,28 +1,48 @@
 # concbench. `make test` is what CI runs; `make bench` records a full run.
+# `make help` lists the targets. Every target builds with $(GO).
 GO       ?= go
 COUNT    ?= 10
 BENCHTIME ?= 1s
 BENCH    ?= .
+export GO
 
-.PHONY: test fmt vet race smoke bench ipc-reference
+.PHONY: help test fmt fmt-check vet race smoke deps bench gil gil-bench report ipc-reference regress calibrate
+.DEFAULT_GOAL := test
 
-test: fmt vet race smoke
+help: ## list the targets and what each does
+	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-14s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-fmt:
+test: fmt-check vet race smoke ## what CI runs: fmt-check, vet, race, smoke
+
+fmt: ## gofmt -w every Go file (changes files)
+	gofmt -w $$(git ls-files -co --exclude-standard '*.go')
+
+fmt-check: ## fail if a Go file needs gofmt (changes nothing)
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
-vet:
+vet: ## go vet ./...
 	$(GO) vet ./...
 
-race:
+race: ## every test with the race detector
 	$(GO) test -race -count=1 ./...
 
 # Every benchmark once: proves each one runs and verifies its own work.
-smoke:
+smoke: ## every benchmark once (-benchtime 1x): each runs and verifies its work
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./bench
 
-bench:
+# The Debian packages some rows need (for now linux-perf, for the kernel
+# reference); without them only those rows skip. Needs root; skips cleanly
+# otherwise, and when everything is installed already.
+DEPS ?= linux-perf
+deps: ## install the Debian packages some rows need (root; apt-get)
+	@missing=$$(for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "make deps: installed already: $(DEPS)"; \
+	elif [ "$$(id -u)" != 0 ]; then echo "make deps: not root, skipping; as root: apt-get install -y $$missing"; \
+	elif ! command -v apt-get >/dev/null; then echo "make deps: no apt-get, skipping; install: $$missing"; \
+	else apt-get update && apt-get install -y $$missing; fi
+
+bench: ## record a run: results/<host-id>/<stamp>.txt (BENCH COUNT BENCHTIME)
 	scripts/bench.sh -count $(COUNT) -benchtime $(BENCHTIME) -bench '$(BENCH)'
 
 # make report: benchstat tables, charts and README.md in results/<host-id>/report/.
@@ -36,13 +56,12 @@ REPORT_OUT ?=
 PROFILE_COUNT ?= 6
 PROFILE_BENCHTIME ?= 20ms
 
-.PHONY: report
-report:
+report: ## tables and charts of this machine's newest run (RESULTS REPORT_FLAGS REPORT_OUT)
 	scripts/report.sh $(if $(REPORT_OUT),-o $(REPORT_OUT)) -count $(PROFILE_COUNT) -benchtime $(PROFILE_BENCHTIME) -- $(REPORT_FLAGS) $(RESULTS)
 
 # The kernel's reference figures (perf bench sched pipe, /bin/true spawns)
 # interleaved with our process<->process pipe ping-pong, and their ratio.
-ipc-reference:
+ipc-reference: ## kernel reference figures beside our pipe ping-pong, and the ratio (COUNT)
 	scripts/reference.sh -count $(COUNT) -ours
 
 # Regression gate (docs/regression.md). `make regress BASE=<git ref>` runs the
@@ -56,20 +75,18 @@ BASE ?= origin/main
 COMPARE_FLAGS ?=
 GATE_BENCHTIME = $(if $(filter command line environment,$(origin BENCHTIME)),$(BENCHTIME),100ms)
 
-.PHONY: regress calibrate
-regress:
+regress: ## A/B gate: BASE against the working tree, interleaved (ROUNDS BENCH COMPARE_FLAGS)
 	scripts/regress.sh -base '$(BASE)' -rounds $(ROUNDS) -bench '$(BENCH)' -benchtime $(GATE_BENCHTIME) -- $(COMPARE_FLAGS)
 
-calibrate:
+calibrate: ## A/A run: this machine's noise floor per benchmark (ROUNDS BENCH)
 	scripts/calibrate.sh -rounds $(ROUNDS) -bench '$(BENCH)' -benchtime $(GATE_BENCHTIME) -- $(COMPARE_FLAGS)
 
 # The GIL busy-loop experiment (docs/gil.md). `make gil` is the live view;
 # `make gil-bench` records BenchmarkBusyLoop at GOMAXPROCS=1 and =ncpu, with
 # each run's per-core series saved as CSV under results/<host-id>/<stamp>.samples/.
 NCPU ?= $(shell nproc)
-.PHONY: gil gil-bench
-gil:
+gil: ## the GIL busy-loop experiment, live
 	$(GO) run ./cmd/concbench gil
 
-gil-bench:
+gil-bench: ## record BusyLoop and Sampler at GOMAXPROCS=1,NCPU with per-core samples (COUNT)
 	scripts/bench.sh -count $(COUNT) -bench 'BusyLoop|Sampler' -cpu 1,$(NCPU)

@@ -10,16 +10,15 @@
 //
 // TestMain does three jobs: it serves the child-process roles (the process
 // model's workers are this very binary, re-executed), it prints config lines
-// that identify the machine (ncpu, kernel, go, host-id, commit), and after
+// that identify the machine (ncpu, kernel, go, host-id from internal/host,
+// commit), and after
 // the run it fails the binary if any child process, file descriptor or
 // goroutine was left behind.
 package bench
 
 import (
-	"crypto/sha256"
 	"flag"
 	"fmt"
-	"os"
 	"os/exec"
 	"runtime"
 	"sort"
@@ -27,6 +26,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/concbench/concbench/internal/host"
 	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/model"
 )
@@ -57,28 +57,24 @@ func ConfigLines() []string {
 	if syscall.Uname(&u) == nil {
 		lines = append(lines, "kernel: "+utsString(u.Release[:]))
 	}
-	if id := HostID(); id != "" {
-		lines = append(lines, "host-id: "+id)
-	}
+	lines = append(lines, "host-id: "+host.ID()) // the one id, see internal/host
 	if out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output(); err == nil {
 		lines = append(lines, "commit: "+strings.TrimSpace(string(out)))
 	}
 	return lines
 }
 
-// HostID is a stable, anonymised machine id: a hash of /etc/machine-id
-// (or the hostname where there is none), never the id itself.
-func HostID() string {
-	src, err := os.ReadFile("/etc/machine-id")
-	if err != nil || len(strings.TrimSpace(string(src))) == 0 {
-		h, err := os.Hostname()
-		if err != nil {
-			return ""
+// TestConfigHostID: the host-id line is internal/host's id, the one the
+// recorder files results under (a second hash would split one machine's
+// results and make the gate refuse to compare them).
+func TestConfigHostID(t *testing.T) {
+	want := "host-id: " + host.ID()
+	for _, line := range ConfigLines() {
+		if line == want {
+			return
 		}
-		src = []byte(h)
 	}
-	sum := sha256.Sum256(append([]byte("concbench:"), strings.TrimSpace(string(src))...))
-	return fmt.Sprintf("%x", sum[:6])
+	t.Errorf("config lines %q lack %q", ConfigLines(), want)
 }
 
 func utsString(b []int8) string {

@@ -55,7 +55,9 @@ done
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || die "flag -rounds: want a positive integer, got '$rounds'"
 [ -d "$pkg" ] || die "flag -pkg: no directory $pkg"
 
-# Both sides and compare use the Go on PATH, never a toolchain a go.mod asks for.
+# Both sides and compare use $GO (default: the go on PATH), never a toolchain
+# a go.mod asks for.
+GO=${GO:-go}
 export GOTOOLCHAIN=local
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/concbench-regress.XXXXXX")
 wt=""
@@ -78,7 +80,7 @@ mkdir -p "$out"
 head_dir="$root/$pkg"
 if [ -z "$head_bin" ]; then
   echo "concbench: building head ($pkg at the working tree)" >&2
-  go test -c -o "$tmp/head.test" "$pkg" || die "build of head failed"
+  "$GO" test -c -o "$tmp/head.test" "$pkg" || die "build of head failed"
   head_bin="$tmp/head.test"
 fi
 base_dir="$head_dir"
@@ -90,17 +92,17 @@ elif [ -z "$base_bin" ]; then
   echo "concbench: building base ($pkg at $base = ${rev:0:12})" >&2
   git worktree add --quiet --detach "$wt" "$rev" || die "git worktree add for $base failed"
   [ -d "$wt/$pkg" ] || die "flag -base: $base has no $pkg"
-  (cd "$wt" && go test -c -o "$tmp/base.test" "$pkg") || die "build of base ($base) failed"
+  (cd "$wt" && "$GO" test -c -o "$tmp/base.test" "$pkg") || die "build of base ($base) failed"
   base_bin="$tmp/base.test"
   base_dir="$wt/$pkg"
 fi
 echo "concbench: building concbench (compare)" >&2
-go build -o "$tmp/concbench" ./cmd/concbench || die "build of cmd/concbench failed"
+"$GO" build -o "$tmp/concbench" ./cmd/concbench || die "build of cmd/concbench failed"
 
 {
   echo "command: scripts/regress.sh -rounds $rounds -bench '$bench' -benchtime $benchtime -pkg $pkg$([ "$aa" = 1 ] && echo ' -aa')"
   echo "head-env: ${head_env[*]:-}"
-  echo "go: $(go version)"
+  echo "go: $("$GO" version)"
   echo "head: $(git rev-parse --short=12 HEAD)$(git diff --quiet HEAD -- 2>/dev/null || echo ' +uncommitted changes')"
   if [ "$aa" = 1 ]; then echo "base: head (A/A)"; elif [ -n "$wt" ]; then echo "base: $base = $(git rev-parse --short=12 "$base^{commit}")"; else echo "base: $base_bin"; fi
   echo "order: A B B A per pair of rounds, -test.count 1 each"

@@ -31,6 +31,8 @@ var commands = map[string]command{
 	"report":    {"benchstat tables, charts and a README.md from result files", runReport},
 	"compare":   {"regression gate: compare base and head result files (exit 1 on a regression)", runCompare},
 	"calibrate": {"noise floor of an A/A run: compare a binary's results with its own", runCalibrate},
+	"record":    {"run the benchmarks and store results/<host-id>/<stamp>.txt, never over a stored file", recordCmd(runRecord)},
+	"reference": {"the kernel's reference figures (perf bench sched pipe, /bin/true spawns) in benchfmt", recordCmd(runReference)},
 	"gil":       {"the seeds' GIL busy-loop experiment, live: per-core bars for every model", runGIL},
 }
 

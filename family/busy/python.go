@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -29,7 +28,6 @@ import (
 type pyCrew struct {
 	c       *proc.Child
 	rd      *bufio.Reader
-	dir     string
 	workers int
 	chunk   uint64
 	gil     string
@@ -38,9 +36,11 @@ type pyCrew struct {
 	err  error
 }
 
-// startPython writes the embedded script to a temporary directory (removed
-// when the crew ends) and runs it; it returns once the script says every
-// worker spins.
+// startPython runs the embedded script as `python3 -c SCRIPT ARGS...`, so
+// that no copy of it is ever on disk: a concbench killed with SIGKILL
+// left concbench-busyloop-NNN/busyloop.py behind. (Not on stdin: stdin
+// is how the script is told to stop.) It returns once the script says
+// every worker spins.
 func startPython(ctx context.Context, c Config) (*pyCrew, error) {
 	py := c.Python
 	if py == "" {
@@ -53,18 +53,9 @@ func startPython(ctx context.Context, c Config) (*pyCrew, error) {
 	if c.Model == PythonProcess {
 		mode = "process"
 	}
-	dir, err := os.MkdirTemp("", "concbench-busyloop-")
-	if err != nil {
-		return nil, err
-	}
-	script := filepath.Join(dir, "busyloop.py")
-	if err := os.WriteFile(script, python.BusyLoop, 0o644); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
 	// --seconds is only the script's own deadline, in case nobody stops it.
 	limit := c.Duration + 2*c.Interval + time.Minute
-	cmd := exec.Command(py, script, "--mode", mode, "--workers", strconv.Itoa(c.Workers),
+	cmd := exec.Command(py, "-c", string(python.BusyLoop), "--mode", mode, "--workers", strconv.Itoa(c.Workers),
 		"--seconds", strconv.FormatFloat(limit.Seconds(), 'f', 3, 64), "--stop-on-stdin")
 	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
 	if c.Model == PythonFreeThreaded {
@@ -75,10 +66,9 @@ func startPython(ctx context.Context, c Config) (*pyCrew, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	child, err := proc.StartCmd(cmd)
 	if err != nil {
-		os.RemoveAll(dir)
 		return nil, err
 	}
-	p := &pyCrew{c: child, rd: bufio.NewReader(child.Out), dir: dir, workers: c.Workers}
+	p := &pyCrew{c: child, rd: bufio.NewReader(child.Out), workers: c.Workers}
 	unwatch := context.AfterFunc(ctx, p.kill)
 	defer unwatch()
 	line, err := p.rd.ReadString('\n')
@@ -148,7 +138,7 @@ func (p *pyCrew) stop() ([]Count, error) {
 
 func (p *pyCrew) kill() { p.end(true) }
 
-// end reaps the interpreter and removes the script. With kill, the whole
+// end reaps the interpreter. With kill, the whole
 // process group is killed first, while the interpreter is not yet reaped
 // (so its pid, the group's id, cannot have been reused).
 func (p *pyCrew) end(kill bool) error {
@@ -159,7 +149,6 @@ func (p *pyCrew) end(kill bool) error {
 		} else if err := p.c.Close(); err != nil {
 			p.err = err
 		}
-		os.RemoveAll(p.dir)
 	})
 	return p.err
 }

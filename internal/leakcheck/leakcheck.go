@@ -17,13 +17,16 @@ package leakcheck
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/concbench/concbench/proc"
+	"github.com/concbench/concbench/record"
 )
 
 // Snapshot is what a process holds at one moment.
@@ -85,6 +88,10 @@ func Check(before Snapshot, goleakOpts ...goleak.Option) error {
 	return nil
 }
 
+// tempPrefix names a test binary's private TMPDIR:
+// $TMPDIR/concbench-test-<pid>-<random>.
+const tempPrefix = "concbench-test-"
+
 // Main is the TestMain of a package whose tests start children: it serves
 // the child roles (the test binary is also the child), runs the tests, and
 // fails the binary if anything outlived them. setup, if not nil, runs after
@@ -92,14 +99,21 @@ func Check(before Snapshot, goleakOpts ...goleak.Option) error {
 //
 // The run gets a temporary directory of its own as TMPDIR (children
 // inherit it), and anything left in it at the end (a kernel's scratch
-// file, a script's copy) fails the binary too; the directory is removed.
+// file, a script's copy) fails the binary too; the directory is removed,
+// and one left by a binary that was killed is removed by the next.
 func Main(m *testing.M, setup func()) {
 	proc.Serve()
-	tmp, err := os.MkdirTemp("", "concbench-test-")
+	// A test binary killed with SIGKILL (or by the OOM killer) cannot
+	// remove its directory; the next one removes those whose owner is dead.
+	if err := record.RemoveStale(os.TempDir(), tempPrefix); err != nil {
+		fmt.Fprintln(os.Stderr, "concbench: warning:", err)
+	}
+	tmp, err := record.MkdirOwned(os.TempDir(), tempPrefix)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "concbench: temporary directory:", err)
 		os.Exit(2)
 	}
+	removeOnSignal(tmp)
 	orig, had := os.LookupEnv("TMPDIR")
 	os.Setenv("TMPDIR", tmp)
 	if setup != nil {
@@ -124,6 +138,21 @@ func Main(m *testing.M, setup func()) {
 		}
 	}
 	os.Exit(code)
+}
+
+// removeOnSignal removes dir when Ctrl-C (SIGINT) or SIGTERM ends the
+// binary, then dies of that signal as it would have: an interrupted
+// recording leaves no concbench-test-NNN behind. (SIGKILL cannot be
+// caught; RemoveStale in the next binary covers it.)
+func removeOnSignal(dir string) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		os.RemoveAll(dir)
+		signal.Reset(s)
+		syscall.Kill(os.Getpid(), s.(syscall.Signal))
+	}()
 }
 
 // TempLeft returns an error naming what is left in dir, or nil if it is

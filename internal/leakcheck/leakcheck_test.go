@@ -1,11 +1,17 @@
 package leakcheck
 
 import (
+	"bufio"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestCheckSeesLeaks: each kind of leftover is named by Check or TempLeft,
@@ -41,5 +47,96 @@ func TestCheckSeesLeaks(t *testing.T) {
 	defer cmd.Process.Kill()
 	if err := Check(before); err == nil || !strings.Contains(err.Error(), "child processes left") {
 		t.Errorf("a running child: %v, want a child leak", err)
+	}
+}
+
+// TestMain runs the tests under Main only for TestStaleTempRemoved's
+// children, which are this binary run again.
+func TestMain(m *testing.M) {
+	if os.Getenv("LEAKCHECK_TEST_MAIN") != "" {
+		Main(m, nil)
+	}
+	os.Exit(m.Run())
+}
+
+// TestHelperHang is TestStaleTempRemoved's child: it prints its private
+// TMPDIR and waits to be killed.
+func TestHelperHang(t *testing.T) {
+	if os.Getenv("LEAKCHECK_HELPER_HANG") == "" {
+		t.Skip("a helper for TestStaleTempRemoved")
+	}
+	fmt.Println(os.Getenv("TMPDIR"))
+	time.Sleep(time.Minute)
+}
+
+// Ctrl-C or SIGTERM: the binary removes its private TMPDIR and dies of
+// the signal, as it did before.
+func TestSignalRemovesTemp(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		base := t.TempDir()
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestHelperHang$")
+		cmd.Env = append(os.Environ(), "TMPDIR="+base, "LEAKCHECK_TEST_MAIN=1", "LEAKCHECK_HELPER_HANG=1")
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, _ := bufio.NewReader(out).ReadString('\n')
+		cmd.Process.Signal(sig)
+		err = cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != sig {
+			t.Errorf("%v: child ended with %v, want death by the signal", sig, err)
+		}
+		if dir := strings.TrimSpace(line); dir == "" {
+			t.Errorf("%v: child printed no TMPDIR", sig)
+		} else if _, err := os.Stat(dir); err == nil {
+			t.Errorf("%v: the child's TMPDIR %s is left", sig, dir)
+		}
+	}
+}
+
+// A test binary killed with SIGKILL leaves its private TMPDIR behind; the
+// next test binary removes it, and leaves a live binary's alone.
+func TestStaleTempRemoved(t *testing.T) {
+	base := t.TempDir()
+	live := filepath.Join(base, tempPrefix+strconv.Itoa(os.Getpid())+"-1")
+	if err := os.Mkdir(live, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	child := func(args ...string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), "TMPDIR="+base, "LEAKCHECK_TEST_MAIN=1")
+		return cmd
+	}
+	hang := child("-test.run", "^TestHelperHang$")
+	hang.Env = append(hang.Env, "LEAKCHECK_HELPER_HANG=1")
+	out, err := hang.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hang.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	hang.Process.Kill()
+	hang.Wait()
+	stale := strings.TrimSpace(line)
+	if err != nil || filepath.Dir(stale) != base {
+		t.Fatalf("child printed TMPDIR %q (%v), want a folder in %s", line, err, base)
+	}
+	if _, err := os.Stat(stale); err != nil {
+		t.Fatalf("the killed child's TMPDIR %s is not there to clean up: %v", stale, err)
+	}
+	if out, err := child("-test.run", "^$").CombinedOutput(); err != nil {
+		t.Fatalf("next run: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Errorf("the next run left the killed one's TMPDIR %s", stale)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("the next run removed a live binary's TMPDIR: %v", err)
 	}
 }

@@ -9,7 +9,7 @@ Watch `top` meanwhile, as the seeds do: threads share one core in total (the
 GIL lets one of them run at a time), processes keep every core busy. The
 script prints how many loop iterations each worker did, so the work rate can
 be compared too. concbench (BenchmarkBusyLoop, `concbench gil`) runs this very
-file under its per-core sampler.
+file under its per-core sampler, as `python3 -c <this file's text> ARGS`.
 
 Output, one line each (parsed by concbench's family/busy package):
 
@@ -117,9 +117,15 @@ def main():
         for w in workers:
             w.start()  # returns once the thread runs
     else:
-        stop = multiprocessing.Event()
-        queue = multiprocessing.Queue()
-        workers = [multiprocessing.Process(target=process_worker, args=(i, stop, queue, os.getpid()), daemon=True)
+        # Run as `python3 -c` (how concbench runs it, so that no copy is left
+        # on disk), __main__ has no file that a spawn or forkserver child
+        # could import process_worker from: then the workers are forked.
+        mp = multiprocessing
+        if not getattr(sys.modules["__main__"], "__file__", None):
+            mp = multiprocessing.get_context("fork")
+        stop = mp.Event()
+        queue = mp.Queue()
+        workers = [mp.Process(target=process_worker, args=(i, stop, queue, os.getpid()), daemon=True)
                    for i in range(a.workers)]
         for w in workers:
             w.start()
