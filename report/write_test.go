@@ -135,7 +135,9 @@ func TestWriteAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "report")
-	os.Mkdir(out, 0o755)
+	if err := Write(out, s, TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	os.WriteFile(filepath.Join(out, "README.md"), []byte("old report"), 0o644)
 	bad := filepath.Join(dir, "suite.samples", "broken.csv")
 	os.WriteFile(bad, []byte("t_ms,cpu,util\n0,0,0.5\n100,0,lots\n"), 0o644)
