@@ -29,7 +29,7 @@ func TestChartGoldens(t *testing.T) {
 	heat := HeatmapChart(smp)
 	byName[heat.Name] = heat
 	for _, name := range []string{
-		"scale-kind=cpu-kernel=sha256",       // log-log lines, throughput
+		"scale-kind=cpu-kernel=sha256",        // log-log lines, throughput
 		"ipc-pattern=pingpong-peer=goroutine", // log-log with a dashed p99
 		"spawn",                               // categories, reference line
 		"mystery",                             // generic: dots on a log axis

@@ -173,7 +173,7 @@ func install(dir string, files []outFile) (err error) {
 // moment in between when dir does not exist; a failed second rename puts
 // dir back).
 func swap(new, dir string) (aside string, err error) {
-	if err := exchange(new, dir); err == nil {
+	if err := atomicExchange(new, dir); err == nil {
 		return new, nil
 	} else if !errors.Is(err, errNoExchange) {
 		return "", err
@@ -206,3 +206,6 @@ func removeOld(aside string, old []string) error {
 
 // errNoExchange says the system cannot swap two paths atomically.
 var errNoExchange = errors.New("no atomic exchange")
+
+// atomicExchange is exchange; a test replaces it to take the fallback.
+var atomicExchange = exchange

@@ -239,6 +239,45 @@ func TestWriteReplacesReport(t *testing.T) {
 	}
 }
 
+// TestWriteReplacesWithoutExchange: where the system has no atomic
+// exchange, two renames replace the report just as well, and a directory
+// that is not a report is still refused.
+func TestWriteReplacesWithoutExchange(t *testing.T) {
+	atomicExchange = func(a, b string) error { return errNoExchange }
+	t.Cleanup(func() { atomicExchange = exchange })
+	suite := copySuite(t)
+	s, err := Load([]string{filepath.Join(suite, "suite.txt")}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	out := filepath.Join(root, "report")
+	for range 2 {
+		if err := Write(out, s, TableOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		writeFiles(t, out, map[string]string{"README.md": "old"})
+	}
+	if err := Write(out, s, TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "README.md")); !strings.HasPrefix(string(b), "# concbench report") {
+		t.Errorf("README not replaced: %.30q", b)
+	}
+	ents, _ := os.ReadDir(root)
+	if len(ents) != 1 {
+		t.Errorf("beside the report: %v", ents)
+	}
+	writeFiles(t, out, map[string]string{"mine.txt": "x"})
+	before := snapshot(t, root)
+	if err := Write(out, s, TableOptions{}); !errors.Is(err, ErrNotReport) {
+		t.Errorf("Write into a report with mine.txt: %v, want ErrNotReport", err)
+	}
+	if snapshot(t, root) != before {
+		t.Error("refused directory changed")
+	}
+}
+
 func markerFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, markerName))
