@@ -60,6 +60,17 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
+// loadSuite loads a copy of testdata/suite.txt; dir holds the copy.
+func loadSuite(t *testing.T) (s *Set, dir string) {
+	t.Helper()
+	dir = copySuite(t)
+	s, err := Load([]string{filepath.Join(dir, "suite.txt")}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, dir
+}
+
 // TestWriteRefuses: -o may replace only a report directory the report made
 // itself. Everything else (a stored result file, a results/<host> folder,
 // a folder of someone else's files, a read-only one, a symbolic link, a
@@ -67,11 +78,7 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 // names the path and wraps ErrNotReport, and the whole tree around it is
 // left byte-identical, with no temporary directory behind.
 func TestWriteRefuses(t *testing.T) {
-	suite := copySuite(t)
-	s, err := Load([]string{filepath.Join(suite, "suite.txt")}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, suite := loadSuite(t)
 	result, err := os.ReadFile(filepath.Join(suite, "suite.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -191,11 +198,7 @@ func TestWriteRefuses(t *testing.T) {
 // (a chart that is no longer drawn goes with it), a missing one and an empty
 // one are created, and no temporary directory is left beside it.
 func TestWriteReplacesReport(t *testing.T) {
-	suite := copySuite(t)
-	s, err := Load([]string{filepath.Join(suite, "suite.txt")}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := loadSuite(t)
 	root := t.TempDir()
 	out := filepath.Join(root, "a", "report")
 	if err := Write(out, s, TableOptions{}); err != nil {
@@ -245,11 +248,7 @@ func TestWriteReplacesReport(t *testing.T) {
 func TestWriteReplacesWithoutExchange(t *testing.T) {
 	atomicExchange = func(a, b string) error { return errNoExchange }
 	t.Cleanup(func() { atomicExchange = exchange })
-	suite := copySuite(t)
-	s, err := Load([]string{filepath.Join(suite, "suite.txt")}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := loadSuite(t)
 	root := t.TempDir()
 	out := filepath.Join(root, "report")
 	for range 2 {
