@@ -27,6 +27,7 @@ require (
 	github.com/yusufpapurcu/wmi v1.2.4 // indirect
 	golang.org/x/image v0.46.0 // indirect
 	golang.org/x/text v0.42.0 // indirect
+	rsc.io/pdf v0.1.1 // indirect
 )
 
 tool golang.org/x/perf/cmd/benchstat

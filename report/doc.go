@@ -23,14 +23,20 @@
 //     (Mann-Whitney U, alpha 0.05). Tables.WriteText, WriteCSV and
 //     WriteMarkdown render them, scaled with benchunit.
 //  3. Set.Points summarises one file's results (the newest by default) per
-//     benchmark name and unit for charts, and Charts turns them into pictures:
-//     Specs says, per benchmark family, which sub-name key goes on the x axis,
-//     which keys make one line each and which unit to plot. A family without
-//     a spec gets a generic chart (one bar or dot per sub-benchmark), so a new
-//     family shows up in the report with no code change, and looks better
-//     with a one-entry spec. ReadSamples and HeatmapChart draw the sampler's
-//     per-core CSVs.
+//     benchmark name and unit for charts, and Charts turns them into pictures
+//     in three steps: collect the series a Spec asks for (FamilyTable holds,
+//     per benchmark family, its specs: which sub-name key goes on the x axis,
+//     which keys make one line each, which unit to plot), choose the axes
+//     (log or linear, scale, label), render. A family without an entry gets
+//     the generic chart (one bar or dot per sub-benchmark), itself a Spec
+//     without X, so a new family shows up in the report with no code change,
+//     and looks better with a one-entry table row. ReadSamples (through
+//     sampler.ReadCSV) and HeatmapChart draw the sampler's per-core CSVs.
 //  4. Write renders the whole report (README.md, PNG and SVG charts, tables)
-//     into a temporary directory and renames it into place only when every
-//     part succeeded: a failed run leaves no partial report behind.
+//     in memory, writes it into a temporary directory beside the target and
+//     swaps it in only when every part succeeded: a failed run leaves no
+//     partial report behind. The target must be missing, empty, or a report
+//     directory Write made (its .concbench-report marker lists its files, and
+//     it holds nothing else); anything else is refused untouched
+//     (ErrNotReport), because a report must never delete what it did not make.
 package report

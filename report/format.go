@@ -187,118 +187,13 @@ func (t *Table) writeText(b *strings.Builder) {
 		labels = append(labels, "geomean")
 		rows = append(rows, t.geomeanTexts(&fn))
 	}
-	// Piece widths per logical column.
-	n := len(t.Cols)
-	type widths struct{ center, rng, warn, delta, test, cwarn int }
-	ws := make([]widths, n)
-	for _, row := range rows {
-		for i, c := range row {
-			w := &ws[i]
-			w.center = max(w.center, width(c.center))
-			w.rng = max(w.rng, width(c.rng))
-			w.warn = max(w.warn, width(c.warn))
-			w.delta = max(w.delta, width(c.delta))
-			w.test = max(w.test, width(c.test))
-			w.cwarn = max(w.cwarn, width(c.cwarn))
-		}
-	}
-	render := func(i int, c cellText) (string, string) {
-		w := ws[i]
-		var left string
-		if c.center != "" || c.rng != "" {
-			left = pad(c.center, w.center, true)
-			if c.rng != "" {
-				left += " ± " + pad(c.rng, w.rng, true)
-			} else {
-				left += "   " + strings.Repeat(" ", w.rng)
-			}
-		}
-		if w.warn > 0 {
-			left = pad(left, w.center+3+w.rng, false) + " " + pad(c.warn, w.warn, false)
-		}
-		var right string
-		if c.compared {
-			right = pad(c.delta, w.delta, true)
-			if w.test > 0 {
-				right += " " + pad(c.test, w.test, false)
-			}
-			if w.cwarn > 0 {
-				right += " " + pad(c.cwarn, w.cwarn, false)
-			}
-		}
-		return left, right
-	}
-	colW := make([]int, n)
-	leftW := make([]int, n)
-	cells := make([][][2]string, len(rows))
-	for r, row := range rows {
-		cells[r] = make([][2]string, n)
-		for i, c := range row {
-			l, rt := render(i, c)
-			cells[r][i] = [2]string{l, rt}
-			leftW[i] = max(leftW[i], width(l))
-		}
-	}
-	for r := range rows {
-		for i := range cells[r] {
-			full := pad(cells[r][i][0], leftW[i], false)
-			if i > 0 {
-				full += "  " + cells[r][i][1]
-			}
-			colW[i] = max(colW[i], width(full))
-		}
-	}
-	// The unit and "vs base" header must fit too.
-	for i := range colW {
-		colW[i] = max(colW[i], leftW[i], width(t.Unit))
-		if i > 0 {
-			colW[i] = max(colW[i], leftW[i]+2+len("vs base"))
-		}
-	}
-	// Column key header, one line per level of the key (benchstat's
-	// KeyHeader): a value spans the columns that share it.
+	cells, leftW := layoutCells(rows, len(t.Cols))
+	colW := t.columnWidths(rows, cells, leftW)
 	labelW := 0
 	for _, l := range labels {
 		labelW = max(labelW, width(l))
 	}
-	kh := benchproc.NewKeyHeader(t.Cols)
-	spanW := func(start, length int) int {
-		w := 0
-		for i := start; i < start+length; i++ {
-			w += colW[i]
-		}
-		return w + 3*(length-1)
-	}
-	// Widen the last column under a header value that does not fit.
-	for nodes := kh.Top; len(nodes) > 0; {
-		var next []*benchproc.KeyHeaderNode
-		for _, nd := range nodes {
-			if d := width(nd.Value) - spanW(nd.Start, nd.Len); d > 0 {
-				colW[nd.Start+nd.Len-1] += d
-			}
-			next = append(next, nd.Children...)
-		}
-		nodes = next
-	}
-	for nodes := kh.Top; len(nodes) > 0; {
-		var next []*benchproc.KeyHeaderNode
-		b.WriteString(strings.Repeat(" ", labelW))
-		for _, nd := range nodes {
-			b.WriteString(" │ " + center(nd.Value, spanW(nd.Start, nd.Len)))
-			next = append(next, nd.Children...)
-		}
-		b.WriteString(" │\n")
-		nodes = next
-	}
-	b.WriteString(strings.Repeat(" ", labelW))
-	for i := range t.Cols {
-		h := center(t.Unit, leftW[i])
-		if i > 0 {
-			h = pad(h, leftW[i], false) + "  vs base"
-		}
-		b.WriteString(" │ " + pad(h, colW[i], false))
-	}
-	b.WriteString(" │\n")
+	t.writeTextHeader(b, labelW, colW, leftW)
 	for r, row := range cells {
 		line := pad(labels[r], labelW, false)
 		for i := range row {
@@ -313,6 +208,129 @@ func (t *Table) writeText(b *strings.Builder) {
 	for i, s := range fn.list {
 		fmt.Fprintf(b, "%s %s\n", superscript(i+1), s)
 	}
+}
+
+// pieceWidths are the widths of a logical column's pieces.
+type pieceWidths struct{ center, rng, warn, delta, test, cwarn int }
+
+// layoutCells lays out each cell as its left part (center ± range and
+// warning) and its right part (delta, test, warning), aligned within each
+// logical column; leftW is the widest left part per column.
+func layoutCells(rows [][]cellText, n int) (cells [][][2]string, leftW []int) {
+	ws := make([]pieceWidths, n)
+	for _, row := range rows {
+		for i, c := range row {
+			w := &ws[i]
+			w.center = max(w.center, width(c.center))
+			w.rng = max(w.rng, width(c.rng))
+			w.warn = max(w.warn, width(c.warn))
+			w.delta = max(w.delta, width(c.delta))
+			w.test = max(w.test, width(c.test))
+			w.cwarn = max(w.cwarn, width(c.cwarn))
+		}
+	}
+	leftW = make([]int, n)
+	cells = make([][][2]string, len(rows))
+	for r, row := range rows {
+		cells[r] = make([][2]string, n)
+		for i, c := range row {
+			l, rt := ws[i].render(c)
+			cells[r][i] = [2]string{l, rt}
+			leftW[i] = max(leftW[i], width(l))
+		}
+	}
+	return cells, leftW
+}
+
+func (w pieceWidths) render(c cellText) (left, right string) {
+	if c.center != "" || c.rng != "" {
+		left = pad(c.center, w.center, true)
+		if c.rng != "" {
+			left += " ± " + pad(c.rng, w.rng, true)
+		} else {
+			left += "   " + strings.Repeat(" ", w.rng)
+		}
+	}
+	if w.warn > 0 {
+		left = pad(left, w.center+3+w.rng, false) + " " + pad(c.warn, w.warn, false)
+	}
+	if c.compared {
+		right = pad(c.delta, w.delta, true)
+		if w.test > 0 {
+			right += " " + pad(c.test, w.test, false)
+		}
+		if w.cwarn > 0 {
+			right += " " + pad(c.cwarn, w.cwarn, false)
+		}
+	}
+	return left, right
+}
+
+// columnWidths is each logical column's width: its cells, the unit and
+// "vs base" header, and the column key header values above it.
+func (t *Table) columnWidths(rows [][]cellText, cells [][][2]string, leftW []int) []int {
+	colW := make([]int, len(t.Cols))
+	for r := range rows {
+		for i := range cells[r] {
+			full := pad(cells[r][i][0], leftW[i], false)
+			if i > 0 {
+				full += "  " + cells[r][i][1]
+			}
+			colW[i] = max(colW[i], width(full))
+		}
+	}
+	for i := range colW {
+		colW[i] = max(colW[i], leftW[i], width(t.Unit))
+		if i > 0 {
+			colW[i] = max(colW[i], leftW[i]+2+len("vs base"))
+		}
+	}
+	// Widen the last column under a header value that does not fit.
+	for nodes := benchproc.NewKeyHeader(t.Cols).Top; len(nodes) > 0; {
+		var next []*benchproc.KeyHeaderNode
+		for _, nd := range nodes {
+			if d := width(nd.Value) - spanWidth(colW, nd.Start, nd.Len); d > 0 {
+				colW[nd.Start+nd.Len-1] += d
+			}
+			next = append(next, nd.Children...)
+		}
+		nodes = next
+	}
+	return colW
+}
+
+// spanWidth is the width of length columns from start, with separators.
+func spanWidth(colW []int, start, length int) int {
+	w := 0
+	for i := start; i < start+length; i++ {
+		w += colW[i]
+	}
+	return w + 3*(length-1)
+}
+
+// writeTextHeader writes the column key header, one line per level of the
+// key (benchstat's KeyHeader: a value spans the columns that share it), then
+// the unit line.
+func (t *Table) writeTextHeader(b *strings.Builder, labelW int, colW, leftW []int) {
+	for nodes := benchproc.NewKeyHeader(t.Cols).Top; len(nodes) > 0; {
+		var next []*benchproc.KeyHeaderNode
+		b.WriteString(strings.Repeat(" ", labelW))
+		for _, nd := range nodes {
+			b.WriteString(" │ " + center(nd.Value, spanWidth(colW, nd.Start, nd.Len)))
+			next = append(next, nd.Children...)
+		}
+		b.WriteString(" │\n")
+		nodes = next
+	}
+	b.WriteString(strings.Repeat(" ", labelW))
+	for i := range t.Cols {
+		h := center(t.Unit, leftW[i])
+		if i > 0 {
+			h = pad(h, leftW[i], false) + "  vs base"
+		}
+		b.WriteString(" │ " + pad(h, colW[i], false))
+	}
+	b.WriteString(" │\n")
 }
 
 // WriteCSV renders the tables as CSV in benchstat's -format csv layout, with
@@ -336,89 +354,108 @@ func (ts *Tables) WriteCSV(w, warn io.Writer) error {
 	return o.Error()
 }
 
+// csvRows writes a table's rows in benchstat's CSV layout: logical column
+// exp starts at spreadsheet column csvCol(exp), and each warning is printed
+// with the name of the cell it is about ("C7: ...").
+type csvRows struct {
+	o        *csv.Writer
+	warnings io.Writer
+	row      []string
+	n        int // the rows written, so the sheet row is startRow+n
+	startRow int
+}
+
+func csvCol(exp int) int {
+	if exp == 0 {
+		return 1
+	}
+	return 1 + 2 + (exp-1)*4
+}
+
+func (c *csvRows) clearTo(col int) {
+	for len(c.row) < col {
+		c.row = append(c.row, "")
+	}
+}
+
+func (c *csvRows) emit() {
+	c.o.Write(c.row)
+	c.row = c.row[:0]
+	c.n++
+}
+
+func (c *csvRows) warn(msgs []error) {
+	var name []byte
+	for x := len(c.row); x > 0; x /= 26 {
+		name = append([]byte{'A' + byte(x%26)}, name...)
+	}
+	if len(name) == 0 {
+		name = []byte{'A'}
+	}
+	for _, m := range msgs {
+		fmt.Fprintf(c.warnings, "%s%d: %s\n", name, c.startRow+c.n, m)
+	}
+}
+
 func (t *Table) writeCSV(o *csv.Writer, startRow int, warnings io.Writer) (rowCount int) {
-	startCol := func(exp int) int {
-		if exp == 0 {
-			return 1
-		}
-		return 1 + 2 + (exp-1)*4
-	}
-	var row []string
-	clearTo := func(col int) {
-		for len(row) < col {
-			row = append(row, "")
-		}
-	}
-	emit := func() {
-		o.Write(row)
-		row = row[:0]
-		rowCount++
-	}
-	warn := func(msgs []error) {
-		var name []byte
-		for x := len(row); x > 0; x /= 26 {
-			name = append([]byte{'A' + byte(x%26)}, name...)
-		}
-		if len(name) == 0 {
-			name = []byte{'A'}
-		}
-		for _, m := range msgs {
-			fmt.Fprintf(warnings, "%s%d: %s\n", name, startRow+rowCount, m)
-		}
-	}
+	c := &csvRows{o: o, warnings: warnings, startRow: startRow}
 	for _, f := range t.Cols[0].Projection().FlattenedFields() {
 		for exp, k := range t.Cols {
-			clearTo(startCol(exp))
-			row = append(row, k.Get(f))
+			c.clearTo(csvCol(exp))
+			c.row = append(c.row, k.Get(f))
 		}
-		clearTo(startCol(len(t.Cols)))
-		emit()
+		c.clearTo(csvCol(len(t.Cols)))
+		c.emit()
 	}
 	for exp := range t.Cols {
-		clearTo(startCol(exp))
-		row = append(row, t.Unit, "CI")
+		c.clearTo(csvCol(exp))
+		c.row = append(c.row, t.Unit, "CI")
 		if exp > 0 {
-			row = append(row, "vs base", "P")
+			c.row = append(c.row, "vs base", "P")
 		}
 	}
-	emit()
+	c.emit()
 	for _, rk := range t.Rows {
-		row = append(row, rk.StringValues())
+		c.row = append(c.row, rk.StringValues())
 		for exp, ck := range t.Cols {
-			c, ok := t.Cells[CellKey{rk, ck}]
+			cell, ok := t.Cells[CellKey{rk, ck}]
 			if !ok {
 				continue
 			}
-			clearTo(startCol(exp))
-			warn(c.Warnings)
-			row = append(row, fmt.Sprint(c.Summary.Center), c.Summary.PctRangeString())
-			if exp > 0 && c.Base != nil {
-				warn(c.Comparison.Warnings)
-				row = append(row, c.Delta(), c.Comparison.String())
+			c.clearTo(csvCol(exp))
+			c.warn(cell.Warnings)
+			c.row = append(c.row, fmt.Sprint(cell.Summary.Center), cell.Summary.PctRangeString())
+			if exp > 0 && cell.Base != nil {
+				c.warn(cell.Comparison.Warnings)
+				c.row = append(c.row, cell.Delta(), cell.Comparison.String())
 			}
 		}
-		emit()
+		c.emit()
 	}
-	row = append(row, "geomean")
+	t.writeCSVGeomean(c)
+	return c.n
+}
+
+func (t *Table) writeCSVGeomean(c *csvRows) {
+	c.row = append(c.row, "geomean")
 	for exp, ck := range t.Cols {
 		g := t.Geomean[ck]
-		clearTo(startCol(exp))
-		warn(g.Warnings)
+		c.clearTo(csvCol(exp))
+		c.warn(g.Warnings)
 		if g.HasSummary {
-			row = append(row, fmt.Sprint(g.Summary))
+			c.row = append(c.row, fmt.Sprint(g.Summary))
 		}
 		if exp > 0 {
-			clearTo(startCol(exp) + 2)
+			c.clearTo(csvCol(exp) + 2)
 			if g.HasRatio {
-				row = append(row, fmt.Sprintf("%+.2f%%", (g.Ratio-1)*100))
+				c.row = append(c.row, fmt.Sprintf("%+.2f%%", (g.Ratio-1)*100))
 			} else {
-				row = append(row, "?")
+				c.row = append(c.row, "?")
 			}
 		}
 	}
-	clearTo(startCol(len(t.Cols)))
-	emit()
-	return rowCount
+	c.clearTo(csvCol(len(t.Cols)))
+	c.emit()
 }
 
 // WriteMarkdown renders each table as a GitHub-flavoured Markdown table,

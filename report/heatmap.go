@@ -1,11 +1,8 @@
 package report
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"image/color"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/concbench/concbench/sampler"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/palette/moreland"
@@ -26,160 +24,41 @@ import (
 // next to a result file (results/<host>/<stamp>.samples/*.csv).
 type Samples struct {
 	Name string    // the file's base name without .csv: which run it was
-	T    []float64 // sample times, milliseconds, ascending
-	CPUs []string  // core names, in numeric order when they are numbers
+	T    []float64 // window ends, milliseconds, ascending
+	CPUs []string  // core ids, in the sampler's order
 	// Util[i][j] is core j's utilisation at T[i], percent; NaN if absent.
 	Util [][]float64
 }
 
-// Column names the reader accepts, lower case. The sampler's format is
-// "t_ms,cpu,util" (long form, one row per core and window); a wide form
-// "t_ms,cpu0,cpu1,..." is read too, and unknown columns are ignored, so a
-// sampler that adds a column (steal, say) breaks nothing.
-var (
-	timeCols = map[string]float64{"t_ms": 1, "time_ms": 1, "ms": 1, "elapsed_ms": 1, "t": 1, "time": 1,
-		"t_s": 1000, "time_s": 1000, "t_us": 1e-3, "t_ns": 1e-6}
-	cpuCols  = map[string]bool{"cpu": true, "core": true, "cpu_id": true, "core_id": true}
-	utilCols = map[string]bool{"util": true, "util_pct": true, "util%": true, "utilization": true,
-		"utilisation": true, "busy": true, "busy_pct": true, "usage": true, "core-util-%": true}
-)
-
-// ReadSamples reads one CSV of per-core samples. Utilisation given as a
-// fraction (every value <= 1) is turned into percent. Errors name file:line.
+// ReadSamples reads one per-core samples CSV with the sampler's own reader
+// (sampler.ReadCSV, the inverse of what the sampler writes); errors name
+// file:line. A file with no window is an error: there is nothing to draw.
 func ReadSamples(path string) (*Samples, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &Error{File: path, Msg: err.Error()}
+		return nil, err
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	r.Comment = '#'
-	head, err := r.Read()
-	if err == io.EOF {
-		return nil, &Error{File: path, Msg: "empty samples file"}
-	}
+	series, err := sampler.ReadCSV(f, path)
 	if err != nil {
-		return nil, csvErr(path, err)
+		return nil, err
 	}
-	tCol, cCol, uCol := -1, -1, -1
-	tScale := 1.0
-	wide := map[int]string{}
-	for i, h := range head {
-		h = strings.ToLower(strings.TrimSpace(h))
-		switch {
-		case timeCols[h] != 0 && tCol < 0:
-			tCol, tScale = i, timeCols[h]
-		case cpuCols[h] && cCol < 0:
-			cCol = i
-		case utilCols[h] && uCol < 0:
-			uCol = i
-		case (strings.HasPrefix(h, "cpu") || strings.HasPrefix(h, "core")) && isDigits(strings.TrimLeft(h, "cpuore")):
-			wide[i] = strings.TrimLeft(h, "cpuore")
-		}
-	}
-	if tCol < 0 {
-		return nil, &Error{File: path, Line: 1, Msg: "no time column (want t_ms, time_ms, t_s, ...)"}
-	}
-	long := cCol >= 0 && uCol >= 0
-	if !long && len(wide) == 0 {
-		return nil, &Error{File: path, Line: 1, Msg: "no cpu and util columns (want t_ms,cpu,util or t_ms,cpu0,cpu1,...)"}
-	}
-	type obs struct {
-		t   float64
-		cpu string
-		u   float64
-	}
-	var all []obs
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, csvErr(path, err)
-		}
-		line, _ := r.FieldPos(0)
-		num := func(i int, what string) (float64, error) {
-			if i >= len(rec) {
-				return 0, &Error{File: path, Line: line, Msg: "missing " + what + " column"}
-			}
-			v, err := strconv.ParseFloat(strings.TrimSpace(rec[i]), 64)
-			if err != nil {
-				return 0, &Error{File: path, Line: line, Msg: fmt.Sprintf("%s %q is not a number", what, rec[i])}
-			}
-			return v, nil
-		}
-		t, err := num(tCol, head[tCol])
-		if err != nil {
-			return nil, err
-		}
-		t *= tScale
-		if long {
-			u, err := num(uCol, head[uCol])
-			if err != nil {
-				return nil, err
-			}
-			if cCol >= len(rec) {
-				return nil, &Error{File: path, Line: line, Msg: "missing cpu column"}
-			}
-			all = append(all, obs{t, strings.TrimSpace(rec[cCol]), u})
-			continue
-		}
-		for i, name := range wide {
-			u, err := num(i, head[i])
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, obs{t, name, u})
-		}
-	}
-	if len(all) == 0 {
-		return nil, &Error{File: path, Msg: "no samples"}
+	if len(series.Windows) == 0 {
+		return nil, fmt.Errorf("%s: no samples", path)
 	}
 	s := &Samples{Name: strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))}
-	ti, ci := map[float64]int{}, map[string]int{}
-	maxU := 0.0
-	for _, o := range all {
-		if _, ok := ti[o.t]; !ok {
-			ti[o.t] = 0
-			s.T = append(s.T, o.t)
+	for _, id := range series.CPUs {
+		s.CPUs = append(s.CPUs, strconv.Itoa(id))
+	}
+	for _, w := range series.Windows {
+		s.T = append(s.T, float64(w.End.Milliseconds()))
+		row := make([]float64, len(w.Util))
+		for j, u := range w.Util {
+			// Back to the percent the file holds (one decimal), so that
+			// equal runs stay equal when Representatives ranks them.
+			row[j] = math.Round(1000*u) / 10
 		}
-		if _, ok := ci[o.cpu]; !ok {
-			ci[o.cpu] = 0
-			s.CPUs = append(s.CPUs, o.cpu)
-		}
-		maxU = math.Max(maxU, o.u)
-	}
-	sort.Float64s(s.T)
-	sort.SliceStable(s.CPUs, func(i, j int) bool {
-		a, errA := strconv.Atoi(s.CPUs[i])
-		b, errB := strconv.Atoi(s.CPUs[j])
-		if errA == nil && errB == nil {
-			return a < b
-		}
-		return s.CPUs[i] < s.CPUs[j]
-	})
-	for i, t := range s.T {
-		ti[t] = i
-	}
-	for i, c := range s.CPUs {
-		ci[c] = i
-	}
-	s.Util = make([][]float64, len(s.T))
-	for i := range s.Util {
-		s.Util[i] = make([]float64, len(s.CPUs))
-		for j := range s.Util[i] {
-			s.Util[i][j] = math.NaN()
-		}
-	}
-	scale := 1.0
-	if maxU <= 1 {
-		scale = 100
-	}
-	for _, o := range all {
-		s.Util[ti[o.t]][ci[o.cpu]] = o.u * scale
+		s.Util = append(s.Util, row)
 	}
 	return s, nil
 }
@@ -194,14 +73,6 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-func csvErr(path string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return &Error{File: path, Line: pe.Line, Msg: pe.Err.Error()}
-	}
-	return &Error{File: path, Msg: err.Error()}
 }
 
 // grid adapts Samples to gonum's GridXYZ: columns are times, rows cores.

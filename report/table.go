@@ -112,37 +112,65 @@ func (s *Set) Tables(opts TableOptions) (*Tables, error) {
 	if opts.Confidence <= 0 || opts.Confidence > 1 {
 		return nil, errors.New("-confidence must be in range (0, 1]")
 	}
+	pr, err := s.parseProjections(opts)
+	if err != nil {
+		return nil, err
+	}
+	raw := s.group(pr)
+	thresholds := benchmath.DefaultThresholds
+	thresholds.CompareAlpha = opts.Alpha
+	out := &Tables{}
+	for _, tk := range sortedKeys(raw) {
+		out.Tables = append(out.Tables, s.newTable(tk, raw[tk], pr.unit, &thresholds, opts.Confidence))
+	}
+	return out, nil
+}
+
+// projections are the parsed -table, -row and -col flags, and what is left
+// over (the residue a cell's results may vary in).
+type projections struct {
+	table, row, col, residue *benchproc.Projection
+	unit                     *benchproc.Field
+}
+
+func (s *Set) parseProjections(opts TableOptions) (projections, error) {
 	var p benchproc.ProjectionParser
-	tableBy, unitField, err := p.ParseWithUnit(opts.Table, s.filter)
-	if err != nil {
-		return nil, flagErr("-table", err)
+	var pr projections
+	var err error
+	if pr.table, pr.unit, err = p.ParseWithUnit(opts.Table, s.filter); err != nil {
+		return pr, flagErr("-table", err)
 	}
-	rowBy, err := p.Parse(opts.Row, s.filter)
-	if err != nil {
-		return nil, flagErr("-row", err)
+	if pr.row, err = p.Parse(opts.Row, s.filter); err != nil {
+		return pr, flagErr("-row", err)
 	}
-	colBy, err := p.Parse(opts.Col, s.filter)
-	if err != nil {
-		return nil, flagErr("-col", err)
+	if pr.col, err = p.Parse(opts.Col, s.filter); err != nil {
+		return pr, flagErr("-col", err)
 	}
 	if _, err := p.Parse(opts.Ignore, s.filter); err != nil {
-		return nil, flagErr("-ignore", err)
+		return pr, flagErr("-ignore", err)
 	}
-	residue := p.Residue()
+	pr.residue = p.Residue()
+	return pr, nil
+}
 
-	type rawCell struct {
-		values  []float64
-		residue map[benchproc.Key]struct{}
-	}
-	type rawTable struct {
-		rows, cols map[benchproc.Key]struct{}
-		cells      map[CellKey]*rawCell
-	}
+// rawTable is one table's values before statistics.
+type rawTable struct {
+	rows, cols map[benchproc.Key]struct{}
+	cells      map[CellKey]*rawCell
+}
+
+type rawCell struct {
+	values  []float64
+	residue map[benchproc.Key]struct{}
+}
+
+// group puts every value in its table and cell.
+func (s *Set) group(pr projections) map[benchproc.Key]*rawTable {
 	raw := map[benchproc.Key]*rawTable{}
 	for _, r := range s.Results {
-		tableKeys := tableBy.ProjectValues(r)
-		ck := CellKey{rowBy.Project(r), colBy.Project(r)}
-		res := residue.Project(r)
+		tableKeys := pr.table.ProjectValues(r)
+		ck := CellKey{pr.row.Project(r), pr.col.Project(r)}
+		res := pr.residue.Project(r)
 		for i, tk := range tableKeys {
 			t := raw[tk]
 			if t == nil {
@@ -160,59 +188,56 @@ func (s *Set) Tables(opts TableOptions) (*Tables, error) {
 			c.residue[res] = struct{}{}
 		}
 	}
+	return raw
+}
 
-	thresholds := benchmath.DefaultThresholds
-	thresholds.CompareAlpha = opts.Alpha
-	out := &Tables{}
-	for _, tk := range sortedKeys(raw) {
-		rt := raw[tk]
-		unit := tk.Get(unitField)
-		t := &Table{
-			Key:        tk,
-			Unit:       unit,
-			Better:     s.Better(unit),
-			Assumption: s.Units.GetAssumption(unit),
-			Rows:       sortedKeys(rt.rows),
-			Cols:       sortedKeys(rt.cols),
-			Cells:      map[CellKey]*Cell{},
-			Geomean:    map[benchproc.Key]*Geomean{},
-		}
-		for _, f := range tk.Projection().FlattenedFields() {
-			if f.Name != ".unit" {
-				t.Config = append(t.Config, Config{f.Name, tk.Get(f)})
-			}
-		}
-		for k, rc := range rt.cells {
-			t.Cells[k] = &Cell{Sample: benchmath.NewSample(rc.values, &thresholds)}
-		}
-		base := t.Cols[0]
-		for k, rc := range rt.cells {
-			c := t.Cells[k]
-			c.Summary = t.Assumption.Summary(c.Sample, opts.Confidence)
-			if k.Col != base {
-				c.Base = t.Cells[CellKey{k.Row, base}]
-			}
-			// benchstat's order: the sample's, the residue's, the summary's.
-			c.Warnings = append(c.Warnings, c.Sample.Warnings...)
-			if nsk := benchproc.NonSingularFields(sortedKeys(rc.residue)); len(nsk) > 0 {
-				var names []string
-				for _, f := range nsk {
-					names = append(names, f.Name)
-				}
-				c.Warnings = append(c.Warnings, errors.New("benchmarks vary in "+strings.Join(names, ", ")))
-			}
-			c.Warnings = append(c.Warnings, c.Summary.Warnings...)
-		}
-		// Comparisons need every baseline's summary, so a second pass.
-		for _, c := range t.Cells {
-			if c.Base != nil {
-				c.Comparison = t.Assumption.Compare(c.Base.Sample, c.Sample)
-			}
-		}
-		t.summarize()
-		out.Tables = append(out.Tables, t)
+// newTable summarises and compares the cells of one table.
+func (s *Set) newTable(tk benchproc.Key, rt *rawTable, unitField *benchproc.Field, th *benchmath.Thresholds, confidence float64) *Table {
+	unit := tk.Get(unitField)
+	t := &Table{
+		Key:        tk,
+		Unit:       unit,
+		Better:     s.Better(unit),
+		Assumption: s.Units.GetAssumption(unit),
+		Rows:       sortedKeys(rt.rows),
+		Cols:       sortedKeys(rt.cols),
+		Cells:      map[CellKey]*Cell{},
+		Geomean:    map[benchproc.Key]*Geomean{},
 	}
-	return out, nil
+	for _, f := range tk.Projection().FlattenedFields() {
+		if f.Name != ".unit" {
+			t.Config = append(t.Config, Config{f.Name, tk.Get(f)})
+		}
+	}
+	for k, rc := range rt.cells {
+		t.Cells[k] = &Cell{Sample: benchmath.NewSample(rc.values, th)}
+	}
+	base := t.Cols[0]
+	for k, rc := range rt.cells {
+		c := t.Cells[k]
+		c.Summary = t.Assumption.Summary(c.Sample, confidence)
+		if k.Col != base {
+			c.Base = t.Cells[CellKey{k.Row, base}]
+		}
+		// benchstat's order: the sample's, the residue's, the summary's.
+		c.Warnings = append(c.Warnings, c.Sample.Warnings...)
+		if nsk := benchproc.NonSingularFields(sortedKeys(rc.residue)); len(nsk) > 0 {
+			var names []string
+			for _, f := range nsk {
+				names = append(names, f.Name)
+			}
+			c.Warnings = append(c.Warnings, errors.New("benchmarks vary in "+strings.Join(names, ", ")))
+		}
+		c.Warnings = append(c.Warnings, c.Summary.Warnings...)
+	}
+	// Comparisons need every baseline's summary, so a second pass.
+	for _, c := range t.Cells {
+		if c.Base != nil {
+			c.Comparison = t.Assumption.Compare(c.Base.Sample, c.Sample)
+		}
+	}
+	t.summarize()
+	return t
 }
 
 // summarize fills the geomean row exactly as benchstat does: the geomean

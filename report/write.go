@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -18,47 +17,22 @@ import (
 // Per-core samples are read from the .samples directory next to the newest
 // input (results/<host>/<stamp>.samples/*.csv), when there is one.
 //
-// Everything is rendered into a temporary directory beside dir, which
-// replaces dir only when all of it succeeded; on error no partial report is
-// left and an older report in dir is untouched.
-func Write(dir string, s *Set, opts TableOptions) (err error) {
-	parent := filepath.Dir(filepath.Clean(dir))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+// dir may be missing, empty, or a report directory an earlier Write made
+// (see out.go); anything else is refused with an error wrapping
+// ErrNotReport, before any work and untouched. The report is rendered in
+// memory, written into a temporary directory beside dir and swapped in only
+// when all of it succeeded: on error, or when killed, the old report in dir
+// is as it was.
+func Write(dir string, s *Set, opts TableOptions) error {
+	dir = filepath.Clean(dir)
+	if _, _, err := checkOut(dir); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	files, err := renderReport(s, opts)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			os.RemoveAll(tmp)
-		}
-	}()
-	if err := renderDir(tmp, s, opts); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
-	}
-	// Swap: the old report moves aside, the new one in, the old one goes.
-	var old string
-	if _, err := os.Stat(dir); err == nil {
-		old = tmp + ".old"
-		if err := os.Rename(dir, old); err != nil {
-			return err
-		}
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if old != "" {
-			os.Rename(old, dir)
-		}
-		return err
-	}
-	if old != "" {
-		os.RemoveAll(old)
-	}
-	return nil
+	return install(dir, files)
 }
 
 // samplesDir is the sampler's directory for a result file.
@@ -66,54 +40,74 @@ func samplesDir(path string) string {
 	return strings.TrimSuffix(path, filepath.Ext(path)) + ".samples"
 }
 
-func renderDir(dir string, s *Set, opts TableOptions) error {
-	all, err := s.Tables(opts)
+// renderReport makes every file of the report: the tables, the charts of the
+// newest input, the heatmaps of its samples and the README that ties them.
+func renderReport(s *Set, opts TableOptions) ([]outFile, error) {
+	files, err := tableFiles(s, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var txt, csvOut, csvWarn bytes.Buffer
-	if err := all.WriteText(&txt); err != nil {
-		return err
-	}
-	if err := all.WriteCSV(&csvOut, &csvWarn); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "tables.txt"), txt.Bytes(), 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "tables.csv"), csvOut.Bytes(), 0o644); err != nil {
-		return err
-	}
-
-	newest := s.Files[len(s.Files)-1]
 	charts := Charts(s.Points(""), s.Better)
-	var heat []*Chart
-	if csvs, _ := filepath.Glob(filepath.Join(samplesDir(newest.Path), "*.csv")); len(csvs) > 0 {
-		sort.Strings(csvs)
-		var all []*Samples
-		for _, p := range csvs {
-			smp, err := ReadSamples(p)
-			if err != nil {
-				return err
-			}
-			all = append(all, smp)
-		}
-		for _, smp := range Representatives(all) {
-			heat = append(heat, HeatmapChart(smp))
-		}
+	heat, err := heatmaps(samplesDir(s.Files[len(s.Files)-1].Path))
+	if err != nil {
+		return nil, err
 	}
 	for _, c := range append(append([]*Chart{}, charts...), heat...) {
 		for _, ext := range []string{"png", "svg"} {
 			var b bytes.Buffer
 			if err := c.Render(&b, ext); err != nil {
-				return err
+				return nil, err
 			}
-			if err := os.WriteFile(filepath.Join(dir, c.Name+"."+ext), b.Bytes(), 0o644); err != nil {
-				return err
-			}
+			files = append(files, outFile{c.Name + "." + ext, b.Bytes()})
 		}
 	}
+	md, err := readme(s, opts, charts, heat)
+	if err != nil {
+		return nil, err
+	}
+	return append(files, outFile{"README.md", md}), nil
+}
 
+// tableFiles are tables.txt and tables.csv.
+func tableFiles(s *Set, opts TableOptions) ([]outFile, error) {
+	all, err := s.Tables(opts)
+	if err != nil {
+		return nil, err
+	}
+	var txt, csvOut, csvWarn bytes.Buffer
+	if err := all.WriteText(&txt); err != nil {
+		return nil, err
+	}
+	if err := all.WriteCSV(&csvOut, &csvWarn); err != nil {
+		return nil, err
+	}
+	return []outFile{{"tables.txt", txt.Bytes()}, {"tables.csv", csvOut.Bytes()}}, nil
+}
+
+// heatmaps draws one heatmap per benchmark of the samples in dir (none
+// when there is no such directory).
+func heatmaps(dir string) ([]*Chart, error) {
+	csvs, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
+	sort.Strings(csvs)
+	var all []*Samples
+	for _, p := range csvs {
+		smp, err := ReadSamples(p)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, smp)
+	}
+	var heat []*Chart
+	for _, smp := range Representatives(all) {
+		heat = append(heat, HeatmapChart(smp))
+	}
+	return heat, nil
+}
+
+// readme is README.md: what it was made from, the machine, then a section
+// per family.
+func readme(s *Set, opts TableOptions, charts, heat []*Chart) ([]byte, error) {
+	newest := s.Files[len(s.Files)-1]
 	var md strings.Builder
 	md.WriteString("# concbench report\n\n")
 	if h := configValue(newest, "host-id"); h != "" {
@@ -138,42 +132,17 @@ func renderDir(dir string, s *Set, opts TableOptions) error {
 		}
 		md.WriteString("\n")
 	}
-
 	byFam := map[string][]*Chart{}
 	for _, c := range charts {
 		byFam[c.Family] = append(byFam[c.Family], c)
 	}
 	for _, fam := range s.Families() {
-		fmt.Fprintf(&md, "## %s\n\n", fam)
-		if sum := familySummary(byFam[fam]); sum != "" {
-			md.WriteString(sum + "\n\n")
+		cs := byFam[fam]
+		if familyInfo(fam).Heatmaps {
+			cs, heat = append(cs, heat...), nil
 		}
-		for _, c := range byFam[fam] {
-			writeChart(&md, c)
-		}
-		if fam == "BusyLoop" {
-			for _, c := range heat {
-				writeChart(&md, c)
-			}
-			heat = nil
-		}
-		sub := s.family(fam)
-		ts, err := sub.Tables(opts)
-		if err != nil {
-			return err
-		}
-		for i, t := range ts.Tables {
-			one := &Tables{Tables: []*Table{t}}
-			var tb strings.Builder
-			if err := one.writeMarkdown(&tb, newest.Config); err != nil {
-				return err
-			}
-			title := fmt.Sprintf("%s, %s", fam, t.Unit)
-			if i == 0 {
-				fmt.Fprintf(&md, "**Table: %s.** %s\n\n%s\n", title, t.Sentence(), tb.String())
-			} else {
-				fmt.Fprintf(&md, "<details><summary>Table: %s</summary>\n\n%s\n\n%s\n</details>\n\n", title, t.Sentence(), tb.String())
-			}
+		if err := familySection(&md, s, fam, cs, opts); err != nil {
+			return nil, err
 		}
 	}
 	if len(heat) > 0 {
@@ -182,7 +151,37 @@ func renderDir(dir string, s *Set, opts TableOptions) error {
 			writeChart(&md, c)
 		}
 	}
-	return os.WriteFile(filepath.Join(dir, "README.md"), []byte(md.String()), 0o644)
+	return []byte(md.String()), nil
+}
+
+// familySection is one family's part of the README: its summary line, its
+// charts, and its tables (the first open, the others folded).
+func familySection(md *strings.Builder, s *Set, fam string, charts []*Chart, opts TableOptions) error {
+	fmt.Fprintf(md, "## %s\n\n", fam)
+	if sum := familySummary(charts); sum != "" {
+		md.WriteString(sum + "\n\n")
+	}
+	for _, c := range charts {
+		writeChart(md, c)
+	}
+	ts, err := s.family(fam).Tables(opts)
+	if err != nil {
+		return err
+	}
+	for i, t := range ts.Tables {
+		one := &Tables{Tables: []*Table{t}}
+		var tb strings.Builder
+		if err := one.writeMarkdown(&tb, s.Files[len(s.Files)-1].Config); err != nil {
+			return err
+		}
+		title := fmt.Sprintf("%s, %s", fam, t.Unit)
+		if i == 0 {
+			fmt.Fprintf(md, "**Table: %s.** %s\n\n%s\n", title, t.Sentence(), tb.String())
+		} else {
+			fmt.Fprintf(md, "<details><summary>Table: %s</summary>\n\n%s\n\n%s\n</details>\n\n", title, t.Sentence(), tb.String())
+		}
+	}
+	return nil
 }
 
 func writeChart(md *strings.Builder, c *Chart) {

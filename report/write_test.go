@@ -135,10 +135,12 @@ func TestWriteAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "report")
-	os.Mkdir(out, 0o755)
+	if err := Write(out, s, TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	os.WriteFile(filepath.Join(out, "README.md"), []byte("old report"), 0o644)
 	bad := filepath.Join(dir, "suite.samples", "broken.csv")
-	os.WriteFile(bad, []byte("t_ms,cpu,util\n0,0,0.5\n100,0,lots\n"), 0o644)
+	os.WriteFile(bad, []byte("t_ms,cpu,util_pct,steal_pct\n250,0,50.0,0.0\n500,0,lots,0.0\n"), 0o644)
 	err = Write(out, s, TableOptions{})
 	if err == nil || !strings.HasPrefix(err.Error(), bad+":3:") {
 		t.Fatalf("Write: got %v, want an error at %s:3", err, bad)
@@ -162,24 +164,28 @@ func TestWriteAtomic(t *testing.T) {
 	}
 }
 
+// TestReadSamples: the report reads the sampler's CSV with the sampler's
+// reader, in percent, and nothing else: the other spellings the old reader
+// guessed at (util, busy, t_s, wide cpu0,cpu1 columns) are errors at
+// file:line, since the project writes these files itself.
 func TestReadSamples(t *testing.T) {
+	const head = "t_ms,cpu,util_pct,steal_pct\n"
 	cases := []struct {
 		name, csv string
 		cpus      int
 		mean0     float64 // core 0's mean, percent
 		err       string
 	}{
-		{name: "long", csv: "t_ms,cpu,util\n0,0,0.5\n0,1,1\n100,0,0.7\n100,1,1\n", cpus: 2, mean0: 60},
-		{name: "percent", csv: "t_ms,cpu,util\n0,0,50\n100,0,70\n", cpus: 1, mean0: 60},
-		{name: "extra columns and order", csv: "steal,util,cpu,t_ms\n0,0.5,3,0\n0,0.7,3,100\n", cpus: 1, mean0: 60},
-		{name: "wide", csv: "t_ms,cpu0,cpu1\n0,0.5,1\n100,0.7,1\n", cpus: 2, mean0: 60},
-		{name: "seconds", csv: "t_s,core,busy\n0,0,0.5\n0.1,0,0.7\n", cpus: 1, mean0: 60},
-		{name: "no time", csv: "cpu,util\n0,1\n", err: ":1: no time column"},
-		{name: "no util", csv: "t_ms,cpu\n0,1\n", err: ":1: no cpu and util columns"},
-		{name: "bad number", csv: "t_ms,cpu,util\n0,0,0.5\n1,0,x\n", err: `:3: util "x" is not a number`},
-		{name: "short row", csv: "t_ms,cpu,util\n0,0\n", err: ":2: missing util column"},
-		{name: "empty", csv: "", err: "empty samples file"},
-		{name: "header only", csv: "t_ms,cpu,util\n", err: "no samples"},
+		{name: "sampler's format", csv: head + "250,0,50.0,0.0\n250,1,100.0,0.0\n500,0,70.0,1.5\n500,1,100.0,0.0\n", cpus: 2, mean0: 60},
+		{name: "one core", csv: head + "250,0,50.0,0.0\n500,0,70.0,0.0\n", cpus: 1, mean0: 60},
+		{name: "fraction spelling", csv: "t_ms,cpu,util\n250,0,0.5\n", err: ":1: header"},
+		{name: "other column order", csv: "steal_pct,util_pct,cpu,t_ms\n0,50.0,3,250\n", err: ":1: header"},
+		{name: "wide", csv: "t_ms,cpu0,cpu1\n250,0.5,1\n", err: ":1: header"},
+		{name: "seconds", csv: "t_s,core,busy\n0.25,0,0.5\n", err: ":1: header"},
+		{name: "bad number", csv: head + "250,0,50.0,0.0\n500,0,x,0.0\n", err: `:3: util_pct "x"`},
+		{name: "short row", csv: head + "250,0\n", err: ":2: 2 fields, want 4"},
+		{name: "empty", csv: "", err: "empty file"},
+		{name: "header only", csv: head, err: "no samples"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -201,8 +207,8 @@ func TestReadSamples(t *testing.T) {
 			if m := s.MeanUtil()[0]; m < c.mean0-1e-9 || m > c.mean0+1e-9 {
 				t.Errorf("core 0 mean %v, want %v", m, c.mean0)
 			}
-			if s.T[1] != 100 {
-				t.Errorf("second sample at %v ms, want 100", s.T[1])
+			if s.T[1] != 500 {
+				t.Errorf("second sample at %v ms, want 500", s.T[1])
 			}
 		})
 	}

@@ -80,10 +80,8 @@ package sampler
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -352,28 +350,6 @@ func (s Series) StealPct() float64 {
 		}
 	}
 	return 100 * sum / float64(len(s.Windows)*len(s.CPUs))
-}
-
-// WriteCSV writes one row per window and core: t_ms (the window's end,
-// counted from the start of the first kept window), cpu (the id), util_pct
-// and steal_pct.
-func (s Series) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"t_ms", "cpu", "util_pct", "steal_pct"})
-	var t0 time.Duration
-	if len(s.Windows) > 0 {
-		t0 = s.Windows[0].Start
-	}
-	for _, win := range s.Windows {
-		t := strconv.FormatInt((win.End - t0).Milliseconds(), 10)
-		for i, id := range s.CPUs {
-			cw.Write([]string{t, strconv.Itoa(id),
-				strconv.FormatFloat(100*win.Util[i], 'f', 1, 64),
-				strconv.FormatFloat(100*win.Steal[i], 'f', 1, 64)})
-		}
-	}
-	cw.Flush()
-	return cw.Error()
 }
 
 // SamplesDir is the directory named by CONCBENCH_SAMPLES_DIR, or "" when

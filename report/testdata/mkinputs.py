@@ -2,7 +2,7 @@
 """Writes the golden-test inputs (old.txt, new.txt, models.txt): small,
 realistic concbench result files with a fixed random seed. Run once; the
 outputs are committed. Regenerate the expected tables with
-scripts/report-golden.sh after changing them."""
+`go test ./report -run TestGolden -update` after changing them."""
 import random
 
 random.seed(5)
@@ -97,11 +97,11 @@ def suite():
     os.makedirs("suite.samples", exist_ok=True)
     for m, busy in (("goroutine", (1, 1)), ("python-threads", (1, 0))):
         with open(f"suite.samples/busyloop_model={m}.csv", "w") as f:
-            f.write("t_ms,cpu,util\n")
+            f.write("t_ms,cpu,util_pct,steal_pct\n")  # the sampler's own format
             for t in range(0, 3000, 100):
                 for cpu in range(2):
                     # python threads: the GIL moves one busy core around.
                     u = busy[cpu] if m == "goroutine" else (1 if (t // 500) % 2 == cpu else 0.05)
-                    f.write(f"{t},{cpu},{min(1, u * random.uniform(0.9, 1.0) + 0.02):.3f}\n")
+                    f.write(f"{t},{cpu},{100 * round(min(1, u * random.uniform(0.9, 1.0) + 0.02), 3):.1f},0.0\n")
 
 suite()

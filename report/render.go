@@ -1,0 +1,321 @@
+package report
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+)
+
+// chartFor turns collected data into a Chart: name, title and sentence now,
+// the picture when it is rendered.
+func chartFor(d *chartData, better func(string) int) *Chart {
+	ax := chooseAxes(d, better)
+	sp := d.sp
+	f := func(v float64) string { return fmtVal(v, sp) }
+	bestW, worseW := words(sp, ax.better)
+	if d.generic() {
+		c := &Chart{Name: d.fam, Title: fmt.Sprintf("%s: median %s by sub-benchmark", d.fam, quantity(sp.Unit)),
+			width: 7 * vg.Inch, height: vg.Length(math.Max(3, 0.3*float64(len(d.cats))+1.3)) * vg.Inch}
+		if sp.Title != "" {
+			c.Name, c.Title = d.fam+"-"+sp.Unit, sp.Title
+		}
+		var rs []ranked
+		for i, label := range d.cats {
+			rs = append(rs, ranked{label, d.ss[0].ys[i]})
+		}
+		c.Sentence = extremes(rs, ax.better, bestW, worseW, f) + d.note
+		c.build = func() (*plot.Plot, *plot.Legend, error) { return barPlot(d, ax, c.Title) }
+		return c
+	}
+	c := &Chart{Name: d.fam, Title: sp.Title, width: 7 * vg.Inch, height: 4.5 * vg.Inch}
+	if d.split != "" {
+		c.Name = d.fam + "-" + strings.ReplaceAll(d.split, " ", "-")
+		c.Title += " (" + d.split + ")"
+	}
+	c.Sentence, c.winner = sentence(sp, d.ss, d.cats, d.numeric, d.ref, ax.better, f)
+	if sp.Knee && d.numeric && ax.better == -1 {
+		if k := knee(sp, d.ss); k != "" {
+			c.Sentence += " " + k
+		}
+	}
+	c.bestWord = bestW
+	c.build = func() (*plot.Plot, *plot.Legend, error) { return linePlot(d, ax, c.Title) }
+	return c
+}
+
+// newPlot is a plot with the report's fonts and labels.
+func newPlot(title, xLabel, yLabel string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xLabel
+	p.Y.Label.Text = yLabel
+	style(p)
+	return p
+}
+
+// linePlot draws a spec chart: a line (or, for categories, spread dots)
+// per series with CI whiskers, the Extra unit dashed, the reference as a
+// grey dashed line.
+func linePlot(d *chartData, ax axes, title string) (*plot.Plot, *plot.Legend, error) {
+	sp := d.sp
+	p := newPlot(title, sp.XLabel, ax.label)
+	leg := plot.NewLegend()
+	leg.TextStyle.Font.Size = vg.Points(10)
+	if ax.logPos {
+		p.X.Scale = plot.LogScale{}
+	}
+	if ax.logVal {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = logTicks{}
+	}
+	p.X.Tick.Marker = xTicks(d.ss, ax.logPos)
+	if len(sp.Series) > 0 && len(d.ss) > 1 {
+		leg.Add(strings.Join(sp.Series, "/") + ":") // says what the lines are
+	}
+	for i, s := range d.ss {
+		if err := addSeries(p, &leg, d, ax, i, s); err != nil {
+			return nil, nil, err
+		}
+	}
+	if !d.numeric {
+		p.NominalX(d.cats...)
+		p.X.Min, p.X.Max = -0.6, float64(len(d.cats))-0.4
+	}
+	if err := addReference(p, &leg, d, ax); err != nil {
+		return nil, nil, err
+	}
+	if ax.logVal {
+		padLog(&p.Y)
+	}
+	if ax.logPos {
+		padLog(&p.X)
+	}
+	p.Add(plotter.NewGrid())
+	return p, &leg, nil
+}
+
+// xTicks puts ticks at the x values that exist, labelled as in the names.
+func xTicks(ss []*series, logX bool) plot.ConstantTicks {
+	var ticks []plot.Tick
+	seen := map[float64]bool{}
+	for _, s := range ss {
+		for i, x := range s.xs {
+			if !seen[x] && (!logX || x > 0) {
+				seen[x] = true
+				ticks = append(ticks, plot.Tick{Value: x, Label: s.xLabels[i]})
+			}
+		}
+	}
+	return ticks
+}
+
+// addSeries draws series i: dots with whiskers, a line through them when x
+// is numeric, and its Extra values dashed.
+func addSeries(p *plot.Plot, leg *plot.Legend, d *chartData, ax axes, i int, s *series) error {
+	col := plotutil.Color(i)
+	xs := s.xs
+	if n := len(d.ss); !d.numeric && n > 1 {
+		// Spread the series of one category so whiskers do not overlap.
+		xs = make([]float64, len(s.xs))
+		for j := range s.xs {
+			xs[j] = s.xs[j] + 0.5*(float64(i)/float64(n-1)-0.5)
+		}
+	}
+	f := ax.scale.Factor
+	pts := clean(xs, scaled(s.ys, f), scaled(s.lo, f), scaled(s.hi, f), ax.logPos, ax.logVal)
+	if pts.Len() == 0 {
+		return nil
+	}
+	sc, eb, err := dotsWithWhiskers(pts, col, i)
+	if err != nil {
+		return err
+	}
+	p.Add(eb, sc)
+	label := s.label
+	if label == "" {
+		label = "median, 95% CI"
+	}
+	if d.numeric {
+		ln, err := styledLine(pts, col, 1.5, nil)
+		if err != nil {
+			return err
+		}
+		p.Add(ln)
+		leg.Add(label, ln, sc)
+	} else {
+		leg.Add(label, sc)
+	}
+	if !d.extra {
+		return nil
+	}
+	ed := clean(xs, scaled(s.extra, f), scaled(s.extra, f), scaled(s.extra, f), ax.logPos, ax.logVal)
+	if ed.Len() == 0 {
+		return nil
+	}
+	el, err := styledLine(ed, col, 1, []vg.Length{vg.Points(4), vg.Points(3)})
+	if err != nil {
+		return err
+	}
+	p.Add(el)
+	leg.Add(label+" "+d.sp.ExtraLabel, el)
+	return nil
+}
+
+// dotsWithWhiskers is series i's glyphs and their CI whiskers.
+func dotsWithWhiskers(pts xyErr, col color.Color, i int) (*plotter.Scatter, *plotter.YErrorBars, error) {
+	sc, err := plotter.NewScatter(pts)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc.GlyphStyle.Color = col
+	sc.GlyphStyle.Radius = vg.Points(3)
+	sc.GlyphStyle.Shape = plotutil.Shape(i)
+	eb, err := plotter.NewYErrorBars(pts)
+	if err != nil {
+		return nil, nil, err
+	}
+	eb.LineStyle.Color = col
+	eb.LineStyle.Width = vg.Points(1)
+	return sc, eb, nil
+}
+
+func styledLine(xys plotter.XYer, col color.Color, width float64, dashes []vg.Length) (*plotter.Line, error) {
+	ln, err := plotter.NewLine(xys)
+	if err != nil {
+		return nil, err
+	}
+	ln.LineStyle.Color = col
+	ln.LineStyle.Width = vg.Points(width)
+	ln.LineStyle.Dashes = dashes
+	return ln, nil
+}
+
+// addReference draws the Reference point as a grey dashed line across.
+func addReference(p *plot.Plot, leg *plot.Legend, d *chartData, ax axes) error {
+	if d.ref == nil {
+		return nil
+	}
+	y := d.ref.Summary.Center / ax.scale.Factor
+	if math.IsNaN(y) || math.IsInf(y, 0) || (ax.logVal && y <= 0) {
+		return nil
+	}
+	ln, err := styledLine(plotter.XYs{{X: p.X.Min, Y: y}, {X: p.X.Max, Y: y}}, color.Gray{Y: 90}, 1.5,
+		[]vg.Length{vg.Points(6), vg.Points(3)})
+	if err != nil {
+		return err
+	}
+	p.Add(ln)
+	leg.Add(d.sp.X+"="+d.ref.Keys[d.sp.X]+" (reference)", ln)
+	return nil
+}
+
+// barPlot draws the generic chart: one horizontal bar per sub-benchmark,
+// top to bottom in input order, or a dot on a log axis, with CI whiskers.
+func barPlot(d *chartData, ax axes, title string) (*plot.Plot, *plot.Legend, error) {
+	p := newPlot(title, ax.label, "")
+	s, n := d.ss[0], len(d.cats)
+	f := ax.scale.Factor
+	// clean works on (x, y) = (position, value); here value is on x.
+	pts := clean(s.xs, scaled(s.ys, f), scaled(s.lo, f), scaled(s.hi, f), false, ax.logVal)
+	var xy plotter.XYs
+	var errs plotter.XErrors
+	for i := range pts.xs {
+		v := pts.ys[i]
+		xy = append(xy, plotter.XY{X: v, Y: float64(n-1) - pts.xs[i]})
+		errs = append(errs, struct{ Low, High float64 }{v - pts.lo[i], pts.hi[i] - v})
+	}
+	if ax.logVal {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = logTicks{}
+		dots, err := plotter.NewScatter(xy)
+		if err != nil {
+			return nil, nil, err
+		}
+		dots.GlyphStyle.Color = plotutil.Color(0)
+		dots.GlyphStyle.Radius = vg.Points(3.5)
+		p.Add(dots)
+	} else {
+		vs := make(plotter.Values, n)
+		for i, v := range scaled(s.ys, f) {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				vs[n-1-i] = v
+			}
+		}
+		bars, err := plotter.NewBarChart(vs, vg.Points(12))
+		if err != nil {
+			return nil, nil, err
+		}
+		bars.Horizontal = true
+		bars.Color = plotutil.Color(0)
+		bars.LineStyle.Width = 0
+		p.Add(bars)
+	}
+	eb, err := plotter.NewXErrorBars(struct {
+		plotter.XYs
+		plotter.XErrors
+	}{xy, errs})
+	if err != nil {
+		return nil, nil, err
+	}
+	p.Add(eb)
+	rev := make([]string, n)
+	for i, c := range d.cats {
+		rev[n-1-i] = c
+	}
+	p.NominalY(rev...)
+	p.Y.Min, p.Y.Max = -0.6, float64(n)-0.4
+	if ax.logVal {
+		padLog(&p.X)
+	} else {
+		p.X.Min = 0
+		p.X.Max *= 1.08 // room for the last whisker
+	}
+	p.Add(plotter.NewGrid())
+	return p, nil, nil
+}
+
+// xyErr adapts a series to gonum's XYer and YErrorer.
+type xyErr struct {
+	xs, ys, lo, hi []float64
+}
+
+func (e xyErr) Len() int                    { return len(e.xs) }
+func (e xyErr) XY(i int) (float64, float64) { return e.xs[i], e.ys[i] }
+func (e xyErr) YError(i int) (float64, float64) {
+	return e.ys[i] - e.lo[i], e.hi[i] - e.ys[i]
+}
+
+// clean drops points a log axis cannot show (<= 0 or NaN), and whiskers
+// where the CI is unknown (too few runs give ±∞).
+func clean(xs, ys, lo, hi []float64, logX, logY bool) xyErr {
+	var e xyErr
+	for i := range xs {
+		if math.IsNaN(ys[i]) || math.IsInf(ys[i], 0) || math.IsNaN(xs[i]) || math.IsInf(xs[i], 0) ||
+			(logY && ys[i] <= 0) || (logX && xs[i] <= 0) {
+			continue
+		}
+		l, h := lo[i], hi[i]
+		if math.IsNaN(l) || math.IsInf(l, 0) || (logY && l <= 0) {
+			l = ys[i]
+		}
+		if math.IsNaN(h) || math.IsInf(h, 0) {
+			h = ys[i]
+		}
+		e.xs, e.ys, e.lo, e.hi = append(e.xs, xs[i]), append(e.ys, ys[i]), append(e.lo, l), append(e.hi, h)
+	}
+	return e
+}
+
+func scaled(v []float64, f float64) []float64 {
+	out := make([]float64, len(v))
+	for i := range v {
+		out[i] = v[i] / f
+	}
+	return out
+}
