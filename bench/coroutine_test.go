@@ -20,6 +20,7 @@ func BenchmarkCoroutine(b *testing.B) {
 }
 
 func benchCoroutine(b *testing.B, k coroutine.Kind, c *coroutine.Consumer) {
+	atProcs(b)
 	h, err := coroutine.Start(k, c)
 	if err != nil {
 		b.Fatal(err)

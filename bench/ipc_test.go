@@ -46,6 +46,7 @@ func BenchmarkIPC(b *testing.B) {
 }
 
 func benchIPC(b *testing.B, s ipc.Spec) {
+	atProcs(b)
 	if s.Locked() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
