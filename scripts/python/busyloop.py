@@ -19,8 +19,8 @@ Output, one line each (parsed by concbench's family/busy package):
     total iters=... seconds=... rate=...
 
 The loop runs in chunks of CHUNK iterations (an odd number, so x flips once
-per chunk and its final value, x == iters % 2, proves the count); between
-chunks a worker checks whether to stop. The script always stops by itself
+per chunk) and x += 2 after each chunk, so the final x, (k % 2) + 2k after k
+chunks, proves the count; between chunks a worker checks whether to stop. The script always stops by itself
 after --seconds; with --stop-on-stdin it stops earlier when a line or EOF
 arrives on stdin (how concbench ends it on time). It leaves no process
 behind: process workers are daemonic, ask the kernel to kill them when their
@@ -76,6 +76,7 @@ def spin(should_stop, script=None):
     while not should_stop():
         for _ in range(CHUNK):
             x = x ^ 1
+        x += 2  # counts the chunk above bit 0: x proves the count, not only its parity
         n += CHUNK
         if script is not None and (os.getppid() != parent or not alive(script)):
             break  # orphaned: the script is gone, so is the point of running
@@ -160,7 +161,8 @@ def main():
     rate = 0.0
     for i, (n, x, secs) in enumerate(results):
         print(f"worker {i} iters={n} x={x} seconds={secs:.6f}")
-        if n <= 0 or x != n % 2:
+        chunks = n // CHUNK
+        if n <= 0 or x != chunks % 2 + 2 * chunks:
             sys.exit(f"busyloop.py: worker {i} did {n} iterations ending at x={x}: broken loop")
         total += n
         rate += n / secs
