@@ -26,8 +26,8 @@ func init() {
 }
 
 // EnvBusySeconds overrides the measured time of one busy-loop run (the
-// sampler adds one dropped 250 ms window before it). Default: 1 s, which
-// keeps -benchtime 1x at about 1.3 s per sub-benchmark.
+// sampler adds one dropped 100 ms window before it). Default: 1 s, which
+// keeps -benchtime 1x at about 1.1 s per sub-benchmark.
 const EnvBusySeconds = "CONCBENCH_BUSY_SECONDS"
 
 // BenchmarkBusyLoop is the seeds' GIL experiment: one busy x = x ^ 1 loop
@@ -131,7 +131,7 @@ func benchBusy(b *testing.B, c busy.Config) {
 // BenchmarkSampler is the sampler's own cost. One op = one sample of every
 // core: read the counters (gopsutil cpu.Times, i.e. /proc/stat) and compute
 // the window since the previous read. sampler-core-% is the CPU that costs
-// at the default four samples a second, in percent of one core.
+// at the default ten samples a second, in percent of one core.
 func BenchmarkSampler(b *testing.B) {
 	atProcs(b)
 	prev, err := sampler.Read()

@@ -18,7 +18,7 @@ import (
 
 func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
 
-const short = 250 * time.Millisecond // one kept window
+const short = 250 * time.Millisecond // one kept window (Config.Interval too)
 
 // TestRun runs every model this machine has, once with one worker and once
 // with two, for one window: each worker must have counted, been timed, and
@@ -27,7 +27,7 @@ func TestRun(t *testing.T) {
 	for _, m := range Models() {
 		for _, w := range []int{1, 2} {
 			t.Run(fmt.Sprintf("model=%s/workers=%d", m, w), func(t *testing.T) {
-				r, err := Run(context.Background(), Config{Model: m, Workers: w, Duration: short})
+				r, err := Run(context.Background(), Config{Model: m, Workers: w, Duration: short, Interval: short})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -56,7 +56,7 @@ func TestRun(t *testing.T) {
 // TestGOMAXPROCS: Config.GOMAXPROCS holds for the run and is restored.
 func TestGOMAXPROCS(t *testing.T) {
 	before := runtime.GOMAXPROCS(0)
-	r, err := Run(context.Background(), Config{Model: Goroutine, Workers: 2, Duration: short, GOMAXPROCS: 1})
+	r, err := Run(context.Background(), Config{Model: Goroutine, Workers: 2, Duration: short, Interval: short, GOMAXPROCS: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestGOMAXPROCS(t *testing.T) {
 func TestFault(t *testing.T) {
 	for _, m := range []string{Goroutine, Thread, Process} {
 		t.Run("model="+m, func(t *testing.T) {
-			_, err := Run(context.Background(), Config{Model: m, Workers: 2, Duration: short, fault: "count"})
+			_, err := Run(context.Background(), Config{Model: m, Workers: 2, Duration: short, Interval: short, fault: "count"})
 			if err == nil || !strings.Contains(err.Error(), "worker 0") || strings.Contains(err.Error(), "worker 1") {
 				t.Fatalf("err = %v, want one naming worker 0 only", err)
 			}
@@ -129,7 +129,7 @@ func TestPythonBroken(t *testing.T) {
 			if err := os.WriteFile(fake, []byte("#!/bin/sh\n"+tc.body+"\n"), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			_, err := Run(context.Background(), Config{Model: PythonThread, Workers: 2, Duration: short, Python: fake})
+			_, err := Run(context.Background(), Config{Model: PythonThread, Workers: 2, Duration: short, Interval: short, Python: fake})
 			switch {
 			case tc.want == "" && err != nil:
 				t.Fatalf("good fake failed: %v", err)
