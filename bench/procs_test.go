@@ -68,12 +68,13 @@ func firstCPU() int {
 
 // procsCases are one cheap leaf of every benchmark family, so that a family
 // that forgets atProcs fails TestEveryRowAtItsProcs (it reports no
-// gomaxprocs at all).
+// gomaxprocs at all). Each pattern must match exactly one leaf (no
+// check=bare sibling): the test counts four rows per leaf.
 var procsCases = []string{
 	"BusyLoop/model=goroutine/workers=1$",
-	"Coroutine/handoff=call$",
+	"Coroutine/handoff=iter-pull$",
 	"Counter/sync=atomic/workers=1$",
-	"IPC/pattern=pingpong/transport=chan-unbuffered/peer=goroutine/size=8B$",
+	"IPC/pattern=stream/transport=chan-buffered/peer=goroutine/size=8B$",
 	"Local/state=explicit/workers=1$",
 	"Pool/kernel=noop/model=goroutine/mode=map/chunk=1$",
 	"Sampler$",
