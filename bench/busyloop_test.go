@@ -2,12 +2,10 @@ package bench
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -28,8 +26,8 @@ func init() {
 }
 
 // EnvBusySeconds overrides the measured time of one busy-loop run (the
-// sampler adds one dropped 250 ms window before it). Default: 1 s, which
-// keeps -benchtime 1x at about 1.3 s per sub-benchmark.
+// sampler adds one dropped 100 ms window before it). Default: 1 s, which
+// keeps -benchtime 1x at about 1.1 s per sub-benchmark.
 const EnvBusySeconds = "CONCBENCH_BUSY_SECONDS"
 
 // BenchmarkBusyLoop is the seeds' GIL experiment: one busy x = x ^ 1 loop
@@ -86,7 +84,7 @@ func busyDuration() (time.Duration, error) {
 }
 
 func benchBusy(b *testing.B, c busy.Config) {
-	fixGOMAXPROCS(b)
+	atProcs(b)
 	if busy.IsPython(c.Model) {
 		if _, err := busy.Interpreter(c.Model); err != nil {
 			b.Skipf("%v: the Python side of the experiment is skipped", err)
@@ -130,34 +128,12 @@ func benchBusy(b *testing.B, c busy.Config) {
 	}
 }
 
-var seenBench = map[string]bool{}
-
-// fixGOMAXPROCS works around a go test quirk (seen with Go 1.26): the
-// first run of a sub-benchmark, the one reported for the first -cpu value,
-// happens before go test sets GOMAXPROCS to that value, so with -cpu 1,2 the
-// "GOMAXPROCS=1" line was measured at whatever the previous sub-benchmark
-// left, 2. (go test sets it correctly before every later run.) So the first
-// call for each name sets the first -cpu value itself.
-func fixGOMAXPROCS(b *testing.B) {
-	if seenBench[b.Name()] {
-		return
-	}
-	seenBench[b.Name()] = true
-	f := flag.Lookup("test.cpu")
-	if f == nil || f.Value.String() == "" {
-		return
-	}
-	first, _, _ := strings.Cut(f.Value.String(), ",")
-	if n, err := strconv.Atoi(strings.TrimSpace(first)); err == nil && n > 0 {
-		runtime.GOMAXPROCS(n)
-	}
-}
-
 // BenchmarkSampler is the sampler's own cost. One op = one sample of every
 // core: read the counters (gopsutil cpu.Times, i.e. /proc/stat) and compute
 // the window since the previous read. sampler-core-% is the CPU that costs
-// at the default four samples a second, in percent of one core.
+// at the default ten samples a second, in percent of one core.
 func BenchmarkSampler(b *testing.B) {
+	atProcs(b)
 	prev, err := sampler.Read()
 	if err != nil {
 		b.Fatal(err)

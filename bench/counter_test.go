@@ -48,6 +48,7 @@ func runInRounds(b *testing.B, add func(n int)) {
 }
 
 func benchCounter(b *testing.B, v counter.Variant, workers int) {
+	atProcs(b)
 	r := counter.Start(v, workers)
 	finished := false
 	defer func() {

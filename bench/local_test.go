@@ -27,6 +27,7 @@ func BenchmarkLocal(b *testing.B) {
 }
 
 func benchLocal(b *testing.B, v local.Variant, workers int) {
+	atProcs(b)
 	r := local.Start(v, workers)
 	finished := false
 	defer func() {

@@ -89,6 +89,7 @@ func BenchmarkSpawnParent(b *testing.B) {
 			}
 			for _, m := range models {
 				b.Run("model="+m.name, func(b *testing.B) {
+					atProcs(b)
 					if m.name == "exec-true" && trueErr != nil {
 						b.Skipf("no true(1) on PATH: %v", trueErr)
 					}

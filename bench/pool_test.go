@@ -53,6 +53,7 @@ func BenchmarkPool(b *testing.B) {
 }
 
 func benchPoolMode(b *testing.B, m model.Model, spec workloads.Spec, workers int, mode pool.Mode, chunk int) {
+	atProcs(b)
 	answers, err := workloads.Answers(spec)
 	if err != nil {
 		b.Fatal(err)

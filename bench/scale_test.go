@@ -43,6 +43,7 @@ func BenchmarkScale(b *testing.B) {
 // benchPool times tasks of chunk items through a pool of w workers. The
 // drain after the loop is timed too, so every op counted is an op done.
 func benchPool(b *testing.B, m model.Model, spec workloads.Spec, w, chunk int) {
+	atProcs(b)
 	p, err := pool.Start(m, spec, w, pool.Options{})
 	if err != nil {
 		b.Fatal(err)

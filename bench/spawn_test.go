@@ -24,6 +24,7 @@ func BenchmarkSpawn(b *testing.B) {
 		b.Run("model="+m.Name(), func(b *testing.B) { benchSpawn(b, m, spec, answers) })
 	}
 	b.Run("model=exec-true", func(b *testing.B) {
+		atProcs(b)
 		path, err := exec.LookPath("true")
 		if err != nil {
 			b.Skipf("no true(1) on PATH: %v", err)
@@ -44,6 +45,7 @@ func BenchmarkSpawn(b *testing.B) {
 
 // benchSpawn times one worker's life under m, its one answer checked.
 func benchSpawn(b *testing.B, m model.Model, spec workloads.Spec, answers []uint64) {
+	atProcs(b)
 	mt := startMeter()
 	var arg uint64
 	for b.Loop() {

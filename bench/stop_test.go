@@ -51,6 +51,7 @@ func BenchmarkStop(b *testing.B) {
 }
 
 func benchStop(b *testing.B, o stop.Options) {
+	atProcs(b)
 	var total time.Duration
 	for b.Loop() {
 		w, err := stop.Start(o)

@@ -47,6 +47,7 @@ var subprocessSizes = []struct {
 func BenchmarkSubprocess(b *testing.B) {
 	truePath, trueErr := exec.LookPath("true")
 	b.Run("cmd=true/api=proc", func(b *testing.B) {
+		atProcs(b)
 		if trueErr != nil {
 			b.Skipf("no true(1) on PATH: %v", trueErr)
 		}
@@ -63,6 +64,7 @@ func BenchmarkSubprocess(b *testing.B) {
 		mt.stop(b, b.N, model.Usage{})
 	})
 	b.Run("cmd=true/api=os-exec", func(b *testing.B) {
+		atProcs(b)
 		if trueErr != nil {
 			b.Skipf("no true(1) on PATH: %v", trueErr)
 		}
@@ -89,6 +91,7 @@ func BenchmarkSubprocess(b *testing.B) {
 
 // benchCat runs one cat case; newCmd makes the filter (tests pass broken ones).
 func benchCat(b *testing.B, newCmd func() *exec.Cmd, persistent bool, n int) {
+	atProcs(b)
 	payloads := [2][]byte{catPayload(n, 0), catPayload(n, 1)}
 	out := make([]byte, n)
 	b.SetBytes(int64(n))

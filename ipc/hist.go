@@ -1,6 +1,7 @@
 package ipc
 
 import (
+	"math"
 	"math/bits"
 	"time"
 )
@@ -50,16 +51,18 @@ func (h *Hist) Record(d time.Duration) {
 // Count is the number of samples.
 func (h *Hist) Count() uint64 { return h.n }
 
-// Quantile returns the q-quantile (0 < q <= 1) in nanoseconds: the middle of
-// the bucket that holds it. Zero when there are no samples.
+// Quantile returns the q-quantile (0 < q <= 1) in nanoseconds: the middle
+// of the bucket that holds the sample of rank ⌊q·n⌋+1 (clamped to n), the
+// smallest sample with more than q·n samples at or below it. So 1 stall in
+// 1,000 samples is their p99.9, where rank ⌈q·n⌉ would be the sample just
+// below it and hide it. Zero when there are no samples.
 func (h *Hist) Quantile(q float64) float64 {
 	if h.n == 0 {
 		return 0
 	}
-	rank := uint64(q*float64(h.n) + 0.5)
-	if rank < 1 {
-		rank = 1
-	}
+	// The slack keeps float rounding from moving a rank: 0.999·1000 must
+	// count as 999, not 998.99...
+	rank := uint64(math.Floor(q*float64(h.n)+1e-6)) + 1
 	if rank > h.n {
 		rank = h.n
 	}

@@ -181,9 +181,13 @@ func (s *Session) Send() error {
 	return nil
 }
 
-// Calibrate runs a few untimed round trips and returns how many round trips
-// a caller should time together so that the clock's own cost stays under 2%
-// of a sample: 1 for anything slower than 50 clock reads.
+// Calibrate runs a few untimed round trips and returns how sparsely a
+// caller should sample: time one round trip alone in every k (on average,
+// picked at random so that a periodic stall cannot hide between samples),
+// with k the power of two that keeps the clock's cost under 2% of the
+// loop; 1, every round trip timed, for anything slower than 50 clock reads.
+// k is the harness's choice, not a result: what a caller reports is how many
+// round trips it timed.
 func (s *Session) Calibrate() (int, error) {
 	for range 8 {
 		if err := s.RoundTrip(); err != nil {
@@ -197,12 +201,18 @@ func (s *Session) Calibrate() (int, error) {
 			return 0, err
 		}
 	}
-	rt := time.Since(t0) / n
-	budget := 50 * ClockCost()
-	if rt >= budget {
-		return 1, nil
+	return sampleEvery(time.Since(t0)/n, ClockCost()), nil
+}
+
+// sampleEvery is Calibrate's choice for a round trip of rt and a clock
+// read of clock: a power of two, at most 1024.
+func sampleEvery(rt, clock time.Duration) int {
+	budget := 50 * clock
+	k := 1
+	for k < 1024 && time.Duration(k)*max(rt, 1) < budget {
+		k *= 2
 	}
-	return min(int((budget+rt-1)/max(rt, 1)), 1000), nil
+	return k
 }
 
 // ClockCost is what one time.Now costs here, measured once.

@@ -30,12 +30,12 @@ type transport struct {
 	inChild func(fds []int, size int) (Conn, error)
 }
 
-// chanCap is the buffered channel's capacity in frames.
-const chanCap = 16
+// ChanCap is the buffered channel's capacity in frames.
+const ChanCap = 16
 
 var transports = []transport{
 	{name: "chan-unbuffered", pair: func(size int) (Conn, Conn, error) { return chanPair(size, 0) }},
-	{name: "chan-buffered", pair: func(size int) (Conn, Conn, error) { return chanPair(size, chanCap) }},
+	{name: "chan-buffered", pair: func(size int) (Conn, Conn, error) { return chanPair(size, ChanCap) }},
 	{
 		name: "os-pipe",
 		pair: func(int) (Conn, Conn, error) {

@@ -51,9 +51,10 @@ func cpuBound(kernels []string) string {
 }
 
 // SkipDefault matches the units that say nothing about the code under
-// test: steal-% is the neighbours' share of the machine, rt/sample the
-// harness's own batch size for timing fast round trips.
-const SkipDefault = `^(steal-%|rt/sample)$`
+// test: steal-% is the neighbours' share of the machine, rt/sample (older
+// results) the harness's own batch size for timing fast round trips,
+// timed-rt how many round trips the harness timed (it follows b.N).
+const SkipDefault = `^(steal-%|rt/sample|timed-rt)$`
 
 // DefaultOptions returns the defaults documented in docs/regression.md.
 func DefaultOptions() Options {

@@ -12,10 +12,10 @@
 //
 // Start a Sampler, run the thing to watch, Stop it and read the Series:
 //
-//	s, err := sampler.Start(ctx, sampler.Options{})   // 250 ms windows
+//	s, err := sampler.Start(ctx, sampler.Options{})   // 100 ms windows
 //	... run the workload ...
 //	series, err := s.Stop()
-//	series.BusyCores()          // mean over windows of the summed core utilisation
+//	series.BusyCores()          // mean over windows of the summed core utilisation (steal excluded)
 //	series.CoreUtilRange()      // least and most busy core, % (each core's mean)
 //	series.StealPct()           // mean steal time, % of a core
 //	series.WriteCSV(w)          // t_ms,cpu,util_pct,steal_pct for a heatmap
@@ -32,34 +32,47 @@
 //
 //	busy  = user + nice + system + irq + softirq
 //	total = busy + idle + iowait + steal
-//	util  = busy / total        steal% = steal / total
+//	util  = busy / (total - steal)        steal% = steal / total
 //
 // guest and guest_nice are left out of both sums because the kernel already
 // counts them inside user and nice; iowait is idle time (the core could have
 // run something else). steal is kept apart: it is time the hypervisor gave
 // this virtual core's turn to another guest, a noisy-neighbour signal, not
 // work done here, so a high steal% says the run was disturbed rather than
-// that the workload was slow. The denominator is the counters' own total,
-// not the wall clock, so a late tick does not inflate a window.
+// that the workload was slow. util is of the time the core was this guest's
+// to use: a loop that spun whenever it could reads 1.0, not 1 - steal (with
+// busy / total, 1% steal made two spinning Python processes read 1.98 busy
+// cores). The denominator is the counters' own total, not the wall clock, so
+// a late tick does not inflate a window.
+//
+// # Resolution
+//
+// The counters tick at USER_HZ, 100 Hz: a tick charges a whole 10 ms to
+// whatever the core was doing at that moment. A 100 ms window holds 10
+// ticks per core, so one core's util in one window is a multiple of about
+// 0.1; a 1 s run keeps 10 windows of every core, and the mean over them
+// moves in steps of about 0.01 per core (0.02 busy cores on 2 cores).
 //
 // # Why windows are dropped
 //
 // The first window is always discarded: it spans the start of whatever is
 // being watched (threads being created, an interpreter importing its
 // modules), which is not the steady state the question is about. The last,
-// partial window at Stop is discarded too: the counters tick at USER_HZ
-// (100 Hz), so a short window is mostly rounding.
+// partial window at Stop is discarded too: at 100 Hz ticks a short window is
+// mostly rounding.
 //
 // # What it costs
 //
 // One sample (read /proc/stat, parse every core, take the difference) is
-// benchmarked by BenchmarkSampler in package bench. Measured on a 2 vCPU
-// Intel Xeon VM (make bench COUNT=10 BENCHTIME=100ms, a shared machine):
-// 12.4-18.8 µs of CPU per sample, 0.005-0.0075% of one core at the default
-// four samples a second. TestCost bounds it from above with getrusage
-// around a sampler running 200 times as fast, charging the whole process's
-// CPU (timer wake-ups, scheduling) to the sampler: 86 µs per sample there,
-// 0.034% of one core at the default interval, and it fails above 1%.
+// benchmarked by BenchmarkSampler in package bench. TestReadCost times the
+// same step on a locked thread with getrusage(RUSAGE_THREAD): 7-13 µs of CPU
+// per sample on a 2 vCPU Intel Xeon VM (a shared machine), 0.007-0.013% of
+// one core at the default ten samples a second; it fails at 0.05%. TestCost
+// bounds the whole cost from above with getrusage around a sampler running
+// 100 times as fast, charging the whole process's CPU (timer wake-ups,
+// scheduling) to the sampler: 64-86 µs per sample there, 0.064-0.086% of one
+// core at the default interval; it fails at 0.2%. Either bound fails a
+// sampler ten times as costly.
 //
 // # Time series for pictures
 //
@@ -93,10 +106,10 @@ import (
 	"github.com/shirou/gopsutil/v4/cpu"
 )
 
-// DefaultInterval is the window length when Options.Interval is zero: long
-// enough for 25 ticks of the 100 Hz counters per core, short enough for a
-// live view to move.
-const DefaultInterval = 250 * time.Millisecond
+// DefaultInterval is the window length when Options.Interval is zero: 10
+// ticks of the 100 Hz counters per core, so that a 1 s run keeps 10 windows
+// of every core (see Resolution in the package comment).
+const DefaultInterval = 100 * time.Millisecond
 
 // EnvSamplesDir names the directory SaveCSV writes to (see SamplesDir).
 const EnvSamplesDir = "CONCBENCH_SAMPLES_DIR"
@@ -142,8 +155,9 @@ func fromTimes(at time.Time, ts []cpu.TimesStat) (Snapshot, error) {
 	return s, nil
 }
 
-// Window is the utilisation of every core between two reads. Util and
-// Steal are fractions of one core (0..1), in the order of Series.CPUs.
+// Window is the utilisation of every core between two reads, in the order
+// of Series.CPUs: Util is busy time as a fraction of the time the core was
+// not stolen, Steal the stolen fraction of all its time (both 0..1).
 type Window struct {
 	Start, End time.Duration // since the sampler started
 	Util       []float64
@@ -161,11 +175,14 @@ func (s Snapshot) Since(prev Snapshot) (Window, error) {
 			return Window{}, fmt.Errorf("sampler: cpu list changed (cpu%d became cpu%d)", prev.CPUs[i], s.CPUs[i])
 		}
 		total := s.total[i] - prev.total[i]
+		steal := s.steal[i] - prev.steal[i]
 		if total <= 0 {
 			continue // no tick on this core in the window: nothing to say
 		}
-		w.Util[i] = clamp01((s.busy[i] - prev.busy[i]) / total)
-		w.Steal[i] = clamp01((s.steal[i] - prev.steal[i]) / total)
+		w.Steal[i] = clamp01(steal / total)
+		if own := total - steal; own > 0 {
+			w.Util[i] = clamp01((s.busy[i] - prev.busy[i]) / own)
+		}
 	}
 	return w, nil
 }
@@ -292,7 +309,8 @@ func (s Series) Append(t Series) (Series, error) {
 
 // BusyCores is the mean over windows of the sum of every core's
 // utilisation: how many cores' worth of work the machine did (2.0 = two
-// cores fully busy, whichever cores they were).
+// cores fully busy, whichever cores they were). Each core's utilisation is
+// of its time not stolen by the hypervisor; StealPct says how much was.
 func (s Series) BusyCores() float64 {
 	if len(s.Windows) == 0 {
 		return 0

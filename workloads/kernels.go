@@ -165,24 +165,36 @@ func memwalk(a uint64) uint64 {
 	return x
 }
 
+// fsyncRunner writes the argument, fsyncs and reads it back. Its answer
+// folds in the bytes read back and a token only a successful fsync yields,
+// so a kernel that skipped the write or the fsync answers wrongly. (An
+// fsync that reports success without syncing cannot be told apart here.)
 type fsyncRunner struct {
-	f   *os.File
-	buf []byte
-	rd  [8]byte
+	f    *os.File
+	buf  []byte
+	rd   [8]byte
+	sync func(*os.File) error // (*os.File).Sync; tests plant a skipped one
 }
+
+// synced is the token of a successful fsync.
+const synced = 0x5f5f73796e636564
 
 func (r *fsyncRunner) Run(a uint64) (uint64, error) {
 	binary.LittleEndian.PutUint64(r.buf, a)
 	if _, err := r.f.WriteAt(r.buf, 0); err != nil {
 		return 0, fmt.Errorf("fsync kernel: write: %w", err)
 	}
-	if err := r.f.Sync(); err != nil {
-		return 0, fmt.Errorf("fsync kernel: %w", err)
+	var token uint64
+	if r.sync != nil {
+		if err := r.sync(r.f); err != nil {
+			return 0, fmt.Errorf("fsync kernel: %w", err)
+		}
+		token = synced
 	}
 	if _, err := r.f.ReadAt(r.rd[:], 0); err != nil {
 		return 0, fmt.Errorf("fsync kernel: read back: %w", err)
 	}
-	return Mix(binary.LittleEndian.Uint64(r.rd[:])), nil
+	return Mix(binary.LittleEndian.Uint64(r.rd[:]) ^ token), nil
 }
 
 func (r *fsyncRunner) Close() error {
@@ -191,6 +203,25 @@ func (r *fsyncRunner) Close() error {
 		err = rmErr
 	}
 	return err
+}
+
+// SleepFor is the sleep kernel's timer.
+const SleepFor = time.Millisecond
+
+// sleepKernel sleeps SleepFor with sleep and answers Mix of the argument
+// and the evidence that the timer elapsed: whether the monotonic clock
+// moved by at least SleepFor. A sleep that returned early, or was skipped,
+// answers wrongly.
+func sleepKernel(sleep func(time.Duration)) func(uint64) uint64 {
+	return func(a uint64) uint64 {
+		t0 := time.Now()
+		sleep(SleepFor)
+		var elapsed uint64
+		if time.Since(t0) >= SleepFor {
+			elapsed = 1
+		}
+		return Mix(a ^ elapsed<<63)
+	}
 }
 
 type tcpRunner struct {
@@ -220,16 +251,13 @@ func init() {
 		walkTable() // build the table at open, not in the first (timed) task
 		return pure(memwalk)(p)
 	}})
-	register(Kernel{Name: "sleep", Kind: IO, Open: pure(func(a uint64) uint64 {
-		time.Sleep(time.Millisecond)
-		return Mix(a)
-	})})
+	register(Kernel{Name: "sleep", Kind: IO, Open: pure(sleepKernel(time.Sleep))})
 	register(Kernel{Name: "fsync", Kind: IO, Open: func(dir string) (Runner, error) {
 		f, err := os.CreateTemp(dir, "concbench-fsync-*")
 		if err != nil {
 			return nil, fmt.Errorf("fsync kernel: %w", err)
 		}
-		return &fsyncRunner{f: f, buf: make([]byte, 4096)}, nil
+		return &fsyncRunner{f: f, buf: make([]byte, 4096), sync: (*os.File).Sync}, nil
 	}})
 	register(Kernel{Name: "tcp", Kind: IO, Open: func(addr string) (Runner, error) {
 		c, err := net.Dial("tcp", addr)

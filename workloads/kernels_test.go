@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"testing"
+	"time"
 )
 
 // Known answers pin the kernels: a change to any of them changes the work
@@ -33,10 +34,11 @@ func TestKnownAnswers(t *testing.T) {
 		"busyloop": {0xca9c0d0de2fa5bc0, 0x22304a78debfb7e2, 0xda965f087a80654c},
 		"sha256":   {0x17473535ea88972c, 0xb4db0166908f2794, 0x96f0e0014e56421d},
 		"memwalk":  {0x198e62, 0x287bbe, 0x2fad4e},
-		// The IO kernels answer Mix of what came back from the device or
-		// the peer, so a correct run answers as noop does.
-		"sleep": {0xe220a8397b1dcdaf, 0x910a2dec89025cc1, 0x8c741196acc47e35},
-		"fsync": {0xe220a8397b1dcdaf, 0x910a2dec89025cc1, 0x8c741196acc47e35},
+		// sleep and fsync fold in evidence of the wait (the timer elapsed,
+		// the fsync succeeded); tcp answers Mix of what the peer echoed, so
+		// a correct run answers as noop does.
+		"sleep": {0x481ec0a212a9f3db, 0xdc29f439bcbdda2a, 0x7762b661ed70cb18},
+		"fsync": {0xa0ccb39d07139c5b, 0x31a56304919b7413, 0x335a5f85756bb032},
 		"tcp":   {0xe220a8397b1dcdaf, 0x910a2dec89025cc1, 0x8c741196acc47e35},
 	} {
 		if want[name] != w {
@@ -62,5 +64,58 @@ func TestBusyIsTheSeedLoop(t *testing.T) {
 func TestUnknownKernel(t *testing.T) {
 	if _, err := Lookup("fft"); err == nil {
 		t.Fatal("Lookup(fft) succeeded")
+	}
+}
+
+// A kernel that skips its wait must answer wrongly, so that the models'
+// check against Answers fails: a skipped sleep, a skipped fsync.
+func TestIOKernelsFailWhenSkipped(t *testing.T) {
+	dir := t.TempDir()
+	sleepAns, err := Answers(Spec{Kernel: "sleep"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsyncAns, err := Answers(Spec{Kernel: "fsync", Param: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	openFsync := func() *fsyncRunner {
+		k, err := Lookup("fsync")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := k.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		return r.(*fsyncRunner)
+	}
+	for _, tc := range []struct {
+		name string
+		run  func(a uint64) (uint64, error)
+		want []uint64
+	}{
+		{"sleep skipped", func(a uint64) (uint64, error) { return sleepKernel(func(time.Duration) {})(a), nil }, sleepAns},
+		{"fsync skipped", func() func(uint64) (uint64, error) {
+			r := openFsync()
+			r.sync = nil
+			return r.Run
+		}(), fsyncAns},
+	} {
+		for _, a := range []uint64{1, 2, 63} {
+			got, err := tc.run(a)
+			if err == nil && got == tc.want[a] {
+				t.Errorf("%s: arg %d answered %#x, the correct answer: the fault passes verification", tc.name, a, got)
+			}
+		}
+	}
+	// The healthy paths agree with the table.
+	r := openFsync()
+	if got, err := r.Run(5); err != nil || got != fsyncAns[5] {
+		t.Errorf("fsync healthy: %#x, %v; want %#x", got, err, fsyncAns[5])
+	}
+	if got := sleepKernel(time.Sleep)(5); got != sleepAns[5] {
+		t.Errorf("sleep healthy: %#x; want %#x", got, sleepAns[5])
 	}
 }

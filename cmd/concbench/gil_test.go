@@ -83,7 +83,7 @@ func TestGILRun(t *testing.T) {
 		done <- b
 	}()
 	code := gilRun(context.Background(), w, []gilStep{{busy.Goroutine, 1}, {busy.Thread, 0}},
-		busy.Config{Workers: 2, Duration: 250 * time.Millisecond}, dir)
+		busy.Config{Workers: 2, Duration: 250 * time.Millisecond, Interval: 250 * time.Millisecond}, dir)
 	w.Close()
 	out := <-done
 	r.Close()

@@ -27,9 +27,11 @@
 // spinning, so the work rate does not include start-up or the way down.
 //
 // Every count is verified: the loop runs in chunks of an odd number of
-// iterations, so x flips once per chunk, and a worker's final x must equal
-// its starting x flipped once per chunk it claims. A worker that did
-// nothing, lost count or went missing fails the run, naming the worker.
+// iterations, so x flips once per chunk, and between chunks a worker adds 2
+// to x, so the bits above the lowest count the chunks. A worker's final x
+// must be what its starting x becomes after exactly the chunks it claims: a
+// worker that did nothing, lost count (by any number of chunks, not only an
+// odd one) or went missing fails the run, naming the worker.
 package busy
 
 import (
@@ -42,6 +44,7 @@ import (
 	"time"
 
 	"github.com/concbench/concbench/sampler"
+	"github.com/concbench/concbench/workloads"
 )
 
 // The models.
@@ -230,17 +233,25 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	return r, nil
 }
 
+// step runs one chunk of the seeds' loop from x and counts it: the odd
+// chunk flips bit 0, the +2 counts the chunk in the bits above.
+func step(x uint64) uint64 { return workloads.Busy(x, Chunk) + 2 }
+
+// afterChunks is x after k chunks of step (or of busyloop.py's loop) from
+// seed: adding 2 never touches bit 0, so the flips and the count separate.
+func afterChunks(seed, k uint64) uint64 { return seed ^ k&1 + 2*k }
+
 // verify checks a worker's count: it spun at least one chunk, a whole number
-// of chunks, and x, which started at seed and flips once per (odd-sized)
-// chunk, agrees with the number of chunks.
+// of chunks, and x, which started at seed, is what exactly that many chunks
+// make of it.
 func verify(worker int, seed, x, iters, chunk uint64) error {
 	switch {
 	case iters == 0:
 		return fmt.Errorf("worker %d: no iterations", worker)
 	case iters%chunk != 0:
 		return fmt.Errorf("worker %d: %d iterations is not a whole number of %d-iteration chunks", worker, iters, chunk)
-	case x != seed^(iters/chunk&1):
-		return fmt.Errorf("worker %d: x = %d after %d iterations from %d: count and loop disagree", worker, x, iters, seed)
+	case x != afterChunks(seed, iters/chunk):
+		return fmt.Errorf("worker %d: x = %d after %d iterations from %d, want %d: count and loop disagree", worker, x, iters, seed, afterChunks(seed, iters/chunk))
 	}
 	return nil
 }

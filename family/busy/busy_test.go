@@ -18,7 +18,7 @@ import (
 
 func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
 
-const short = 250 * time.Millisecond // one kept window
+const short = 250 * time.Millisecond // one kept window (Config.Interval too)
 
 // TestRun runs every model this machine has, once with one worker and once
 // with two, for one window: each worker must have counted, been timed, and
@@ -27,7 +27,7 @@ func TestRun(t *testing.T) {
 	for _, m := range Models() {
 		for _, w := range []int{1, 2} {
 			t.Run(fmt.Sprintf("model=%s/workers=%d", m, w), func(t *testing.T) {
-				r, err := Run(context.Background(), Config{Model: m, Workers: w, Duration: short})
+				r, err := Run(context.Background(), Config{Model: m, Workers: w, Duration: short, Interval: short})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -56,7 +56,7 @@ func TestRun(t *testing.T) {
 // TestGOMAXPROCS: Config.GOMAXPROCS holds for the run and is restored.
 func TestGOMAXPROCS(t *testing.T) {
 	before := runtime.GOMAXPROCS(0)
-	r, err := Run(context.Background(), Config{Model: Goroutine, Workers: 2, Duration: short, GOMAXPROCS: 1})
+	r, err := Run(context.Background(), Config{Model: Goroutine, Workers: 2, Duration: short, Interval: short, GOMAXPROCS: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestGOMAXPROCS(t *testing.T) {
 func TestFault(t *testing.T) {
 	for _, m := range []string{Goroutine, Thread, Process} {
 		t.Run("model="+m, func(t *testing.T) {
-			_, err := Run(context.Background(), Config{Model: m, Workers: 2, Duration: short, fault: "count"})
+			_, err := Run(context.Background(), Config{Model: m, Workers: 2, Duration: short, Interval: short, fault: "count"})
 			if err == nil || !strings.Contains(err.Error(), "worker 0") || strings.Contains(err.Error(), "worker 1") {
 				t.Fatalf("err = %v, want one naming worker 0 only", err)
 			}
@@ -82,13 +82,16 @@ func TestVerify(t *testing.T) {
 		seed, x, iters uint64
 		bad            string
 	}{
-		{0, 1, Chunk, ""},
-		{0, 0, 2 * Chunk, ""},
-		{3, 2, 3 * Chunk, ""},
+		{0, 1 + 2, Chunk, ""},
+		{0, 0 + 4, 2 * Chunk, ""},
+		{3, 2 + 6, 3 * Chunk, ""},
 		{0, 0, 0, "no iterations"},
-		{0, 1, Chunk + 1, "whole number"},
-		{0, 0, Chunk, "disagree"},
-		{5, 5, 5 * Chunk, "disagree"},
+		{0, 1 + 2, Chunk + 1, "whole number"},
+		{0, 0 + 2, Chunk, "disagree"},
+		{5, 5 + 10, 5 * Chunk, "disagree"},
+		// Two chunks more than were spun: the parity agrees, the count not.
+		{0, 1 + 2, 3 * Chunk, "disagree"},
+		{4, 4 + 8, 6 * Chunk, "disagree"},
 	} {
 		err := verify(7, tc.seed, tc.x, tc.iters, Chunk)
 		if (err == nil) != (tc.bad == "") || err != nil && !strings.Contains(err.Error(), tc.bad) || err != nil && !strings.Contains(err.Error(), "worker 7") {
@@ -102,8 +105,8 @@ func TestVerify(t *testing.T) {
 // broke, and leave nothing behind.
 func TestPythonBroken(t *testing.T) {
 	const ready = `echo "ready mode=thread workers=2 chunk=65537 gil=enabled"`
-	const w0 = `echo "worker 0 iters=65537 x=1 seconds=0.5"`
-	const w1 = `echo "worker 1 iters=131074 x=0 seconds=0.5"`
+	const w0 = `echo "worker 0 iters=65537 x=3 seconds=0.5"`
+	const w1 = `echo "worker 1 iters=131074 x=4 seconds=0.5"`
 	const total = `echo "total iters=196611 seconds=0.5 rate=1"`
 	for _, tc := range []struct {
 		name, body, want string
@@ -113,6 +116,8 @@ func TestPythonBroken(t *testing.T) {
 		{"wrong workers", `echo "ready mode=thread workers=3 chunk=65537 gil=enabled"; read l`, "workers=3"},
 		{"even chunk", `echo "ready mode=thread workers=2 chunk=65536 gil=enabled"; read l`, "odd chunk"},
 		{"wrong x", ready + "\nread l\n" + w0 + "\n" + `echo "worker 1 iters=131074 x=1 seconds=0.5"` + "\n" + total, "worker 1: x = 1"},
+		// Two chunks claimed beyond the two spun: same parity, wrong count.
+		{"count off by two chunks", ready + "\nread l\n" + w0 + "\n" + `echo "worker 1 iters=262148 x=4 seconds=0.5"` + "\n" + `echo "total iters=327685 seconds=0.5 rate=1"`, "worker 1: x = 4 after 262148"},
 		{"missing worker", ready + "\nread l\n" + w0 + "\n" + total, "worker 1: no report"},
 		{"zero count", ready + "\nread l\n" + w0 + "\n" + `echo "worker 1 iters=0 x=0 seconds=0.5"` + "\n" + total, "worker 1: no iterations"},
 		{"garbage", ready + "\nread l\n" + w0 + "\necho oops\n" + w1 + "\n" + total, `bad worker line "oops\n"`},
@@ -124,7 +129,7 @@ func TestPythonBroken(t *testing.T) {
 			if err := os.WriteFile(fake, []byte("#!/bin/sh\n"+tc.body+"\n"), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			_, err := Run(context.Background(), Config{Model: PythonThread, Workers: 2, Duration: short, Python: fake})
+			_, err := Run(context.Background(), Config{Model: PythonThread, Workers: 2, Duration: short, Interval: short, Python: fake})
 			switch {
 			case tc.want == "" && err != nil:
 				t.Fatalf("good fake failed: %v", err)

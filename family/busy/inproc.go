@@ -6,8 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/concbench/concbench/workloads"
 )
 
 // inProc is the goroutine and thread models' crew.
@@ -33,7 +31,7 @@ func startInProc(lock bool, n int, fault string) *inProc {
 			started.Done()
 			x, chunks, t0 := uint64(i), uint64(0), time.Now()
 			for !p.halt.Load() {
-				x = workloads.Busy(x, Chunk)
+				x = step(x)
 				chunks++
 			}
 			p.counts[i] = Count{Iters: chunks * Chunk, Elapsed: time.Since(t0)}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/concbench/concbench/proc"
-	"github.com/concbench/concbench/workloads"
 )
 
 // RoleBusyLoop is the child role of the process model: spin from start
@@ -52,7 +51,7 @@ func serveBusyLoop() int {
 	}
 	x, chunks, t0 := seed, uint64(0), time.Now()
 	for !halt.Load() {
-		x = workloads.Busy(x, Chunk)
+		x = step(x)
 		chunks++
 	}
 	iters := chunks * Chunk

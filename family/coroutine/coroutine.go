@@ -7,9 +7,13 @@
 // Start a Kind with a Consumer, Send items in order, then Close: the
 // seeds' c.close(). Each hand-off is verified on both sides: the consumer
 // checks it got the next item in sequence (else it answers BadRequest), and
-// the producer checks the reply names that item and says OK. The first
-// failure is an error naming the item; Close also checks the consumer's
-// count and sum against what was sent.
+// the producer checks the reply names that item and says OK. Send records
+// the first failure and returns nothing, so a timed loop over a concrete
+// hand-off inlines it and pays one compare per op; Err reports that failure
+// at once, and Close returns it, or else checks the consumer's count and
+// sum against what was sent. Start returns the concrete types (*Caller,
+// *Puller, *Chans) behind the Handoff interface: a benchmark type-switches
+// once, outside its loop, so that no op pays an interface dispatch.
 //
 //	call             the producer calls the consumer's method
 //	iter-pull        the consumer is a push iterator run by iter.Pull: each
@@ -79,11 +83,17 @@ func (c *Consumer) Consume(n uint64) Reply {
 	return Reply{n, OK}
 }
 
+// Took is what the consumer has taken: the last item and the sum of all.
+func (c *Consumer) Took() (last, sum uint64) { return c.last, c.sum }
+
 // Handoff is the producer's end of a joined producer and consumer.
 type Handoff interface {
 	// Send hands item n to the consumer and checks its reply (for
-	// chan-buffered, possibly a reply to an earlier item).
-	Send(n uint64) error
+	// chan-buffered, possibly a reply to an earlier item). A failure is
+	// kept, not returned: see Err.
+	Send(n uint64)
+	// Err is the first failed hand-off so far, nil if none.
+	Err() error
 	// Close tells the consumer to stop, checks every outstanding reply and
 	// returns how many items the consumer took.
 	Close() (uint64, error)
@@ -94,7 +104,7 @@ type Handoff interface {
 func Start(k Kind, c *Consumer) (Handoff, error) {
 	switch k {
 	case Call:
-		return &call{c: c}, nil
+		return &Caller{c: c}, nil
 	case IterPull:
 		return startPull(c), nil
 	case ChanUnbuffered:
@@ -105,11 +115,24 @@ func Start(k Kind, c *Consumer) (Handoff, error) {
 	return nil, fmt.Errorf("coroutine: unknown handoff %q (have call, iter-pull, chan-unbuffered, chan-buffered)", k)
 }
 
-func check(k Kind, r Reply, n uint64) error {
-	if r.Seq != n || r.Status != OK {
-		return fmt.Errorf("coroutine %s: item %d answered %q for item %d, want %q", k, n, r.Status, r.Seq, OK)
+// failure is the first bad hand-off: item n got reply r (ended: the
+// consumer was gone). Recording it is a few stores, no call, so that Send
+// stays small enough to inline.
+type failure struct {
+	set   bool
+	n     uint64
+	r     Reply
+	ended bool
+}
+
+func (f *failure) err(k Kind) error {
+	switch {
+	case !f.set:
+		return nil
+	case f.ended:
+		return fmt.Errorf("coroutine %s: consumer ended before item %d", k, f.n)
 	}
-	return nil
+	return fmt.Errorf("coroutine %s: item %d answered %q for item %d, want %q", k, f.n, f.r.Status, f.r.Seq, OK)
 }
 
 // tally checks what the consumer took against the sent items 1..sent.
@@ -120,41 +143,43 @@ func tally(k Kind, c *Consumer, sent uint64) (uint64, error) {
 	return c.last, nil
 }
 
-type call struct {
+// Caller is the call hand-off: the producer calls the consumer's method.
+type Caller struct {
 	c    *Consumer
 	sent uint64
-	err  error
+	bad  failure
 }
 
-func (h *call) Send(n uint64) error {
-	if h.err != nil {
-		return h.err
+func (h *Caller) Send(n uint64) {
+	if r := h.c.Consume(n); (r.Seq != n || r.Status != OK) && !h.bad.set {
+		h.bad = failure{set: true, n: n, r: r}
 	}
 	h.sent = n
-	h.err = check(Call, h.c.Consume(n), n)
-	return h.err
 }
 
-func (h *call) Close() (uint64, error) {
-	if h.err != nil {
-		return h.c.last, h.err
+func (h *Caller) Err() error { return h.bad.err(Call) }
+
+func (h *Caller) Close() (uint64, error) {
+	if err := h.Err(); err != nil {
+		return h.c.last, err
 	}
 	return tally(Call, h.c, h.sent)
 }
 
-// pull is the seeds' generator. The coroutine reads the item the producer
-// left in box, as Python's n = yield r receives what send(n) passed in.
-type pull struct {
+// Puller is the seeds' generator. The coroutine reads the item the
+// producer left in box, as Python's n = yield r receives what send(n)
+// passed in.
+type Puller struct {
 	c    *Consumer
 	box  uint64
 	next func() (Reply, bool)
 	stop func()
 	sent uint64
-	err  error
+	bad  failure
 }
 
-func startPull(c *Consumer) *pull {
-	h := &pull{c: c}
+func startPull(c *Consumer) *Puller {
+	h := &Puller{c: c}
 	h.next, h.stop = iter.Pull(func(yield func(Reply) bool) {
 		r := Reply{} // the seeds' r = ''
 		for yield(r) {
@@ -165,33 +190,28 @@ func startPull(c *Consumer) *pull {
 	return h
 }
 
-func (h *pull) Send(n uint64) error {
-	if h.err != nil {
-		return h.err
-	}
+func (h *Puller) Send(n uint64) {
 	h.sent = n
 	h.box = n
-	r, ok := h.next()
-	if !ok {
-		h.err = fmt.Errorf("coroutine %s: consumer ended before item %d", IterPull, n)
-		return h.err
+	if r, ok := h.next(); (!ok || r.Seq != n || r.Status != OK) && !h.bad.set {
+		h.bad = failure{set: true, n: n, r: r, ended: !ok}
 	}
-	h.err = check(IterPull, r, n)
-	return h.err
 }
 
-func (h *pull) Close() (uint64, error) {
+func (h *Puller) Err() error { return h.bad.err(IterPull) }
+
+func (h *Puller) Close() (uint64, error) {
 	h.stop() // c.close(): the pending yield returns false and the consumer returns
-	if h.err != nil {
-		return h.c.last, h.err
+	if err := h.Err(); err != nil {
+		return h.c.last, err
 	}
 	return tally(IterPull, h.c, h.sent)
 }
 
-// channels joins the consumer goroutine by an items and a replies channel.
+// Chans joins the consumer goroutine by an items and a replies channel.
 // With capacity 0 every Send waits for its reply; with a buffer the
 // producer keeps up to window items in flight and checks replies in order.
-type channels struct {
+type Chans struct {
 	kind    Kind
 	c       *Consumer
 	items   chan uint64
@@ -200,11 +220,11 @@ type channels struct {
 	ring    []uint64 // items in flight, oldest at head
 	head, n int
 	sent    uint64
-	err     error
+	bad     failure
 }
 
-func startChan(c *Consumer, window int) *channels {
-	h := &channels{
+func startChan(c *Consumer, window int) *Chans {
+	h := &Chans{
 		kind: ChanUnbuffered, c: c,
 		items: make(chan uint64, window), replies: make(chan Reply, window),
 		done: make(chan struct{}), ring: make([]uint64, max(window, 1)),
@@ -222,36 +242,34 @@ func startChan(c *Consumer, window int) *channels {
 }
 
 // receive takes and checks the reply to the oldest item in flight.
-func (h *channels) receive() error {
+func (h *Chans) receive() {
 	r := <-h.replies
 	want := h.ring[h.head]
 	h.head = (h.head + 1) % len(h.ring)
 	h.n--
-	return check(h.kind, r, want)
+	if (r.Seq != want || r.Status != OK) && !h.bad.set {
+		h.bad = failure{set: true, n: want, r: r}
+	}
 }
 
-func (h *channels) Send(n uint64) error {
-	if h.err != nil {
-		return h.err
-	}
+func (h *Chans) Send(n uint64) {
 	if h.n == len(h.ring) {
-		if h.err = h.receive(); h.err != nil {
-			return h.err
-		}
+		h.receive()
 	}
 	h.items <- n
 	h.ring[(h.head+h.n)%len(h.ring)] = n
 	h.n++
 	h.sent = n
 	if cap(h.items) == 0 {
-		h.err = h.receive()
+		h.receive()
 	}
-	return h.err
 }
 
-func (h *channels) Close() (uint64, error) {
-	for h.n > 0 && h.err == nil {
-		h.err = h.receive()
+func (h *Chans) Err() error { return h.bad.err(h.kind) }
+
+func (h *Chans) Close() (uint64, error) {
+	for h.n > 0 && !h.bad.set {
+		h.receive()
 	}
 	close(h.items)
 	for done := false; !done; {
@@ -261,8 +279,8 @@ func (h *channels) Close() (uint64, error) {
 			done = true
 		}
 	}
-	if h.err != nil {
-		return h.c.last, h.err
+	if err := h.Err(); err != nil {
+		return h.c.last, err
 	}
 	return tally(h.kind, h.c, h.sent)
 }
