@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -361,7 +360,8 @@ func serve(c Conn, p Pattern, size int, name string, report func(verified uint64
 }
 
 // The child side. The parent passes the transport's descriptors as 3, 4,
-// ... and describes the session in CONCBENCH_IPC. The child answers each
+// ... and describes the session in CONCBENCH_IPC. The child says ready
+// (proc.Ready) once its end is open, then answers each
 // mark frame on its stdout (a raw pipe from package proc) with 24 bytes:
 //
 //	frames u64, cpu-ns u64, ctxsw u64   (little endian; getrusage of itself)
@@ -381,21 +381,10 @@ func (s *Session) startChild(t *transport) error {
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
-	self, err := os.Executable()
-	if err != nil {
-		conn.Close()
-		closeFiles(files)
-		return err
-	}
-	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), proc.EnvRole+"="+roleEcho,
-		fmt.Sprintf("%s=%s %s %d %d", envIPC, t.name, s.spec.Pattern, s.spec.Size, len(files)))
-	if os.Getenv("GORACE") == "" {
-		// A race-enabled child otherwise sleeps a second at exit.
-		cmd.Env = append(cmd.Env, "GORACE=atexit_sleep_ms=0")
-	}
-	cmd.ExtraFiles = files
-	child, err := proc.StartCmd(cmd)
+	child, err := proc.Start(roleEcho, proc.Options{
+		Env:   []string{fmt.Sprintf("%s=%s %s %d %d", envIPC, t.name, s.spec.Pattern, s.spec.Size, len(files))},
+		Files: files,
+	})
 	closeFiles(files)
 	if err != nil {
 		conn.Close()
@@ -469,6 +458,10 @@ func childMain() int {
 	c, err := t.inChild(fds, size)
 	if err != nil {
 		return fail(fmt.Errorf("open %s: %w", t.name, err))
+	}
+	if err := proc.Ready(); err != nil {
+		c.Close()
+		return fail(err)
 	}
 	name := Spec{Transport: t.name, Peer: Process, Pattern: Pattern(f[1]), Size: size}.String() + " child side"
 	err = serve(c, Pattern(f[1]), size, name, writeReport)

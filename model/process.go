@@ -64,7 +64,7 @@ func startWorker(s workloads.Spec, fault string) (*procWorker, error) {
 	if fault != "" {
 		env = append(env, envFault+"="+fault)
 	}
-	c, err := proc.Start(RoleWorker, env...)
+	c, err := proc.Start(RoleWorker, proc.Options{Env: env})
 	if err != nil {
 		return nil, err
 	}
@@ -78,22 +78,28 @@ func (w *procWorker) call(op byte, t Task) (a, b uint64, err error) {
 	binary.LittleEndian.PutUint32(w.req[4:], uint32(t.N))
 	binary.LittleEndian.PutUint64(w.req[8:], t.Seq)
 	if _, err := w.c.In.Write(w.req[:]); err != nil {
-		return 0, 0, fmt.Errorf("process worker %d: send task %d: %w (child %s)", w.c.Pid(), t.Seq, err, w.c.Exited())
+		return 0, 0, w.failed(fmt.Errorf("send task %d: %w", t.Seq, err))
 	}
 	n, err := io.ReadFull(w.c.Out, w.resp[:])
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return 0, 0, fmt.Errorf("process worker %d: truncated frame for task %d: %d of %d bytes (child %s)", w.c.Pid(), t.Seq, n, respSize, w.c.Exited())
+		return 0, 0, w.failed(fmt.Errorf("truncated frame for task %d: %d of %d bytes", t.Seq, n, respSize))
 	case err != nil:
-		return 0, 0, fmt.Errorf("process worker %d: died during task %d: %w (child %s)", w.c.Pid(), t.Seq, err, w.c.Exited())
+		return 0, 0, w.failed(fmt.Errorf("died during task %d: %w", t.Seq, err))
 	}
 	if got := binary.LittleEndian.Uint64(w.resp[8:]); got != t.Seq {
 		return 0, 0, fmt.Errorf("process worker %d: reply for task %d, want %d", w.c.Pid(), got, t.Seq)
 	}
 	if w.resp[0] != statusOK {
-		return 0, 0, fmt.Errorf("process worker %d: task %d failed (child %s)", w.c.Pid(), t.Seq, w.c.Exited())
+		return 0, 0, w.failed(fmt.Errorf("task %d failed", t.Seq))
 	}
 	return binary.LittleEndian.Uint64(w.resp[16:]), binary.LittleEndian.Uint64(w.resp[24:]), nil
+}
+
+// failed ends a worker whose pipes or task failed and says how it ended.
+func (w *procWorker) failed(err error) error {
+	w.c.Kill()
+	return fmt.Errorf("process worker %d: %w (child %s)", w.c.Pid(), err, w.c.Status())
 }
 
 func (w *procWorker) usage() (Usage, error) {
@@ -200,6 +206,9 @@ func serveWorker() int {
 		return fail(err)
 	}
 	defer r.Close()
+	if err := proc.Ready(); err != nil {
+		return fail(err)
+	}
 	// Stdin and stdout are the blocking pipes proc.Start made.
 	var req [reqSize]byte
 	var resp [respSize]byte

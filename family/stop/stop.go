@@ -255,36 +255,24 @@ func startProcess(o Options) (*process, error) {
 	if o.IgnoreTerm {
 		env = append(env, envIgnore+"=1")
 	}
-	c, err := proc.Start(RoleSpinner, env...)
+	// Start returns once the child's handler is in place and it is about to
+	// spin or sleep.
+	c, err := proc.Start(RoleSpinner, proc.Options{Env: env})
 	if err != nil {
-		return nil, err
-	}
-	// The child writes one byte once its handler is in place and it is busy
-	// or about to sleep.
-	var b [1]byte
-	if _, err := c.Out.Read(b[:]); err != nil || b[0] != 'R' {
-		return nil, fmt.Errorf("stop: process worker %d did not get ready (read %q, %v): %s", c.Pid(), b[:], err, c.Exited())
+		return nil, fmt.Errorf("stop: process worker: %w", err)
 	}
 	return &process{c: c, o: o, pid: c.Pid()}, nil
 }
 
 func (p *process) Stop() (Stopped, error) {
 	var st Stopped
-	cmd := p.c.Cmd
-	var err error
+	grace := Grace
+	sig := syscall.SIGTERM
 	if p.o.Signal == Kill {
-		err = cmd.Process.Signal(syscall.SIGKILL)
-		if err == nil {
-			err = cmd.Wait()
-		}
-	} else if err = cmd.Process.Signal(syscall.SIGTERM); err == nil {
-		t := time.AfterFunc(Grace, func() { cmd.Process.Kill() })
-		err = cmd.Wait()
-		t.Stop()
+		sig, grace = syscall.SIGKILL, time.Hour // SIGKILL cannot be ignored
 	}
-	// Stdin and stdout are ours to close: Child.Close would wait a second time.
-	p.c.In.Close()
-	p.c.Out.Close()
+	err := p.c.Signal(sig, grace)
+	cmd := p.c.Cmd
 	ps := cmd.ProcessState
 	if ps == nil {
 		return st, fmt.Errorf("stop: process worker %d: %w", p.pid, err)
@@ -298,7 +286,7 @@ func (p *process) Stop() (Stopped, error) {
 		}
 	case ws.Exited() && ws.ExitStatus() == ExitOnTerm && p.o.Signal == Term:
 	default:
-		return st, fmt.Errorf("stop: process worker %d ended %v after SIGTERM/SIGKILL; stderr: %s", p.pid, ps, p.c.Stderr())
+		return st, fmt.Errorf("stop: process worker %d ended %s after SIGTERM/SIGKILL", p.pid, p.c.Status())
 	}
 	return st, nil
 }
@@ -317,8 +305,8 @@ func serveSpinner() int {
 	} else {
 		signalExitOnTerm()
 	}
-	if _, err := os.Stdout.Write([]byte{'R'}); err != nil {
-		fmt.Fprintln(os.Stderr, "concbench stop-spinner: write ready:", err)
+	if err := proc.Ready(); err != nil {
+		fmt.Fprintln(os.Stderr, "concbench stop-spinner:", err)
 		return 1
 	}
 	switch state {

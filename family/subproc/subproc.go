@@ -96,7 +96,7 @@ func RoundTrip(c *proc.Child, input, out []byte) error {
 	if len(input) <= InlineMax {
 		if _, err := c.In.Write(input); err != nil {
 			c.Kill()
-			return fmt.Errorf("subproc: child %d: write %d bytes to stdin: %w (child %s)", c.Pid(), len(input), err, c.Exited())
+			return fmt.Errorf("subproc: child %d: write %d bytes to stdin: %w (child %s)", c.Pid(), len(input), err, c.Status())
 		}
 	} else {
 		werr = make(chan error, 1)
@@ -108,12 +108,12 @@ func RoundTrip(c *proc.Child, input, out []byte) error {
 	n, err := io.ReadFull(c.Out, out)
 	if err != nil {
 		c.Kill()
-		err = fmt.Errorf("subproc: child %d: read %d of %d bytes from stdout: %w (child %s)", c.Pid(), n, len(out), err, c.Exited())
+		err = fmt.Errorf("subproc: child %d: read %d of %d bytes from stdout: %w (child %s)", c.Pid(), n, len(out), err, c.Status())
 	}
 	if werr != nil {
 		if e := <-werr; e != nil && err == nil {
 			c.Kill()
-			err = fmt.Errorf("subproc: child %d: write %d bytes to stdin: %w (child %s)", c.Pid(), len(input), e, c.Exited())
+			err = fmt.Errorf("subproc: child %d: write %d bytes to stdin: %w (child %s)", c.Pid(), len(input), e, c.Status())
 		}
 	}
 	return err
