@@ -41,6 +41,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // EnvRole names the role a re-executed binary plays.
@@ -103,6 +105,17 @@ type Options struct {
 	// Files become the child's descriptors 3, 4, ... in order. Start does
 	// not close them: the caller closes its copies once Start returns.
 	Files []*os.File
+	// Bin is the executable that plays the role; empty means this binary.
+	// It must call Serve with the role registered, as this binary does.
+	Bin string
+	// Poller puts the parent's ends of the child's stdin and stdout on Go's
+	// poller (non-blocking, the goroutine parks in netpoll while it waits)
+	// instead of raw blocking read(2) and write(2). A raw read holds the
+	// caller's P until sysmon takes it back, so more children waiting than
+	// GOMAXPROCS leaves the parent short of Ps; on the poller a wait holds
+	// no P, for about a microsecond more per wake-up. The child's ends are
+	// blocking either way.
+	Poller bool
 }
 
 // Child is a running child process.
@@ -110,7 +123,13 @@ type Child struct {
 	Cmd *exec.Cmd
 	In  *os.File // the child's stdin: write here
 	Out *os.File // the child's stdout: read here
-	err *headTail
+
+	// The child's stderr is a memfd, not a pipe: os/exec then needs no
+	// goroutine to copy it, and a spawn no wake-ups for one. It is read
+	// only for an error message, and kept as text once the child is reaped.
+	errMu   sync.Mutex
+	errFile *os.File
+	errText string
 
 	closeOnce sync.Once
 	closeErr  error
@@ -126,18 +145,22 @@ var ReadyTimeout = time.Minute
 // Start runs this binary as a child playing role and returns once the role
 // has called Ready.
 func Start(role string, o Options) (*Child, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("proc: start %s: %w", role, err)
+	bin := o.Bin
+	if bin == "" {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("proc: start %s: %w", role, err)
+		}
+		bin = self
 	}
-	cmd := exec.Command(self)
+	cmd := exec.Command(bin)
 	cmd.Env = append(append(os.Environ(), EnvRole+"="+role), o.Env...)
 	if os.Getenv("GORACE") == "" {
 		// A race-enabled child otherwise sleeps a second at exit.
 		cmd.Env = append(cmd.Env, "GORACE=atexit_sleep_ms=0")
 	}
 	cmd.ExtraFiles = o.Files
-	c, err := StartCmd(cmd)
+	c, err := startCmd(cmd, o.Poller)
 	if err != nil {
 		return nil, fmt.Errorf("proc: start %s: %w", role, err)
 	}
@@ -167,40 +190,63 @@ func (c *Child) awaitReady() error {
 // StartCmd starts an arbitrary command the same way, without the ready
 // handshake: blocking pipes on stdin and stdout, stderr kept (its head and
 // tail) for error messages, Pdeathsig set.
-func StartCmd(cmd *exec.Cmd) (*Child, error) {
-	inR, inW, err := pipe()
+func StartCmd(cmd *exec.Cmd) (*Child, error) { return startCmd(cmd, false) }
+
+func startCmd(cmd *exec.Cmd, poller bool) (*Child, error) {
+	inR, inW, err := pipe(false, poller)
 	if err != nil {
 		return nil, err
 	}
-	outR, outW, err := pipe()
+	outR, outW, err := pipe(poller, false)
 	if err != nil {
 		inR.Close()
 		inW.Close()
 		return nil, err
 	}
-	c := &Child{Cmd: cmd, In: inW, Out: outR, err: &headTail{max: stderrKeep}}
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, c.err
+	errFd, err := unix.MemfdCreate("concbench-stderr", unix.MFD_CLOEXEC)
+	if err != nil {
+		closeAll(inR, inW, outR, outW)
+		return nil, fmt.Errorf("proc: stderr memfd: %w", err)
+	}
+	c := &Child{Cmd: cmd, In: inW, Out: outR, errFile: os.NewFile(uintptr(errFd), "stderr")}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, c.errFile
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	err = spawn(cmd)
-	inR.Close()
-	outW.Close()
+	closeAll(inR, outW)
 	if err != nil {
-		inW.Close()
-		outR.Close()
+		closeAll(inW, outR, c.errFile)
 		return nil, fmt.Errorf("proc: start %s: %w", cmd.Path, err)
 	}
 	return c, nil
 }
 
+func closeAll(fs ...*os.File) {
+	for _, f := range fs {
+		f.Close()
+	}
+}
+
 // pipe makes a pipe whose ends are blocking, so os.File does not hand them
-// to the poller: reads and writes are direct system calls.
-func pipe() (r, w *os.File, err error) {
+// to the poller: reads and writes are direct system calls. An end asked
+// to be polled is made non-blocking first, which os.NewFile takes as the
+// sign to register it with the poller.
+func pipe(pollR, pollW bool) (r, w *os.File, err error) {
 	var fds [2]int
 	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC); err != nil {
 		return nil, nil, fmt.Errorf("proc: pipe: %w", err)
+	}
+	for i, poll := range [2]bool{pollR, pollW} {
+		if !poll {
+			continue
+		}
+		if err := syscall.SetNonblock(fds[i], true); err != nil {
+			syscall.Close(fds[0])
+			syscall.Close(fds[1])
+			return nil, nil, fmt.Errorf("proc: pipe: non-blocking end: %w", err)
+		}
 	}
 	return os.NewFile(uintptr(fds[0]), "|0"), os.NewFile(uintptr(fds[1]), "|1"), nil
 }
@@ -243,7 +289,26 @@ func (c *Child) Pid() int { return c.Cmd.Process.Pid }
 
 // Stderr is what the child wrote to its stderr: all of it, or its head and
 // tail with the middle elided (see stderrKeep).
-func (c *Child) Stderr() string { return c.err.String() }
+func (c *Child) Stderr() string {
+	c.errMu.Lock()
+	defer c.errMu.Unlock()
+	if c.errFile == nil {
+		return c.errText
+	}
+	h := headTail{max: stderrKeep}
+	io.Copy(&h, io.NewSectionReader(c.errFile, 0, 1<<62))
+	return h.String()
+}
+
+// keepStderr turns the stderr memfd into text and closes it.
+func (c *Child) keepStderr() {
+	text := c.Stderr()
+	c.errMu.Lock()
+	defer c.errMu.Unlock()
+	c.errText = text
+	c.errFile.Close()
+	c.errFile = nil
+}
 
 // Close ends the child: stdin closed, Grace to exit, then SIGKILL; always
 // reaped. The error is nil only for a clean exit with status 0.
@@ -270,14 +335,12 @@ func (c *Child) Kill() {
 func (c *Child) end(stop func(), grace time.Duration) error {
 	c.closeOnce.Do(func() {
 		stop()
-		done := make(chan error, 1)
-		go func() { done <- c.Cmd.Wait() }()
-		select {
-		case c.closeErr = <-done:
-		case <-time.After(grace):
-			c.Cmd.Process.Kill()
-			c.closeErr = fmt.Errorf("killed after %v grace: %w", grace, <-done)
+		kill := time.AfterFunc(grace, func() { c.Cmd.Process.Kill() })
+		c.closeErr = c.Cmd.Wait()
+		if !kill.Stop() {
+			c.closeErr = fmt.Errorf("killed after %v grace: %w", grace, c.closeErr)
 		}
+		c.keepStderr()
 		c.In.Close()
 		c.Out.Close()
 		if c.closeErr != nil {
