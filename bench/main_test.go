@@ -63,7 +63,7 @@ func ConfigLines() []string {
 	if out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output(); err == nil {
 		lines = append(lines, "commit: "+strings.TrimSpace(string(out)))
 	}
-	return lines
+	return append(lines, workerConfig())
 }
 
 // HostID is a stable, anonymised machine id: a hash of /etc/machine-id
