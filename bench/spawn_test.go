@@ -1,10 +1,12 @@
 package bench
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -29,6 +31,9 @@ import (
 //	model=floor-go      model=process's own parent code, protocol and check,
 //	                    with the worker a minimal static Go program
 //	                    (internal/floor/goworker): the Go runtime's floor
+//	model=floor-kernel-proc  the kernel floor through proc.StartCmd: what
+//	                    the suite's spawner adds (pipes, the stderr memfd,
+//	                    the hop to the spawner thread, a pidfd wait)
 //	model=exec-true     /bin/true through proc.StartCmd: a dynamically
 //	                    linked C program (ld.so, libc start-up) plus the
 //	                    suite's spawner (pipes, stderr, the spawner thread);
@@ -42,8 +47,14 @@ func BenchmarkSpawn(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	var perOp ratio
 	for _, m := range model.All() {
-		b.Run("model="+m.Name(), func(b *testing.B) { benchSpawn(b, m, spec, answers) })
+		b.Run("model="+m.Name(), func(b *testing.B) {
+			benchSpawn(b, m, spec, answers)
+			if m.Name() == "process" {
+				keep(&perOp.num, b)
+			}
+		})
 	}
 	kernel, gofloor, kernelErr, goErr := floors()
 	defer kernel.Close()
@@ -53,14 +64,51 @@ func BenchmarkSpawn(b *testing.B) {
 			b.Skip("no Go floor: ", goErr)
 		}
 		benchSpawn(b, model.Process{Bin: gofloor.Path}, spec, answers)
+		keep(&perOp.den, b)
 	})
 	b.Run("model=floor-kernel", func(b *testing.B) {
 		if kernelErr != nil {
 			b.Skip("no kernel floor: ", kernelErr)
 		}
-		benchExitArgc(b, kernel)
+		benchExitArgc(b, kernel, false)
+	})
+	b.Run("model=floor-kernel-proc", func(b *testing.B) {
+		if kernelErr != nil {
+			b.Skip("no kernel floor: ", kernelErr)
+		}
+		benchExitArgc(b, kernel, true)
 	})
 	b.Run("model=exec-true", benchExecTrue)
+	perOp.print("Spawn process / floor-go", 1.3)
+}
+
+// ratio collects ns/op of two rows over every count of a run (runs of
+// one op, the probe and -benchtime 1x, are left out) and prints their
+// medians' ratio as a comment line, as scripts/reference.sh does.
+type ratio struct{ num, den []float64 }
+
+// keep appends b's ns/op to *to; call it after b's loop.
+func keep(to *[]float64, b *testing.B) {
+	if b.N > 1 && !b.Failed() {
+		*to = append(*to, float64(b.Elapsed())/float64(b.N))
+	}
+}
+
+func (r *ratio) print(what string, target float64) {
+	if len(r.num) == 0 || len(r.den) == 0 {
+		return
+	}
+	n, d := median(r.num), median(r.den)
+	fmt.Printf("# ratio: %s = %.0f / %.0f ns = %.2fx (target <= %.2fx; medians of %d and %d runs)\n", what, n, d, n/d, target, len(r.num), len(r.den))
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // benchSpawn times one worker's life under m, its one answer checked.
@@ -81,30 +129,58 @@ func benchSpawn(b *testing.B, m model.Model, spec workloads.Spec, answers []uint
 }
 
 // benchExitArgc forks, execs and reaps bin with 1 to 8 arguments and
-// checks that it exited with that count.
-func benchExitArgc(b *testing.B, bin *floor.Binary) {
+// checks that it exited with that count: directly (syscall.ForkExec and
+// Wait4), or through the suite's spawner (proc.StartCmd and Close).
+func benchExitArgc(b *testing.B, bin *floor.Binary, viaProc bool) {
 	argv := make([]string, 8)
 	for i := range argv {
 		argv[i] = "x"
 	}
-	attr := &syscall.ProcAttr{}
+	run := forkWait
+	if viaProc {
+		run = startClose
+	}
 	mt := startMeter()
 	var n int
 	for b.Loop() {
 		n = n%len(argv) + 1
-		pid, err := syscall.ForkExec(bin.Path, argv[:n], attr)
+		status, err := run(bin.Path, argv[:n])
 		if err != nil {
 			b.Fatalf("%s: %v", bin.Name, err)
 		}
-		var ws syscall.WaitStatus
-		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
-			b.Fatalf("%s: wait: %v", bin.Name, err)
-		}
-		if !ws.Exited() || ws.ExitStatus() != n {
-			b.Fatalf("%s with argc %d: exit status %d (exited %v, signal %v), want %d", bin.Name, n, ws.ExitStatus(), ws.Exited(), ws.Signal(), n)
+		if status != n {
+			b.Fatalf("%s with argc %d: exit status %d, want %d", bin.Name, n, status, n)
 		}
 	}
 	mt.stop(b, b.N, model.Usage{})
+}
+
+// forkWait runs path with argv and returns its exit status (-1 for a
+// signal).
+func forkWait(path string, argv []string) (int, error) {
+	pid, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{})
+	if err != nil {
+		return 0, err
+	}
+	var ws syscall.WaitStatus
+	if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
+		return 0, fmt.Errorf("wait: %w", err)
+	}
+	return ws.ExitStatus(), nil
+}
+
+// startClose is forkWait through proc.StartCmd; a non-zero exit is the
+// answer here, not an error.
+func startClose(path string, argv []string) (int, error) {
+	c, err := proc.StartCmd(exec.Command(path, argv[1:]...))
+	if err != nil {
+		return 0, err
+	}
+	var exit *exec.ExitError
+	if err := c.Close(); err != nil && !errors.As(err, &exit) {
+		return 0, err
+	}
+	return c.Cmd.ProcessState.ExitCode(), nil
 }
 
 func benchExecTrue(b *testing.B) {
@@ -180,8 +256,10 @@ func TestSpawnFloorsFail(t *testing.T) {
 		f    func(b *testing.B)
 		ok   bool
 	}{
-		{"floor-kernel", func(b *testing.B) { benchExitArgc(b, kernel) }, true},
-		{"floor-kernel/bin=true", func(b *testing.B) { benchExitArgc(b, notArgc) }, false},
+		{"floor-kernel", func(b *testing.B) { benchExitArgc(b, kernel, false) }, true},
+		{"floor-kernel/bin=true", func(b *testing.B) { benchExitArgc(b, notArgc, false) }, false},
+		{"floor-kernel-proc", func(b *testing.B) { benchExitArgc(b, kernel, true) }, true},
+		{"floor-kernel-proc/bin=true", func(b *testing.B) { benchExitArgc(b, notArgc, true) }, false},
 		{"floor-go", func(b *testing.B) { benchSpawn(b, model.Process{Bin: gofloor.Path}, spec, answers) }, true},
 		{"floor-go/answers=wrong", func(b *testing.B) { benchSpawn(b, model.Process{Bin: gofloor.Path}, spec, wrong) }, false},
 	} {

@@ -1,6 +1,6 @@
-// Package proc starts concbench's child processes: the same binary,
-// re-executed with a role named in its environment, talking over its stdin
-// and stdout. It is the bottom of the execution-model axis: package model
+// Package proc starts concbench's child processes: the same binary (or
+// another that serves the same roles, Options.Bin), re-executed with a role
+// named in its environment, talking over its stdin and stdout. It is the bottom of the execution-model axis: package model
 // (and through it every family) starts process workers here, and proc
 // imports nothing of the project, so any package may use it.
 //
@@ -10,7 +10,8 @@
 // whose In and Out are raw blocking pipes: reads and writes are plain
 // read(2) and write(2) on the calling goroutine's thread, not Go's poller, so
 // a round trip costs what the kernel charges for a pipe wake-up and nothing
-// more.
+// more. Options.Poller trades that for waits that hold no P (see there).
+// The child's stderr goes to a memfd, read only for error messages.
 //
 // Every role has the same ready handshake: once set up (its descriptors
 // opened, its signal handlers in place) the role calls Ready, which writes
