@@ -22,7 +22,7 @@ type Process struct {
 	Fault string
 }
 
-func (Process) Name() string { return "process" }
+func (Process) Name() string { return string(KindProcess) }
 
 // Wire format. Fixed-size frames keep the codec out of the measurement:
 //
