@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
-	"sync"
 )
 
 // Kind names an execution model: the value of the model= (or peer=) key in
@@ -106,26 +105,34 @@ func Check(what string, k Kind, supported []Kind) error {
 // concbench locks a worker to a thread. Go panics for a kind that does not
 // run in this process: that is a caller's bug, not a run-time condition.
 func Go(k Kind, f func()) {
-	if !k.InProcess() {
+	switch k { // a switch, not the table: Spawn times this path
+	case KindGoroutine:
+		go f()
+	case KindThread:
+		go locked(f)
+	default:
 		panic(fmt.Sprintf("model: Go with kind %q, which does not run in this process", k))
 	}
-	if k == KindThread {
-		go func() {
-			runtime.LockOSThread() // never unlocked: the thread ends with the worker
-			f()
-		}()
-		return
-	}
-	go f()
+}
+
+func locked(f func()) {
+	runtime.LockOSThread() // never unlocked: the thread ends with the worker
+	f()
 }
 
 // GoReady starts f as Go does and returns once f has called ready (or has
 // returned without calling it): the in-process side of the one ready
-// handshake, as proc.Ready is for a child. f calls ready once it is set up,
-// before it blocks or spins.
+// handshake, as proc.Ready is for a child. f calls ready from the worker
+// itself, once it is set up and before it blocks or spins.
 func GoReady(k Kind, f func(ready func())) {
-	ch := make(chan struct{})
-	ready := sync.OnceFunc(func() { close(ch) })
+	ch := make(chan struct{}, 1)
+	said := false // the worker's own: ready runs only on the worker
+	ready := func() {
+		if !said {
+			said = true
+			ch <- struct{}{}
+		}
+	}
 	Go(k, func() {
 		defer ready()
 		f(ready)
