@@ -441,6 +441,8 @@ func writeReport(frames uint64) error {
 
 // childMain is the ipc-echo role.
 func childMain() int {
+	// The child's end is served on one thread, as the parent's is: locked
+	// for good, the process exits with it.
 	runtime.LockOSThread()
 	fail := func(err error) int {
 		fmt.Fprintln(os.Stderr, "concbench ipc-echo:", err)
