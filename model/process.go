@@ -30,8 +30,8 @@ type Process struct {
 // The parent's pipe handling. Poller is the default because a raw read
 // holds a P for as long as its worker computes: with more workers than
 // GOMAXPROCS the parent runs out of Ps and the IO-bound line measures that
-// (docs/families-a.md, Scale); raw is a wake-up cheaper per task where
-// workers <= GOMAXPROCS.
+// (docs/families-a.md, Scale); raw skips the poller's wake-up, which the
+// Scale noop rows price on each machine.
 const (
 	PipePoller = "poller"
 	PipeRaw    = "raw"
@@ -48,7 +48,7 @@ const EnvWorker = "CONCBENCH_WORKER"
 // binary (docs/families-a.md, Spawn). Set it before starting workers.
 var Worker = os.Getenv(EnvWorker)
 
-func (Process) Name() string { return "process" }
+func (Process) Name() string { return string(KindProcess) }
 
 // Wire format. Fixed-size frames keep the codec out of the measurement:
 //

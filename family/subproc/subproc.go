@@ -19,6 +19,9 @@
 //
 // A failed exchange kills the child, so that no writer is left blocked on a
 // pipe nobody reads; the caller still reaps it with Close.
+//
+// subproc is one family: it needs only package proc (its children are
+// external commands, so none of model's kinds), and imports no other family.
 package subproc
 
 import (
