@@ -188,14 +188,11 @@ func benchExecTrue(b *testing.B) {
 	if err != nil {
 		b.Skipf("no true(1) on PATH: %v", err)
 	}
+	argv := []string{path}
 	mt := startMeter()
 	for b.Loop() {
-		c, err := proc.StartCmd(exec.Command(path))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := c.Close(); err != nil {
-			b.Fatalf("%s: %v", path, err)
+		if status, err := startClose(path, argv); err != nil || status != 0 {
+			b.Fatalf("%s: exit status %d, %v", path, status, err)
 		}
 	}
 	mt.stop(b, b.N, model.Usage{})
