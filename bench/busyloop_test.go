@@ -54,9 +54,11 @@ func BenchmarkBusyLoop(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	models := []string{busy.Goroutine, busy.Thread, busy.Process, busy.PythonThread, busy.PythonProcess}
-	if _, err := busy.Interpreter(busy.PythonFreeThreaded); err == nil {
-		models = append(models, busy.PythonFreeThreaded)
+	var models []string // a python row without python3 shows as skipped; the free-threaded one only where it exists
+	for _, m := range busy.AllModels() {
+		if _, err := busy.Interpreter(m); m != busy.PythonFreeThreaded || err == nil {
+			models = append(models, m)
+		}
 	}
 	workers := []int{1}
 	if n := runtime.NumCPU(); n > 1 {

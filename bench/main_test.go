@@ -61,7 +61,7 @@ func ConfigLines() []string {
 	if out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output(); err == nil {
 		lines = append(lines, "commit: "+strings.TrimSpace(string(out)))
 	}
-	return lines
+	return append(lines, workerConfig())
 }
 
 // TestConfigHostID: the host-id line is internal/host's id, the one the

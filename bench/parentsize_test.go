@@ -30,9 +30,10 @@ var parentSizes = []struct {
 // resident with mincore), for the whole sub-benchmark; the memory is given
 // back before the next size. One op:
 //
-//	model=process    start a worker child (this binary, exec'd through
-//	                 proc's clone(CLONE_VFORK|CLONE_VM)), one verified noop
-//	                 round trip, join: what the process model pays
+//	model=process    start a worker child (the process-worker config
+//	                 line names the binary; exec'd through proc's
+//	                 clone(CLONE_VFORK|CLONE_VM)), one verified noop round
+//	                 trip, join: what the process model pays
 //	model=exec-true  fork+exec+reap /bin/true through the same spawner
 //	model=fork       a real fork of this whole process (raw clone without
 //	                 CLONE_VM) whose child exits at once, reaped with exit 0:

@@ -13,6 +13,8 @@ import (
 // IO-bound work, how does throughput grow with workers under each model?
 // One op = one task, handed to a pool of workers and verified against the
 // answer table. kernel=noop is the per-task overhead of the model itself.
+// The process model's pipe=raw rows are its parent waiting in raw read(2)
+// instead of on the poller (see scaleModels).
 func BenchmarkScale(b *testing.B) {
 	echo, err := workloads.StartEcho()
 	if err != nil {
@@ -21,9 +23,9 @@ func BenchmarkScale(b *testing.B) {
 	defer echo.Close()
 	for _, kind := range []workloads.Kind{workloads.CPU, workloads.IO} {
 		for _, kernel := range workloads.Names(kind) {
-			for _, m := range model.All() {
+			for _, m := range scaleModels(kind, kernel) {
 				for _, w := range workerCounts() {
-					name := fmt.Sprintf("kind=%s/kernel=%s/model=%s/workers=%d", kind, kernel, m.Name(), w)
+					name := fmt.Sprintf("kind=%s/kernel=%s/model=%s/workers=%d", kind, kernel, m.name, w)
 					b.Run(name, func(b *testing.B) {
 						spec := workloads.Spec{Kernel: kernel}
 						switch kernel {
@@ -32,12 +34,35 @@ func BenchmarkScale(b *testing.B) {
 						case "fsync":
 							spec.Param = b.TempDir()
 						}
-						benchPool(b, m, spec, w, 1)
+						benchPool(b, m.Model, spec, w, 1)
 					})
 				}
 			}
 		}
 	}
+}
+
+// scaleModel is a model and its name in the benchmark path.
+type scaleModel struct {
+	model.Model
+	name string
+}
+
+// scaleModels is every model, and where the parent's pipe handling
+// changes the answer (the per-task overhead, noop, and IO-bound kernels,
+// whose workers outnumber GOMAXPROCS while they wait) the process model
+// twice: model=process is the default, the parent's pipe ends on Go's
+// poller; model=process/pipe=raw has them raw and blocking, each waiting
+// read(2) holding a P.
+func scaleModels(kind workloads.Kind, kernel string) []scaleModel {
+	var out []scaleModel
+	for _, m := range model.All() {
+		out = append(out, scaleModel{m, m.Name()})
+	}
+	if kind == workloads.IO || kernel == "noop" {
+		out = append(out, scaleModel{model.Process{Pipe: model.PipeRaw}, "process/pipe=" + model.PipeRaw})
+	}
+	return out
 }
 
 // benchPool times tasks of chunk items through a pool of w workers. The

@@ -33,4 +33,9 @@
 //
 // The frame format and the checksum are described in frame.go; the
 // checksum's cost is BenchmarkChecksum.
+//
+// ipc is the transport axis. Its peers are model's Go kinds (model.Go runs a
+// goroutine or thread peer; a process peer is proc.Start of the ipc-echo
+// role, which says proc.Ready once its end is open); it imports model and
+// proc, never a family, pool or report.
 package ipc

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -14,16 +13,18 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/concbench/concbench/model"
 	"github.com/concbench/concbench/proc"
 )
 
-// Peer is who sits at the other end.
-type Peer string
+// Peer is who sits at the other end: a worker of one of model's Go kinds,
+// started by model.Go or, for a process, proc.Start.
+type Peer = model.Kind
 
 const (
-	Goroutine Peer = "goroutine" // a goroutine in this process
-	Thread    Peer = "thread"    // a goroutine locked to its own thread, talking to a locked caller
-	Process   Peer = "process"   // a child process (this binary, role ipc-echo), one locked thread each side
+	Goroutine = model.KindGoroutine // a goroutine in this process
+	Thread    = model.KindThread    // a goroutine locked to its own thread, talking to a locked caller
+	Process   = model.KindProcess   // a child process (this binary, role ipc-echo), one locked thread each side
 )
 
 // Pattern is what the messages do.
@@ -116,39 +117,42 @@ func Open(s Spec) (*Session, error) {
 		spec: s, name: name, w: newWriter(s.Size), r: reader{name: name}, rbuf: make([]byte, s.Size),
 		reports: make(chan Report, 1), ended: make(chan error, 1),
 	}
-	switch s.Peer {
-	case Goroutine, Thread:
-		a, b, err := t.pair(s.Size)
-		if err != nil {
-			return nil, fmt.Errorf("ipc %s: connect: %w", name, err)
-		}
-		ss.raw = a
-		go func() {
-			if s.Peer == Thread {
-				runtime.LockOSThread()
-				defer runtime.UnlockOSThread()
-			}
-			err := serve(b, s.Pattern, s.Size, name+" peer side", func(n uint64) error {
-				ss.reports <- Report{Frames: n}
-				return nil
-			})
-			ss.ended <- errors.Join(err, b.Close())
-		}()
-	case Process:
+	if err := model.Check("peer", s.Peer, model.GoKinds()); err != nil {
+		return nil, fmt.Errorf("ipc %s: %w", name, err)
+	}
+	if s.Peer == Process {
 		if t.toChild == nil {
 			return nil, fmt.Errorf("ipc %s: a %s cannot reach another process", name, s.Transport)
 		}
 		if err := ss.startChild(t); err != nil {
 			return nil, fmt.Errorf("ipc %s: %w", name, err)
 		}
-	default:
-		return nil, fmt.Errorf("ipc %s: unknown peer %q (have %s, %s, %s)", name, s.Peer, Goroutine, Thread, Process)
+	} else if err := ss.startInProc(t); err != nil {
+		return nil, err
 	}
 	ss.conn = ss.raw
 	if s.Wrap != nil {
 		ss.conn = s.Wrap(ss.raw)
 	}
 	return ss, nil
+}
+
+// startInProc connects a pair and serves its far end from a worker of the
+// peer's kind.
+func (ss *Session) startInProc(t *transport) error {
+	a, b, err := t.pair(ss.spec.Size)
+	if err != nil {
+		return fmt.Errorf("ipc %s: connect: %w", ss.name, err)
+	}
+	ss.raw = a
+	model.Go(ss.spec.Peer, func() {
+		err := serve(b, ss.spec.Pattern, ss.spec.Size, ss.name+" peer side", func(n uint64) error {
+			ss.reports <- Report{Frames: n}
+			return nil
+		})
+		ss.ended <- errors.Join(err, b.Close())
+	})
+	return nil
 }
 
 // RoundTrip sends the next frame and verifies the echo: sequence number and
@@ -371,7 +375,8 @@ func serve(c Conn, p Pattern, size int, name string, report func(verified uint64
 }
 
 // The child side. The parent passes the transport's descriptors as 3, 4,
-// ... and describes the session in CONCBENCH_IPC. The child answers each
+// ... and describes the session in CONCBENCH_IPC. The child says ready
+// (proc.Ready) once its end is open, then answers each
 // mark frame on its stdout (a raw pipe from package proc) with 24 bytes:
 //
 //	frames u64, cpu-ns u64, ctxsw u64   (little endian; getrusage of itself)
@@ -391,21 +396,10 @@ func (s *Session) startChild(t *transport) error {
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
-	self, err := os.Executable()
-	if err != nil {
-		conn.Close()
-		closeFiles(files)
-		return err
-	}
-	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), proc.EnvRole+"="+roleEcho,
-		fmt.Sprintf("%s=%s %s %d %d", envIPC, t.name, s.spec.Pattern, s.spec.Size, len(files)))
-	if os.Getenv("GORACE") == "" {
-		// A race-enabled child otherwise sleeps a second at exit.
-		cmd.Env = append(cmd.Env, "GORACE=atexit_sleep_ms=0")
-	}
-	cmd.ExtraFiles = files
-	child, err := proc.StartCmd(cmd)
+	child, err := proc.Start(roleEcho, proc.Options{
+		Env:   []string{fmt.Sprintf("%s=%s %s %d %d", envIPC, t.name, s.spec.Pattern, s.spec.Size, len(files))},
+		Files: files,
+	})
 	closeFiles(files)
 	if err != nil {
 		conn.Close()
@@ -457,6 +451,8 @@ func writeReport(frames uint64) error {
 
 // childMain is the ipc-echo role.
 func childMain() int {
+	// The child's end is served on one thread, as the parent's is: locked
+	// for good, the process exits with it.
 	runtime.LockOSThread()
 	fail := func(err error) int {
 		fmt.Fprintln(os.Stderr, "concbench ipc-echo:", err)
@@ -479,6 +475,10 @@ func childMain() int {
 	c, err := t.inChild(fds, size)
 	if err != nil {
 		return fail(fmt.Errorf("open %s: %w", t.name, err))
+	}
+	if err := proc.Ready(); err != nil {
+		c.Close()
+		return fail(err)
 	}
 	name := Spec{Transport: t.name, Peer: Process, Pattern: Pattern(f[1]), Size: size}.String() + " child side"
 	err = serve(c, Pattern(f[1]), size, name, writeReport)

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"runtime"
 	"sync"
 
 	"github.com/concbench/concbench/workloads"
@@ -15,21 +14,23 @@ type Goroutine struct{}
 // worker returns: a thread is created and destroyed per worker, as in C.
 type Thread struct{}
 
-func (Goroutine) Name() string { return "goroutine" }
-func (Thread) Name() string    { return "thread" }
+func (Goroutine) Name() string { return string(KindGoroutine) }
+func (Thread) Name() string    { return string(KindThread) }
 
 func (Goroutine) Start(s workloads.Spec, n int, in <-chan Task, out chan<- Result) (Group, error) {
-	return startInProc(false, s, n, in, out)
+	return startInProc(KindGoroutine, s, n, in, out)
 }
 
 func (Thread) Start(s workloads.Spec, n int, in <-chan Task, out chan<- Result) (Group, error) {
-	return startInProc(true, s, n, in, out)
+	return startInProc(KindThread, s, n, in, out)
 }
 
 func (Goroutine) Spawn(s workloads.Spec, arg uint64) (uint64, error) {
-	return spawnInProc(false, s, arg)
+	return spawnInProc(KindGoroutine, s, arg)
 }
-func (Thread) Spawn(s workloads.Spec, arg uint64) (uint64, error) { return spawnInProc(true, s, arg) }
+func (Thread) Spawn(s workloads.Spec, arg uint64) (uint64, error) {
+	return spawnInProc(KindThread, s, arg)
+}
 
 type inProcGroup struct {
 	wg   sync.WaitGroup
@@ -50,7 +51,7 @@ func (g *inProcGroup) Usage() Usage { return Usage{} }
 
 // startInProc opens every worker's kernel before returning, so set-up cost
 // (a temp file, a connection) is never inside a caller's timed loop.
-func startInProc(lock bool, s workloads.Spec, n int, in <-chan Task, out chan<- Result) (Group, error) {
+func startInProc(k Kind, s workloads.Spec, n int, in <-chan Task, out chan<- Result) (Group, error) {
 	runners := make([]workloads.Runner, n)
 	for i := range runners {
 		r, err := openKernel(s)
@@ -65,11 +66,8 @@ func startInProc(lock bool, s workloads.Spec, n int, in <-chan Task, out chan<- 
 	g := &inProcGroup{errs: make([]error, n)}
 	g.wg.Add(n)
 	for i, r := range runners {
-		go func() {
+		Go(k, func() {
 			defer g.wg.Done()
-			if lock {
-				runtime.LockOSThread() // not unlocked: the thread ends with the worker
-			}
 			defer func() { g.errs[i] = r.Close() }()
 			for t := range in {
 				fold, err := runTask(r, t)
@@ -78,21 +76,18 @@ func startInProc(lock bool, s workloads.Spec, n int, in <-chan Task, out chan<- 
 					return
 				}
 			}
-		}()
+		})
 	}
 	return g, nil
 }
 
-func spawnInProc(lock bool, s workloads.Spec, arg uint64) (uint64, error) {
+func spawnInProc(k Kind, s workloads.Spec, arg uint64) (uint64, error) {
 	type reply struct {
 		v   uint64
 		err error
 	}
 	done := make(chan reply, 1)
-	go func() {
-		if lock {
-			runtime.LockOSThread()
-		}
+	Go(k, func() {
 		r, err := openKernel(s)
 		if err != nil {
 			done <- reply{err: err}
@@ -103,7 +98,7 @@ func spawnInProc(lock bool, s workloads.Spec, arg uint64) (uint64, error) {
 			err = cerr
 		}
 		done <- reply{v, err}
-	}()
+	})
 	rep := <-done
 	return rep.v, rep.err
 }

@@ -1,23 +1,40 @@
-// Package model runs workers under concbench's three execution models:
+// Package model is the execution-model axis: the one place that knows the
+// kinds of worker concbench compares and how to start one. Every family
+// (ipc's peers, busy, stop, counter, local, the pools) starts its workers
+// here; none keeps its own list of models or locks threads itself.
 //
-//	goroutine  a goroutine per worker, scheduled by the Go runtime
-//	thread     a goroutine per worker that holds runtime.LockOSThread for its
-//	           whole life, so each worker owns an OS thread (and the thread
-//	           ends with it), as a Python threading.Thread does
-//	process    a child process per worker: this binary re-executed with the
-//	           "worker" role (see package proc), fed tasks over its stdin and
-//	           answering on its stdout with a fixed 16/32-byte framing
+// The kinds and their names (Kind, Kinds, Check):
 //
-// All three take Tasks from one channel and send Results to another, so the
-// hand-off a caller sees is the same and only the model differs. A Task is a
-// run of N consecutive items; item i runs the kernel on argument
-// i mod workloads.ArgRange, and the Result carries the sum of the N kernel
-// results (the fold), which Pool checks against workloads.Answers. Chunking
-// (N > 1) is how a pool amortises per-task overhead, as Python's chunksize.
+//	goroutine                   a goroutine, scheduled by the Go runtime
+//	thread                      a goroutine that holds runtime.LockOSThread
+//	                            for its whole life, so each worker owns an OS
+//	                            thread and the thread ends with it, as a
+//	                            Python threading.Thread's does
+//	process                     a child process: this binary re-executed in a
+//	                            role (package proc)
+//	python-thread, python-process, python-freethreaded-thread
+//	                            the seeds' Python models, run by an
+//	                            interpreter (Interpreter finds it)
 //
-// A caller usually wants Pool: Start it, Submit tasks, Wait for them, Close.
-// Pool verifies every result and turns any failure (a wrong fold, a worker
-// that died, a truncated frame) into an error that names the model.
+// Starting one worker of a kind: Go (or GoReady, which waits for the
+// worker's ready call) for the in-process kinds, which is where a thread is
+// locked; proc.Start(role, proc.Options{Env, Files}) for a process, which
+// waits for the role's proc.Ready. Both sides have the one ready handshake.
+// A family with many tiny ops per round uses a Team.
+//
+// The pool models (Model: Goroutine, Thread, Process) take Tasks from one
+// channel and send Results to another, so the hand-off a caller sees is the
+// same and only the model differs. A Task is a run of N consecutive items;
+// item i runs the kernel on argument i mod workloads.ArgRange, and the
+// Result carries the sum of the N kernel results (the fold), which the
+// verified pool (package pool) checks against workloads.Answers. The process
+// model's children are this binary in the "worker" role, fed tasks over
+// their stdin and answering on their stdout with a fixed 16/32-byte framing.
+// Chunking (N > 1) is how a pool amortises per-task overhead, as Python's
+// chunksize.
+//
+// model imports only proc and workloads of the project: never a family,
+// ipc, pool or anything that measures, so that every one of them can use it.
 package model
 
 import (
@@ -71,17 +88,17 @@ type Group interface {
 	Usage() Usage
 }
 
-// All returns the three models.
+// All returns the three pool models, one per kind of GoKinds.
 func All() []Model { return []Model{Goroutine{}, Thread{}, Process{}} }
 
-// ByName returns the model with that name.
+// ByName returns the pool model with that name.
 func ByName(name string) (Model, error) {
 	for _, m := range All() {
 		if m.Name() == name {
 			return m, nil
 		}
 	}
-	return nil, fmt.Errorf("model: unknown model %q (have goroutine, thread, process)", name)
+	return nil, fmt.Errorf("model: %w", Check("model", Kind(name), GoKinds()))
 }
 
 // runTask runs every item of t on r and folds the results.

@@ -146,11 +146,11 @@ func TestUnknownRoleAndModel(t *testing.T) {
 	if _, err := model.ByName("fiber"); err == nil || !strings.Contains(err.Error(), "fiber") {
 		t.Errorf("ByName(fiber) error = %v", err)
 	}
-	c, err := proc.Start("no-such-role")
-	if err != nil {
-		t.Fatal(err)
+	c, err := proc.Start("no-such-role", proc.Options{})
+	if err == nil {
+		c.Close()
 	}
-	if err := c.Close(); err == nil || !strings.Contains(err.Error(), "unknown role") {
-		t.Errorf("child with unknown role: Close error = %v, want exit status naming the role", err)
+	if err == nil || !strings.Contains(err.Error(), "unknown role") {
+		t.Errorf("child with unknown role: Start error = %v, want exit status naming the role", err)
 	}
 }

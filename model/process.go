@@ -20,9 +20,35 @@ import (
 // worker fails the run (see serveWorker for its values).
 type Process struct {
 	Fault string
+	// Pipe is how this parent waits on its workers' pipes: PipePoller
+	// (the default; "" means it) or PipeRaw. See proc.Options.Poller.
+	Pipe string
+	// Bin is the worker binary; empty means Worker.
+	Bin string
 }
 
-func (Process) Name() string { return "process" }
+// The parent's pipe handling. Poller is the default because a raw read
+// holds a P for as long as its worker computes: with more workers than
+// GOMAXPROCS the parent runs out of Ps and the IO-bound line measures that
+// (docs/families-a.md, Scale); raw skips the poller's wake-up, which the
+// Scale noop rows price on each machine.
+const (
+	PipePoller = "poller"
+	PipeRaw    = "raw"
+)
+
+// EnvWorker names a prebuilt worker binary (cmd/concbench-worker) for
+// Worker's initial value.
+const EnvWorker = "CONCBENCH_WORKER"
+
+// Worker is the binary a Process with no Bin runs its workers from; empty
+// means this binary, re-executed. Any binary that calls proc.Serve and
+// links this package plays the role; a small static one (CGO_ENABLED=0,
+// cmd/concbench-worker) starts in well under half the time of a test
+// binary (docs/families-a.md, Spawn). Set it before starting workers.
+var Worker = os.Getenv(EnvWorker)
+
+func (Process) Name() string { return string(KindProcess) }
 
 // Wire format. Fixed-size frames keep the codec out of the measurement:
 //
@@ -30,7 +56,17 @@ func (Process) Name() string { return "process" }
 //	response 32 bytes: status u8, 3 pad, n u32, seq u64, a u64, b u64
 //
 // op task runs items seq..seq+n-1 and answers a = fold; op usage answers
-// a = CPU nanoseconds (user+sys), b = context switches of the child so far.
+// a = CPU nanoseconds (user+sys), b = context switches of the child since
+// its first task arrived (zero before it).
+//
+// Why since the first task: a worker's runtime keeps working after it has
+// answered ready. A Go thread blocked in read(2) holds its P, and sysmon,
+// which leaves such a P alone for 10 ms while other Ps are idle, wakes every
+// 20 µs to 10 ms meanwhile: about 60 wake-ups and 0.5–1 ms of CPU after
+// every idle start (2 vCPU VM). A baseline taken at ready charged that to the
+// first ops; waiting for quiet before ready does not help, as the read after
+// it starts the next round. Reading the baseline when the first task
+// arrives leaves the whole wait for it out, and costs one getrusage.
 const (
 	reqSize  = 16
 	respSize = 32
@@ -59,12 +95,23 @@ type procWorker struct {
 	resp [respSize]byte
 }
 
-func startWorker(s workloads.Spec, fault string) (*procWorker, error) {
+func (p Process) startWorker(s workloads.Spec) (*procWorker, error) {
 	env := []string{envKernel + "=" + s.Kernel, envParam + "=" + s.Param}
-	if fault != "" {
-		env = append(env, envFault+"="+fault)
+	if p.Fault != "" {
+		env = append(env, envFault+"="+p.Fault)
 	}
-	c, err := proc.Start(RoleWorker, env...)
+	o := proc.Options{Env: env, Bin: p.Bin, Poller: true}
+	switch p.Pipe {
+	case "", PipePoller:
+	case PipeRaw:
+		o.Poller = false
+	default:
+		return nil, fmt.Errorf("process model: pipe %q: want %s or %s", p.Pipe, PipePoller, PipeRaw)
+	}
+	if o.Bin == "" {
+		o.Bin = Worker
+	}
+	c, err := proc.Start(RoleWorker, o)
 	if err != nil {
 		return nil, err
 	}
@@ -78,22 +125,28 @@ func (w *procWorker) call(op byte, t Task) (a, b uint64, err error) {
 	binary.LittleEndian.PutUint32(w.req[4:], uint32(t.N))
 	binary.LittleEndian.PutUint64(w.req[8:], t.Seq)
 	if _, err := w.c.In.Write(w.req[:]); err != nil {
-		return 0, 0, fmt.Errorf("process worker %d: send task %d: %w (child %s)", w.c.Pid(), t.Seq, err, w.c.Exited())
+		return 0, 0, w.failed(fmt.Errorf("send task %d: %w", t.Seq, err))
 	}
 	n, err := io.ReadFull(w.c.Out, w.resp[:])
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return 0, 0, fmt.Errorf("process worker %d: truncated frame for task %d: %d of %d bytes (child %s)", w.c.Pid(), t.Seq, n, respSize, w.c.Exited())
+		return 0, 0, w.failed(fmt.Errorf("truncated frame for task %d: %d of %d bytes", t.Seq, n, respSize))
 	case err != nil:
-		return 0, 0, fmt.Errorf("process worker %d: died during task %d: %w (child %s)", w.c.Pid(), t.Seq, err, w.c.Exited())
+		return 0, 0, w.failed(fmt.Errorf("died during task %d: %w", t.Seq, err))
 	}
 	if got := binary.LittleEndian.Uint64(w.resp[8:]); got != t.Seq {
 		return 0, 0, fmt.Errorf("process worker %d: reply for task %d, want %d", w.c.Pid(), got, t.Seq)
 	}
 	if w.resp[0] != statusOK {
-		return 0, 0, fmt.Errorf("process worker %d: task %d failed (child %s)", w.c.Pid(), t.Seq, w.c.Exited())
+		return 0, 0, w.failed(fmt.Errorf("task %d failed", t.Seq))
 	}
 	return binary.LittleEndian.Uint64(w.resp[16:]), binary.LittleEndian.Uint64(w.resp[24:]), nil
+}
+
+// failed ends a worker whose pipes or task failed and says how it ended.
+func (w *procWorker) failed(err error) error {
+	w.c.Kill()
+	return fmt.Errorf("process worker %d: %w (child %s)", w.c.Pid(), err, w.c.Status())
 }
 
 func (w *procWorker) usage() (Usage, error) {
@@ -119,17 +172,15 @@ func (g *procGroup) Usage() Usage {
 	return g.usage
 }
 
-// Start starts every child and takes a usage baseline from each before
-// returning, so their start-up is neither in the caller's timing nor in
-// Usage.
+// Start starts every child before returning, so their start-up is not in
+// the caller's timing; each counts its usage from its first task (see the
+// wire format), so start-up and the wait for work are not in Usage.
 func (p Process) Start(s workloads.Spec, n int, in <-chan Task, out chan<- Result) (Group, error) {
 	ws := make([]*procWorker, 0, n)
-	base := make([]Usage, n)
 	for i := 0; i < n; i++ {
-		w, err := startWorker(s, p.Fault)
+		w, err := p.startWorker(s)
 		if err == nil {
 			ws = append(ws, w)
-			base[i], err = w.usage()
 		}
 		if err != nil {
 			for _, w := range ws {
@@ -154,7 +205,7 @@ func (p Process) Start(s workloads.Spec, n int, in <-chan Task, out chan<- Resul
 			u, err := w.usage()
 			if err == nil {
 				g.mu.Lock()
-				g.usage = g.usage.Add(Usage{u.CPUNanos - base[i].CPUNanos, u.Ctxsw - base[i].Ctxsw})
+				g.usage = g.usage.Add(u)
 				g.mu.Unlock()
 			}
 			g.errs[i] = errors.Join(err, w.c.Close())
@@ -164,7 +215,7 @@ func (p Process) Start(s workloads.Spec, n int, in <-chan Task, out chan<- Resul
 }
 
 func (p Process) Spawn(s workloads.Spec, arg uint64) (uint64, error) {
-	w, err := startWorker(s, p.Fault)
+	w, err := p.startWorker(s)
 	if err != nil {
 		return 0, err
 	}
@@ -200,9 +251,13 @@ func serveWorker() int {
 		return fail(err)
 	}
 	defer r.Close()
+	if err := proc.Ready(); err != nil {
+		return fail(err)
+	}
 	// Stdin and stdout are the blocking pipes proc.Start made.
 	var req [reqSize]byte
 	var resp [respSize]byte
+	var base Usage // at the first task
 	for tasks := 0; ; {
 		if _, err := io.ReadFull(os.Stdin, req[:]); err == io.EOF {
 			return 0
@@ -214,6 +269,11 @@ func serveWorker() int {
 		copy(resp[4:16], req[4:16])
 		switch req[0] {
 		case opTask:
+			if tasks == 0 {
+				if base, err = selfUsage(); err != nil {
+					return fail(err)
+				}
+			}
 			tasks++
 			fold, err := runTask(r, t)
 			if err != nil {
@@ -234,12 +294,14 @@ func serveWorker() int {
 			}
 			binary.LittleEndian.PutUint64(resp[16:], fold)
 		case opUsage:
-			var ru syscall.Rusage
-			if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			u, err := selfUsage()
+			if err != nil {
 				return fail(err)
 			}
-			binary.LittleEndian.PutUint64(resp[16:], uint64(ru.Utime.Nano()+ru.Stime.Nano()))
-			binary.LittleEndian.PutUint64(resp[24:], uint64(ru.Nvcsw+ru.Nivcsw))
+			if tasks > 0 {
+				binary.LittleEndian.PutUint64(resp[16:], uint64(u.CPUNanos-base.CPUNanos))
+				binary.LittleEndian.PutUint64(resp[24:], uint64(u.Ctxsw-base.Ctxsw))
+			}
 		default:
 			return fail(fmt.Errorf("unknown op %d", req[0]))
 		}
@@ -247,4 +309,13 @@ func serveWorker() int {
 			return fail(fmt.Errorf("write response: %w", err))
 		}
 	}
+}
+
+// selfUsage is this process's CPU time (user+sys) and context switches.
+func selfUsage() (Usage, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return Usage{}, fmt.Errorf("getrusage: %w", err)
+	}
+	return Usage{ru.Utime.Nano() + ru.Stime.Nano(), ru.Nvcsw + ru.Nivcsw}, nil
 }

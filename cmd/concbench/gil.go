@@ -84,7 +84,7 @@ flags:
 // allGILModels is every model the live view knows, in the order it runs
 // them (the Go ones first, GOMAXPROCS=1 before the rest).
 func allGILModels() []string {
-	return []string{busy.Goroutine, busy.Thread, busy.Process, busy.PythonThread, busy.PythonProcess, busy.PythonFreeThreaded}
+	return busy.AllModels()
 }
 
 // gilSteps turns -models into runs: goroutine runs twice, at GOMAXPROCS=1

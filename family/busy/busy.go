@@ -32,30 +32,38 @@
 // must be what its starting x becomes after exactly the chunks it claims: a
 // worker that did nothing, lost count (by any number of chunks, not only an
 // odd one) or went missing fails the run, naming the worker.
+//
+// busy is one family: its workers are model's kinds (model.GoReady for the
+// in-process ones, proc.Start for the busyloop role, the interpreter that
+// model.Interpreter finds for the python ones), and it imports no other
+// family, nor ipc, pool or report.
 package busy
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"runtime"
-	"strings"
 	"time"
 
+	"github.com/concbench/concbench/model"
 	"github.com/concbench/concbench/sampler"
 	"github.com/concbench/concbench/workloads"
 )
 
-// The models.
+// The models, by their names in model (Config.Model is a string so that a
+// flag or a benchmark name fills it directly).
 const (
-	Goroutine          = "goroutine"
-	Thread             = "thread"
-	Process            = "process"
-	PythonThread       = "python-thread"
-	PythonProcess      = "python-process"
-	PythonFreeThreaded = "python-freethreaded-thread"
+	Goroutine          = string(model.KindGoroutine)
+	Thread             = string(model.KindThread)
+	Process            = string(model.KindProcess)
+	PythonThread       = string(model.KindPythonThread)
+	PythonProcess      = string(model.KindPythonProcess)
+	PythonFreeThreaded = string(model.KindPythonFreeThreaded)
 )
+
+// kinds are the models this experiment runs: every Go and every Python kind.
+func kinds() []model.Kind { return append(model.GoKinds(), model.PythonKinds()...) }
 
 // Chunk is how many iterations a Go worker runs between looks at its stop
 // flag: about 40 µs of work at the 1.7e9 iterations/s of one goroutine on
@@ -117,44 +125,37 @@ func (r Result) Rate() float64 {
 	return rate
 }
 
-// Models lists the models this machine can run: the Go ones always, the
-// python ones when python3 is on PATH, the free-threaded one when a
-// free-threaded interpreter is.
-func Models() []string {
-	out := []string{Goroutine, Thread, Process}
-	if _, err := Interpreter(PythonThread); err == nil {
-		out = append(out, PythonThread, PythonProcess)
+// AllModels lists every model the experiment knows, in the order reports
+// show them, whether or not this machine can run it.
+func AllModels() []string {
+	var out []string
+	for _, k := range kinds() {
+		out = append(out, string(k))
 	}
-	if _, err := Interpreter(PythonFreeThreaded); err == nil {
-		out = append(out, PythonFreeThreaded)
+	return out
+}
+
+// Models lists the models this machine can run: the Go ones always, a
+// python one when its interpreter is on PATH.
+func Models() []string {
+	var out []string
+	for _, m := range AllModels() {
+		if _, err := Interpreter(m); err == nil || !IsPython(m) {
+			out = append(out, m)
+		}
 	}
 	return out
 }
 
 // IsPython says whether a model runs the Python script.
-func IsPython(model string) bool { return strings.HasPrefix(model, "python-") }
+func IsPython(m string) bool { return model.Kind(m).Python() }
 
 // ErrNoPython says that a python model's interpreter is not on PATH.
-var ErrNoPython = errors.New("not on PATH")
+var ErrNoPython = model.ErrNoPython
 
-// freeThreaded are the names free-threaded CPython builds install as.
-var freeThreaded = []string{"python3.13t", "python3.14t", "python3.15t", "python3.16t"}
-
-// Interpreter finds the interpreter a python model runs: python3, or for
-// python-freethreaded-thread the first of python3.13t, python3.14t ... on
-// PATH. The error wraps ErrNoPython when there is none.
-func Interpreter(model string) (string, error) {
-	names := []string{"python3"}
-	if model == PythonFreeThreaded {
-		names = freeThreaded
-	}
-	for _, n := range names {
-		if p, err := exec.LookPath(n); err == nil {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("busy: model %s needs %s: %w", model, strings.Join(names, " or "), ErrNoPython)
-}
+// Interpreter finds the interpreter a python model runs (see
+// model.Interpreter). The error wraps ErrNoPython when there is none.
+func Interpreter(m string) (string, error) { return model.Interpreter(model.Kind(m)) }
 
 // crew is a set of spinning workers.
 type crew interface {
@@ -182,25 +183,14 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	}
 	r := Result{Model: c.Model, Workers: c.Workers, GOMAXPROCS: runtime.GOMAXPROCS(0)}
 
-	var cr crew
-	var err error
-	switch c.Model {
-	case Goroutine, Thread:
-		cr = startInProc(c.Model == Thread, c.Workers, c.fault)
-	case Process:
-		cr, err = startProcesses(ctx, c.Workers, c.fault)
-	case PythonThread, PythonProcess, PythonFreeThreaded:
-		var py *pyCrew
-		py, err = startPython(ctx, c)
-		if err == nil {
-			cr, r.GIL = py, py.gil
-		}
-	default:
-		return r, fmt.Errorf("busy: unknown model %q (have %s)", c.Model, strings.Join([]string{Goroutine, Thread, Process, PythonThread, PythonProcess, PythonFreeThreaded}, ", "))
+	if err := model.Check("model", model.Kind(c.Model), kinds()); err != nil {
+		return r, fmt.Errorf("busy: %w", err)
 	}
+	cr, gil, err := start(ctx, c)
 	if err != nil {
 		return r, fmt.Errorf("busy: model %s: %w", c.Model, err)
 	}
+	r.GIL = gil
 
 	// OwnCores spans the kept windows, as BusyCores does: its baseline is
 	// taken when the sampler drops its first window.
@@ -240,6 +230,26 @@ func step(x uint64) uint64 { return workloads.Busy(x, Chunk) + 2 }
 // afterChunks is x after k chunks of step (or of busyloop.py's loop) from
 // seed: adding 2 never touches bit 0, so the flips and the count separate.
 func afterChunks(seed, k uint64) uint64 { return seed ^ k&1 + 2*k }
+
+// start starts c's workers, of a kind Run has checked: the one switch on
+// the kind of model.
+func start(ctx context.Context, c Config) (crew, string, error) {
+	switch k := model.Kind(c.Model); {
+	case k.InProcess():
+		return startInProc(k, c.Workers, c.fault), "", nil
+	case k.Python():
+		py, err := startPython(ctx, c)
+		if err != nil {
+			return nil, "", err
+		}
+		return py, py.gil, nil
+	}
+	p, err := startProcesses(ctx, c.Workers, c.fault)
+	if err != nil {
+		return nil, "", err // not a typed nil in the interface
+	}
+	return p, "", nil
+}
 
 // verify checks a worker's count: it spun at least one chunk, a whole number
 // of chunks, and x, which started at seed, is what exactly that many chunks

@@ -2,10 +2,11 @@ package busy
 
 import (
 	"errors"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/concbench/concbench/model"
 )
 
 // inProc is the goroutine and thread models' crew.
@@ -16,19 +17,15 @@ type inProc struct {
 	xs     []uint64
 }
 
-// startInProc returns once every worker has begun spinning.
-func startInProc(lock bool, n int, fault string) *inProc {
+// startInProc returns once every worker has said it is ready (about to
+// spin).
+func startInProc(k model.Kind, n int, fault string) *inProc {
 	p := &inProc{counts: make([]Count, n), xs: make([]uint64, n)}
-	var started sync.WaitGroup
-	started.Add(n)
 	p.wg.Add(n)
 	for i := range n {
-		go func() {
+		model.GoReady(k, func(ready func()) {
 			defer p.wg.Done()
-			if lock {
-				runtime.LockOSThread() // never unlocked: the thread ends with the worker
-			}
-			started.Done()
+			ready()
 			x, chunks, t0 := uint64(i), uint64(0), time.Now()
 			for !p.halt.Load() {
 				x = step(x)
@@ -39,9 +36,8 @@ func startInProc(lock bool, n int, fault string) *inProc {
 				p.counts[i].Iters += Chunk
 			}
 			p.xs[i] = x
-		}()
+		})
 	}
-	started.Wait()
 	return p
 }
 

@@ -20,8 +20,8 @@ import (
 // model.Process's task worker) because the experiment is a fixed-time spin,
 // not a stream of tasks.
 //
-// Its protocol is two text lines on stdout: "ready" once it spins, and
-// "done iters=N x=X ns=T" after it stopped.
+// It says ready (proc.Ready) just before it spins, and after it stopped
+// writes one text line on stdout: "done iters=N x=X ns=T".
 const RoleBusyLoop = "busyloop"
 
 const (
@@ -46,7 +46,7 @@ func serveBusyLoop() int {
 		os.Stdin.Read(b[:]) // a stop byte, or EOF when the parent goes
 		halt.Store(true)
 	}()
-	if _, err := os.Stdout.WriteString("ready\n"); err != nil {
+	if err := proc.Ready(); err != nil {
 		return 1
 	}
 	x, chunks, t0 := seed, uint64(0), time.Now()
@@ -70,7 +70,8 @@ type procCrew struct {
 	rds  []*bufio.Reader
 }
 
-// startProcesses returns once every child has said it spins.
+// startProcesses returns once every child has said it is ready (about to
+// spin).
 func startProcesses(ctx context.Context, n int, fault string) (*procCrew, error) {
 	p := &procCrew{}
 	unwatch := context.AfterFunc(ctx, p.kill)
@@ -80,19 +81,13 @@ func startProcesses(ctx context.Context, n int, fault string) (*procCrew, error)
 		if fault != "" {
 			env = append(env, envFault+"="+fault)
 		}
-		c, err := proc.Start(RoleBusyLoop, env...)
+		c, err := proc.Start(RoleBusyLoop, proc.Options{Env: env})
 		if err != nil {
 			p.kill()
-			return nil, err
+			return nil, errors.Join(ctx.Err(), fmt.Errorf("worker %d: %w", i, err))
 		}
 		p.kids = append(p.kids, c)
 		p.rds = append(p.rds, bufio.NewReader(c.Out))
-	}
-	for i, rd := range p.rds {
-		if line, err := rd.ReadString('\n'); err != nil || line != "ready\n" {
-			p.kill()
-			return nil, errors.Join(ctx.Err(), fmt.Errorf("worker %d: want a ready line, got %q (%v; child %s)", i, line, err, p.kids[i].Exited()))
-		}
 	}
 	return p, nil
 }
@@ -114,7 +109,8 @@ func (p *procCrew) stop() ([]Count, error) {
 			_, err = fmt.Sscanf(line, "done iters=%d x=%d ns=%d\n", &iters, &x, &ns)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("worker %d: bad report %q: %v (child %s)", i, line, err, p.kids[i].Exited()))
+			p.kids[i].Kill()
+			errs = append(errs, fmt.Errorf("worker %d: bad report %q: %v (child %s)", i, line, err, p.kids[i].Status()))
 			continue
 		}
 		counts[i] = Count{Iters: iters, Elapsed: time.Duration(ns)}

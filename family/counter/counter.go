@@ -3,7 +3,7 @@
 // keeping the count right costs, and what not keeping it right loses.
 //
 // A Variant makes a Counter for a number of workers. Start puts it behind a
-// team of worker goroutines; Add(n) makes n updates split over the workers;
+// model.Team of worker goroutines; Add(n) makes n updates split over the workers;
 // Finish stops them and returns how many increments were meant and what the
 // counter holds. Check turns the two into lost updates and fails a
 // synchronised variant that lost (or invented) even one.
@@ -22,6 +22,9 @@
 //	unsynced  the seeds' race: a load and a store that are each atomic but
 //	          not together, so concurrent updates overwrite each other and
 //	          are lost, while the race detector (rightly) sees no data race
+//
+// counter is one family: it starts its workers with model.StartTeam and
+// imports no other family, nor ipc, pool or anything that reports.
 package counter
 
 import (
@@ -29,7 +32,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/concbench/concbench/model/team"
+	"github.com/concbench/concbench/model"
 )
 
 // Counter is a shared counter under one synchronisation scheme.
@@ -215,14 +218,14 @@ func (c *unsyncedCounter) Close()        {}
 type Run struct {
 	v        Variant
 	c        Counter
-	team     *team.Team
+	team     *model.Team
 	intended []padded
 }
 
 // Start makes v's counter and a team of workers to update it.
 func Start(v Variant, workers int) *Run {
 	r := &Run{v: v, c: v.New(workers), intended: make([]padded, workers)}
-	r.team = team.Start(workers, func(w, n int) { r.intended[w].v += r.c.Work(w, n) })
+	r.team = model.StartTeam(model.KindGoroutine, workers, func(w, n int) { r.intended[w].v += r.c.Work(w, n) })
 	return r
 }
 

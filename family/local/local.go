@@ -14,13 +14,16 @@
 // workers, Add ops, then Finish: it checks every worker's State against the
 // ops that worker was given, so a lookup that returned another worker's
 // state, or an update that went missing, fails the run.
+//
+// local is one family: it starts its workers with model.StartTeam and
+// imports no other family, nor ipc, pool or anything that reports.
 package local
 
 import (
 	"fmt"
 	"sync"
 
-	"github.com/concbench/concbench/model/team"
+	"github.com/concbench/concbench/model"
 )
 
 // State is one worker's own state. Each update adds the updating worker's
@@ -153,13 +156,13 @@ func (m *syncMap) State(w int) *State { v, _ := m.m.Load(m.keys[w]); s, _ := v.(
 type Run struct {
 	v    Variant
 	s    Store
-	team *team.Team
+	team *model.Team
 }
 
 // Start makes v's store and a team of workers to work it.
 func Start(v Variant, workers int) *Run {
 	r := &Run{v: v, s: v.New(workers)}
-	r.team = team.Start(workers, r.s.Work)
+	r.team = model.StartTeam(model.KindGoroutine, workers, r.s.Work)
 	return r
 }
 

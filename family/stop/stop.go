@@ -22,6 +22,10 @@
 // Stop also checks that the worker ended the way the mechanism says it should
 // (cancelled, not woken or crashed; exited from its SIGTERM handler, or
 // killed by SIGKILL) and returns an error naming what went wrong otherwise.
+//
+// stop is one family: its workers are model's Go kinds (model.GoReady,
+// proc.Start for the stop-spinner role), and it imports no other family,
+// nor ipc, pool or report.
 package stop
 
 import (
@@ -35,6 +39,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/concbench/concbench/model"
 	"github.com/concbench/concbench/proc"
 	"github.com/concbench/concbench/workloads"
 )
@@ -100,26 +105,31 @@ func Start(o Options) (Worker, error) {
 	default:
 		return nil, fmt.Errorf("stop: unknown state %q (have busy, blocked)", o.State)
 	}
-	switch o.Model {
-	case "goroutine":
-		return startInProc(false, o.State)
-	case "thread":
-		return startInProc(true, o.State)
-	case "process":
-		p, err := startProcess(o)
-		if err != nil {
-			return nil, err // not a typed nil in the interface
-		}
-		return p, nil
+	k := model.Kind(o.Model)
+	if err := model.Check("model", k, model.GoKinds()); err != nil {
+		return nil, fmt.Errorf("stop: %w", err)
 	}
-	return nil, fmt.Errorf("stop: unknown model %q (have goroutine, thread, process)", o.Model)
+	if k.InProcess() {
+		return startInProc(k, o.State), nil
+	}
+	p, err := startProcess(o)
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return p, nil
 }
 
-// Models lists the models Start knows.
-func Models() []string { return []string{"goroutine", "thread", "process"} }
+// Models lists the models Start knows: model's Go kinds.
+func Models() []string {
+	var out []string
+	for _, k := range model.GoKinds() {
+		out = append(out, string(k))
+	}
+	return out
+}
 
 type inProc struct {
-	thread bool
+	kind   model.Kind
 	state  State
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -128,29 +138,26 @@ type inProc struct {
 	err    error // how the worker ended, if not by cancellation
 }
 
-func startInProc(thread bool, state State) (*inProc, error) {
+// startInProc returns once the worker is in its state.
+func startInProc(k model.Kind, state State) *inProc {
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &inProc{thread: thread, state: state, cancel: cancel, done: make(chan struct{})}
-	ready := make(chan int, 1)
-	go w.run(ctx, ready)
-	w.tid = <-ready
-	return w, nil
+	w := &inProc{kind: k, state: state, cancel: cancel, done: make(chan struct{})}
+	model.GoReady(k, func(ready func()) { w.run(ctx, ready) })
+	return w
 }
 
-func (w *inProc) run(ctx context.Context, ready chan<- int) {
+// run is the worker. For a thread, model.Go has locked it to its thread for
+// good: the runtime ends the thread when run returns, as a Python thread's
+// OS thread ends with it.
+func (w *inProc) run(ctx context.Context, ready func()) {
 	defer close(w.done)
-	if w.thread {
-		// Never unlocked: the runtime ends the thread when this goroutine
-		// returns, as a Python thread's OS thread ends with it.
-		runtime.LockOSThread()
-	}
-	tid := syscall.Gettid()
+	w.tid = syscall.Gettid()
 	if w.state == Blocked {
 		// A cancellable sleep: Go's answer to a thread blocked in
 		// time.sleep that nothing can interrupt.
 		t := time.NewTimer(time.Hour)
 		defer t.Stop()
-		ready <- tid
+		ready()
 		select {
 		case <-ctx.Done():
 		case <-t.C:
@@ -158,17 +165,17 @@ func (w *inProc) run(ctx context.Context, ready chan<- int) {
 		}
 		return
 	}
-	x := uint64(tid)
+	x := uint64(w.tid)
 	for {
 		x = workloads.Busy(x, PollIters)
 		w.chunks++
 		if w.chunks == 1 {
-			ready <- tid // busy for real from here on
+			ready() // busy for real from here on
 		}
 		select {
 		case <-ctx.Done():
-			if x != uint64(tid) { // an even number of flips per chunk
-				w.err = fmt.Errorf("busy loop state %#x drifted from %#x", x, tid)
+			if x != uint64(w.tid) { // an even number of flips per chunk
+				w.err = fmt.Errorf("busy loop state %#x drifted from %#x", x, w.tid)
 			}
 			return
 		default:
@@ -176,12 +183,7 @@ func (w *inProc) run(ctx context.Context, ready chan<- int) {
 	}
 }
 
-func (w *inProc) name() string {
-	if w.thread {
-		return "thread"
-	}
-	return "goroutine"
-}
+func (w *inProc) name() string { return string(w.kind) }
 
 func (w *inProc) Stop() (Stopped, error) {
 	w.cancel()
@@ -198,7 +200,7 @@ func (w *inProc) Stop() (Stopped, error) {
 // Gone: a goroutine is gone once joined; a thread once the kernel has
 // dropped its task, a moment after the goroutine returned.
 func (w *inProc) Gone() error {
-	if !w.thread {
+	if w.kind != model.KindThread {
 		return nil
 	}
 	if w.tid == os.Getpid() {
@@ -255,36 +257,24 @@ func startProcess(o Options) (*process, error) {
 	if o.IgnoreTerm {
 		env = append(env, envIgnore+"=1")
 	}
-	c, err := proc.Start(RoleSpinner, env...)
+	// Start returns once the child's handler is in place and it is about to
+	// spin or sleep.
+	c, err := proc.Start(RoleSpinner, proc.Options{Env: env})
 	if err != nil {
-		return nil, err
-	}
-	// The child writes one byte once its handler is in place and it is busy
-	// or about to sleep.
-	var b [1]byte
-	if _, err := c.Out.Read(b[:]); err != nil || b[0] != 'R' {
-		return nil, fmt.Errorf("stop: process worker %d did not get ready (read %q, %v): %s", c.Pid(), b[:], err, c.Exited())
+		return nil, fmt.Errorf("stop: process worker: %w", err)
 	}
 	return &process{c: c, o: o, pid: c.Pid()}, nil
 }
 
 func (p *process) Stop() (Stopped, error) {
 	var st Stopped
-	cmd := p.c.Cmd
-	var err error
+	grace := Grace
+	sig := syscall.SIGTERM
 	if p.o.Signal == Kill {
-		err = cmd.Process.Signal(syscall.SIGKILL)
-		if err == nil {
-			err = cmd.Wait()
-		}
-	} else if err = cmd.Process.Signal(syscall.SIGTERM); err == nil {
-		t := time.AfterFunc(Grace, func() { cmd.Process.Kill() })
-		err = cmd.Wait()
-		t.Stop()
+		sig, grace = syscall.SIGKILL, time.Hour // SIGKILL cannot be ignored
 	}
-	// Stdin and stdout are ours to close: Child.Close would wait a second time.
-	p.c.In.Close()
-	p.c.Out.Close()
+	err := p.c.Signal(sig, grace)
+	cmd := p.c.Cmd
 	ps := cmd.ProcessState
 	if ps == nil {
 		return st, fmt.Errorf("stop: process worker %d: %w", p.pid, err)
@@ -298,7 +288,7 @@ func (p *process) Stop() (Stopped, error) {
 		}
 	case ws.Exited() && ws.ExitStatus() == ExitOnTerm && p.o.Signal == Term:
 	default:
-		return st, fmt.Errorf("stop: process worker %d ended %v after SIGTERM/SIGKILL; stderr: %s", p.pid, ps, p.c.Stderr())
+		return st, fmt.Errorf("stop: process worker %d ended %s after SIGTERM/SIGKILL", p.pid, p.c.Status())
 	}
 	return st, nil
 }
@@ -317,8 +307,8 @@ func serveSpinner() int {
 	} else {
 		signalExitOnTerm()
 	}
-	if _, err := os.Stdout.Write([]byte{'R'}); err != nil {
-		fmt.Fprintln(os.Stderr, "concbench stop-spinner: write ready:", err)
+	if err := proc.Ready(); err != nil {
+		fmt.Fprintln(os.Stderr, "concbench stop-spinner:", err)
 		return 1
 	}
 	switch state {

@@ -19,6 +19,9 @@
 //
 // A failed exchange kills the child, so that no writer is left blocked on a
 // pipe nobody reads; the caller still reaps it with Close.
+//
+// subproc is one family: it needs only package proc (its children are
+// external commands, so none of model's kinds), and imports no other family.
 package subproc
 
 import (
@@ -96,7 +99,7 @@ func RoundTrip(c *proc.Child, input, out []byte) error {
 	if len(input) <= InlineMax {
 		if _, err := c.In.Write(input); err != nil {
 			c.Kill()
-			return fmt.Errorf("subproc: child %d: write %d bytes to stdin: %w (child %s)", c.Pid(), len(input), err, c.Exited())
+			return fmt.Errorf("subproc: child %d: write %d bytes to stdin: %w (child %s)", c.Pid(), len(input), err, c.Status())
 		}
 	} else {
 		werr = make(chan error, 1)
@@ -108,12 +111,12 @@ func RoundTrip(c *proc.Child, input, out []byte) error {
 	n, err := io.ReadFull(c.Out, out)
 	if err != nil {
 		c.Kill()
-		err = fmt.Errorf("subproc: child %d: read %d of %d bytes from stdout: %w (child %s)", c.Pid(), n, len(out), err, c.Exited())
+		err = fmt.Errorf("subproc: child %d: read %d of %d bytes from stdout: %w (child %s)", c.Pid(), n, len(out), err, c.Status())
 	}
 	if werr != nil {
 		if e := <-werr; e != nil && err == nil {
 			c.Kill()
-			err = fmt.Errorf("subproc: child %d: write %d bytes to stdin: %w (child %s)", c.Pid(), len(input), e, c.Exited())
+			err = fmt.Errorf("subproc: child %d: write %d bytes to stdin: %w (child %s)", c.Pid(), len(input), e, c.Status())
 		}
 	}
 	return err

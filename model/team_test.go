@@ -1,15 +1,21 @@
-package team
+package model_test
 
 import (
 	"fmt"
 	"sync/atomic"
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/concbench/concbench/internal/leakcheck"
+	"github.com/concbench/concbench/model"
 )
 
-func TestRoundSplitsEveryOp(t *testing.T) {
-	defer goleak.VerifyNone(t)
+func TestTeamRoundSplitsEveryOp(t *testing.T) {
+	before := leakcheck.Take()
+	defer func() {
+		if err := leakcheck.Check(before); err != nil {
+			t.Error(err)
+		}
+	}()
 	for _, tc := range []struct {
 		workers int
 		rounds  []int
@@ -21,7 +27,7 @@ func TestRoundSplitsEveryOp(t *testing.T) {
 		{4, []int{1000}, []uint64{250, 250, 250, 250}},
 	} {
 		got := make([]atomic.Uint64, tc.workers)
-		tm := Start(tc.workers, func(w, n int) { got[w].Add(uint64(n)) })
+		tm := model.StartTeam(model.KindGoroutine, tc.workers, func(w, n int) { got[w].Add(uint64(n)) })
 		for _, n := range tc.rounds {
 			tm.Round(n)
 		}
@@ -44,10 +50,10 @@ func TestRoundSplitsEveryOp(t *testing.T) {
 
 // BenchmarkRound is the fixed cost a round adds: waking every worker for
 // one op each and waiting for all of them.
-func BenchmarkRound(b *testing.B) {
+func BenchmarkTeamRound(b *testing.B) {
 	for _, workers := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			tm := Start(workers, func(int, int) {})
+			tm := model.StartTeam(model.KindGoroutine, workers, func(int, int) {})
 			defer tm.Close()
 			for b.Loop() {
 				tm.Round(workers)

@@ -1,19 +1,18 @@
-// Package team runs a fixed set of worker goroutines in rounds, so that a
+package model
+
+import "sync"
+
+// Team is a fixed set of in-process workers run in rounds, so that a
 // benchmark whose op is one tiny update (an increment, a lookup) can hand
 // many ops to several workers at once without starting goroutines or
 // allocating inside its timed loop.
 //
-// A caller Starts a team with a work function, calls Round(n) as often as it
+// A caller StartTeams with a work function, calls Round(n) as often as it
 // likes (n ops are split as evenly as possible over the workers, and Round
 // returns when every worker has finished its share), reads Ops to learn how
-// many ops each worker was given in all, and Closes the team. The goroutines
-// live from Start to Close; between rounds they wait on their own channel.
-package team
-
-import "sync"
-
-// Team is a fixed set of worker goroutines. Round and Close must be called
-// from one goroutine.
+// many ops each worker was given in all, and Closes the team. The workers
+// live from StartTeam to Close; between rounds they wait on their own
+// channel. Round and Close must be called from one goroutine.
 type Team struct {
 	work  func(worker, n int)
 	start []chan int
@@ -22,9 +21,9 @@ type Team struct {
 	ops   []uint64
 }
 
-// Start starts workers goroutines; each runs work(worker, n) once per round
-// in which it is given n > 0 ops.
-func Start(workers int, work func(worker, n int)) *Team {
+// StartTeam starts workers in-process workers of kind k (see Go); each runs
+// work(worker, n) once per round in which it is given n > 0 ops.
+func StartTeam(k Kind, workers int, work func(worker, n int)) *Team {
 	if workers < 1 {
 		workers = 1
 	}
@@ -32,7 +31,7 @@ func Start(workers int, work func(worker, n int)) *Team {
 	t.exit.Add(workers)
 	for w := range t.start {
 		t.start[w] = make(chan int, 1)
-		go t.serve(w)
+		Go(k, func() { t.serve(w) })
 	}
 	return t
 }
@@ -44,9 +43,6 @@ func (t *Team) serve(w int) {
 		t.wg.Done()
 	}
 }
-
-// Workers is the number of workers.
-func (t *Team) Workers() int { return len(t.start) }
 
 // Round splits n ops over the workers (the first n mod workers get one
 // more) and waits until all of them are done.
