@@ -28,7 +28,6 @@ import (
 
 	"github.com/concbench/concbench/internal/host"
 	"github.com/concbench/concbench/internal/leakcheck"
-	"github.com/concbench/concbench/model"
 )
 
 func TestMain(m *testing.M) {
@@ -120,4 +119,3 @@ func workerCounts() []int {
 	return append(out, max)
 }
 
-var _ = model.All // models are used by the family files
