@@ -118,4 +118,3 @@ func workerCounts() []int {
 	}
 	return append(out, max)
 }
-
