@@ -159,11 +159,8 @@ func (ss *Session) startInProc(t *transport) error {
 // checksum, which the echo carries back unchanged, so one check covers both
 // legs.
 func (s *Session) RoundTrip() error {
-	if s.spec.Pattern != PingPong {
-		return fmt.Errorf("ipc %s: RoundTrip on a %s session", s.name, s.spec.Pattern)
-	}
-	if err := s.conn.Send(s.w.next()); err != nil {
-		return s.fail(fmt.Errorf("ipc %s: send frame %d: %w", s.name, s.w.seq, err))
+	if err := s.send(PingPong, "RoundTrip"); err != nil {
+		return err
 	}
 	if err := s.conn.Recv(s.rbuf); err != nil {
 		return s.fail(fmt.Errorf("ipc %s: receive echo of frame %d: %w", s.name, s.w.seq, err))
@@ -175,9 +172,13 @@ func (s *Session) RoundTrip() error {
 }
 
 // Send sends the next frame of a stream; the peer verifies it.
-func (s *Session) Send() error {
-	if s.spec.Pattern != Stream {
-		return fmt.Errorf("ipc %s: Send on a %s session", s.name, s.spec.Pattern)
+func (s *Session) Send() error { return s.send(Stream, "Send") }
+
+// send sends the next frame on a session of pattern p (op names the
+// caller for the error when it is not).
+func (s *Session) send(p Pattern, op string) error {
+	if s.spec.Pattern != p {
+		return fmt.Errorf("ipc %s: %s on a %s session", s.name, op, s.spec.Pattern)
 	}
 	if err := s.conn.Send(s.w.next()); err != nil {
 		return s.fail(fmt.Errorf("ipc %s: send frame %d: %w", s.name, s.w.seq, err))

@@ -37,18 +37,9 @@ var transports = []transport{
 	{name: "chan-unbuffered", pair: func(size int) (Conn, Conn, error) { return chanPair(size, 0) }},
 	{name: "chan-buffered", pair: func(size int) (Conn, Conn, error) { return chanPair(size, ChanCap) }},
 	{
-		name: "os-pipe",
-		pair: func(int) (Conn, Conn, error) {
-			a, b, err := osPipePair()
-			return a, b, err
-		},
-		toChild: func(int) (Conn, []*os.File, error) {
-			a, b, err := osPipePair()
-			if err != nil {
-				return nil, nil, err
-			}
-			return a, []*os.File{b.r.(*os.File), b.w.(*os.File)}, nil
-		},
+		name:    "os-pipe",
+		pair:    pairOf(osPipePair),
+		toChild: toChildOf(osPipePair, func(b *streamConn) []*os.File { return []*os.File{b.r.(*os.File), b.w.(*os.File)} }),
 		inChild: func(fds []int, _ int) (Conn, error) {
 			// Descriptors arrive blocking; made non-blocking, os.NewFile
 			// puts them on the poller, as os.Pipe's are in the parent.
@@ -62,29 +53,17 @@ var transports = []transport{
 	},
 	{
 		name: "pipe-raw",
-		pair: func(int) (Conn, Conn, error) {
-			a, b, err := rawPair()
-			return a, b, err
-		},
-		toChild: func(int) (Conn, []*os.File, error) {
-			a, b, err := rawPair()
-			if err != nil {
-				return nil, nil, err
-			}
-			return a, []*os.File{os.NewFile(uintptr(b.r), "|r"), os.NewFile(uintptr(b.w), "|w")}, nil
-		},
+		pair: pairOf(rawPair),
+		toChild: toChildOf(rawPair, func(b *rawConn) []*os.File {
+			return []*os.File{os.NewFile(uintptr(b.r), "|r"), os.NewFile(uintptr(b.w), "|w")}
+		}),
 		inChild: func(fds []int, _ int) (Conn, error) { return &rawConn{r: fds[0], w: fds[1]}, nil },
 	},
 	{
 		name: "unix",
 		pair: func(int) (Conn, Conn, error) {
-			fa, fb, err := socketPair()
+			a, fb, err := unixPair()
 			if err != nil {
-				return nil, nil, err
-			}
-			a, err := fileNetConn(fa)
-			if err != nil {
-				fb.Close()
 				return nil, nil, err
 			}
 			b, err := fileNetConn(fb)
@@ -92,19 +71,14 @@ var transports = []transport{
 				a.Close()
 				return nil, nil, err
 			}
-			return netConn(a), netConn(b), nil
+			return a, netConn(b), nil
 		},
 		toChild: func(int) (Conn, []*os.File, error) {
-			fa, fb, err := socketPair()
+			a, fb, err := unixPair()
 			if err != nil {
 				return nil, nil, err
 			}
-			a, err := fileNetConn(fa)
-			if err != nil {
-				fb.Close()
-				return nil, nil, err
-			}
-			return netConn(a), []*os.File{fb}, nil
+			return a, []*os.File{fb}, nil
 		},
 		inChild: socketInChild,
 	},
@@ -203,4 +177,44 @@ func Peers(transport string) []Peer {
 		return []Peer{Goroutine, Thread}
 	}
 	return []Peer{Goroutine, Thread, Process}
+}
+
+// pairOf adapts a constructor of two connected pipe ends to a transport's
+// pair.
+func pairOf[T Conn](mk func() (T, T, error)) func(int) (Conn, Conn, error) {
+	return func(int) (Conn, Conn, error) {
+		a, b, err := mk()
+		if err != nil {
+			return nil, nil, err
+		}
+		return a, b, nil
+	}
+}
+
+// toChildOf adapts the same constructor to a transport's toChild: the
+// parent keeps one end, and the other end's descriptors go to the child.
+func toChildOf[T Conn](mk func() (T, T, error), files func(T) []*os.File) func(int) (Conn, []*os.File, error) {
+	return func(int) (Conn, []*os.File, error) {
+		a, b, err := mk()
+		if err != nil {
+			return nil, nil, err
+		}
+		return a, files(b), nil
+	}
+}
+
+// unixPair is a socketpair whose first end is a Conn on Go's poller and
+// whose second end is still a file: wrapped by pair, handed to a child by
+// toChild.
+func unixPair() (*streamConn, *os.File, error) {
+	fa, fb, err := socketPair()
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := fileNetConn(fa)
+	if err != nil {
+		fb.Close()
+		return nil, nil, err
+	}
+	return netConn(a), fb, nil
 }
