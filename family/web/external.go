@@ -68,8 +68,10 @@ func (s *Server) startGunicorn() error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "webapp.py"), python.WebApp, 0o600); err != nil {
-		return fmt.Errorf("write webapp.py: %w", err)
+	for name, b := range map[string][]byte{"webapp.py": python.WebApp, "gunicorn_conf.py": python.GunicornConf} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -82,7 +84,7 @@ func (s *Server) startGunicorn() error {
 	}
 	defer f.Close()
 	s.Addr = ln.Addr().String()
-	args := []string{"--bind", "fd://3", "--workers", strconv.Itoa(s.o.Workers), "--chdir", dir,
+	args := []string{"--config", filepath.Join(dir, "gunicorn_conf.py"), "--bind", "fd://3", "--workers", strconv.Itoa(s.o.Workers), "--chdir", dir,
 		"--preload", "--log-level", "warning", "--worker-class", "sync"}
 	if s.o.Server == GunicornGthread {
 		args = append(args[:len(args)-1], "gthread", "--threads", strconv.Itoa(GthreadThreads))
@@ -129,6 +131,10 @@ func (s *Server) startShm() (*os.File, error) {
 	return f, nil
 }
 
+// maxSocketPath is the longest unix socket path (sun_path is 108 bytes
+// with its terminating NUL).
+const maxSocketPath = 107
+
 // startRedis starts redis-server on a unix socket in the private
 // directory (no TCP port, no persistence) and returns the socket's path
 // once it answers PING.
@@ -141,6 +147,9 @@ func (s *Server) startRedis() (string, error) {
 		return "", err
 	}
 	sock := filepath.Join(dir, "redis.sock")
+	if len(sock) > maxSocketPath {
+		return "", fmt.Errorf("redis socket path %s is %d bytes, over the %d a unix socket takes: set a shorter TMPDIR", sock, len(sock), maxSocketPath)
+	}
 	cmd := exec.Command(RedisBin, "--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
 		"--save", "", "--appendonly", "no", "--dir", dir, "--loglevel", "warning")
 	if s.redis, err = proc.StartCmd(cmd); err != nil {

@@ -239,3 +239,18 @@ func (c *conn) verify(arg, status int, body []byte) error {
 	c.seen[pid] = max(c.seen[pid], v)
 	return nil
 }
+
+// RunFor runs a closed-loop load for d and returns what it saw and how
+// long it really ran (from Start until the last answer).
+func RunFor(o LoadOptions, d time.Duration) (Stats, time.Duration, error) {
+	l, err := NewLoad(o)
+	if err != nil {
+		return Stats{}, 0, err
+	}
+	t0 := time.Now()
+	l.Start()
+	for end := t0.Add(d); time.Now().Before(end) && l.Next(); {
+	}
+	st, err := l.Stop()
+	return st, time.Since(t0), err
+}

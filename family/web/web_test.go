@@ -1,12 +1,20 @@
 package web
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/concbench/concbench/internal/leakcheck"
+	"github.com/concbench/concbench/proc"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
@@ -143,6 +151,74 @@ func TestCounterDivergesUnlessShared(t *testing.T) {
 			}
 			if !c.diverge && v.MaxSeen != r {
 				t.Errorf("max-seen %d, want exactly %d", v.MaxSeen, r)
+			}
+		})
+	}
+}
+
+// roleHolder starts the server its environment names, says ready, prints
+// the server's pids and waits to be killed: the benchmark binary as a
+// user's Ctrl-C finds it.
+const roleHolder = "web-test-holder"
+
+func init() { proc.Register(roleHolder, serveHolder) }
+
+func serveHolder() int {
+	w, _ := strconv.Atoi(os.Getenv("HOLD_WORKERS"))
+	s, err := Start(Options{Server: ServerKind(os.Getenv("HOLD_SERVER")), Workers: w, Counter: CounterKind(os.Getenv("HOLD_COUNTER"))})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	proc.Ready()
+	fmt.Println(s.Pids())
+	select {}
+}
+
+// Ctrl-C (SIGINT) to a benchmark binary that holds servers leaves none of
+// them running: the Go workers, gunicorn's master and redis-server die by
+// Pdeathsig, gunicorn's workers leave when they see their master gone.
+func TestServersDieWithTheBenchmark(t *testing.T) {
+	cases := []Options{
+		{Server: Prefork, Workers: 2, Counter: Redis},
+		{Server: Reuseport, Workers: 2, Counter: Shm},
+		{Server: GunicornSync, Workers: 2},
+		{Server: GunicornGthread, Workers: 2},
+	}
+	for _, o := range cases {
+		t.Run(string(o.Server), func(t *testing.T) {
+			if o.Server.IsGunicorn() && gunicornCheck() != nil {
+				t.Skip(gunicornCheck())
+			}
+			// The killed holder cannot remove its directory. (Not t.TempDir:
+			// its long name would not fit redis-server's socket path.)
+			tmp, err := os.MkdirTemp("", "hold")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.RemoveAll(tmp)
+			c, err := proc.Start(roleHolder, proc.Options{Env: []string{"HOLD_SERVER=" + string(o.Server),
+				"HOLD_WORKERS=" + strconv.Itoa(o.Workers), "HOLD_COUNTER=" + string(o.Counter),
+				"TMPDIR=" + tmp}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			line, err := bufio.NewReader(c.Out).ReadString('\n')
+			if err != nil {
+				c.Kill()
+				t.Fatal(err)
+			}
+			var pids []int
+			for _, f := range strings.Fields(strings.Trim(line, "[]\n")) {
+				pid, _ := strconv.Atoi(f)
+				pids = append(pids, pid)
+			}
+			if len(pids) < 2 {
+				t.Errorf("holder reported server pids %q", line)
+			}
+			c.Signal(syscall.SIGINT, 5*time.Second)
+			if err := AwaitGone(pids, 5*time.Second); err != nil {
+				t.Error(err)
 			}
 		})
 	}

@@ -8,3 +8,9 @@ import _ "embed"
 //
 //go:embed webapp.py
 var WebApp []byte
+
+// GunicornConf is gunicorn_conf.py: a post_fork hook that gives every
+// gunicorn worker PR_SET_PDEATHSIG, so that it dies with its master.
+//
+//go:embed gunicorn_conf.py
+var GunicornConf []byte
