@@ -210,6 +210,51 @@ func benchWebCounter(b *testing.B, o web.Options) {
 	b.ReportMetric(float64(t.Lost), "lost-updates")
 }
 
+// WebOpenRate is the open-loop rows' request rate, per second: below
+// every server's capacity on this kind of machine, so that the latency
+// shown is service plus queueing at a load the server can carry.
+const WebOpenRate = 500
+
+// BenchmarkWebOpen is the open-loop view: vegeta sends WebOpenRate
+// requests per second whatever the server's answers do (a closed loop
+// slows down with the server and hides its queueing). One op = one
+// request's result, checked (status, body); ns/op is about 1/rate, and
+// the metrics to read are the latency quantiles, req/s achieved, and the
+// server's and client's CPU per request.
+func BenchmarkWebOpen(b *testing.B) {
+	w := runtime.NumCPU()
+	for _, k := range web.Servers {
+		b.Run(fmt.Sprintf("server=%s/workers=%d", k, w), func(b *testing.B) {
+			s := startWeb(b, web.Options{Server: k, Workers: w})
+			for _, p := range web.Paths {
+				b.Run(fmt.Sprintf("path=%s/rate=%d", p, WebOpenRate), func(b *testing.B) { benchWebOpen(b, s.Pids(), s.Addr, p) })
+			}
+		})
+	}
+}
+
+func benchWebOpen(b *testing.B, pids []int, addr string, p web.Path) {
+	atProcs(b)
+	o, err := web.StartOpen(addr, p, WebOpenRate)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv0, cli0 := web.CPUNanos(pids), selfCPU()
+	t0 := time.Now()
+	var failed error
+	for b.Loop() {
+		if failed = o.Next(); failed != nil {
+			break
+		}
+	}
+	st, err := o.Stop()
+	r := webRun{st: st, wall: time.Since(t0), server: web.CPUNanos(pids) - srv0, client: selfCPU() - cli0}
+	if err = errors.Join(failed, err); err != nil {
+		b.Fatal(err)
+	}
+	r.report(b)
+}
+
 // webRef collects the reference run's rates over every count.
 var webRef ratio
 
