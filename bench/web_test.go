@@ -255,8 +255,9 @@ func benchWebOpen(b *testing.B, pids []int, addr string, p web.Path) {
 	r.report(b)
 }
 
-// webRef collects the reference run's rates over every count.
-var webRef ratio
+// webRef collects the reference run's rates over every count: ours, wrk's,
+// and their ratio per op (the two ran back to back).
+var webRef struct{ ours, wrk, ratio []float64 }
 
 // WebRefDuration is how long each client runs in BenchmarkWebReference.
 var WebRefDuration = time.Second
@@ -289,22 +290,16 @@ func BenchmarkWebReference(b *testing.B) {
 		b.ReportMetric(ours, "req/s")
 		b.ReportMetric(theirs, "wrk-req/s")
 		b.ReportMetric(ours/theirs, "client-ratio")
-		webRef.num, webRef.den = append(webRef.num, 1e9/theirs), append(webRef.den, 1e9/ours)
+		webRef.ours, webRef.wrk = append(webRef.ours, ours), append(webRef.wrk, theirs)
+		webRef.ratio = append(webRef.ratio, ours/theirs)
 	})
-	webRef.printRates("concbench client / wrk req/s on goroutine /hello, conns=16", 0.9)
+	if len(webRef.ratio) > 0 {
+		fmt.Printf("# ratio: concbench client / wrk req/s on goroutine /hello, conns=16 = %.2fx (median of %d back-to-back pairs; medians %.0f / %.0f req/s; target >= 0.90x)\n",
+			median(webRef.ratio), len(webRef.ratio), median(webRef.ours), median(webRef.wrk))
+		webRef.ours, webRef.wrk, webRef.ratio = nil, nil, nil
+	}
 }
 
-// printRates prints the medians' ratio of two rates kept as ns per
-// request (num = the reference's, den = ours), as ours/reference.
-func (r *ratio) printRates(what string, target float64) {
-	if len(r.num) == 0 || len(r.den) == 0 {
-		return
-	}
-	ref, ours := 1e9/median(r.num), 1e9/median(r.den)
-	fmt.Printf("# ratio: %s = %.0f / %.0f req/s = %.2fx (target >= %.2fx; medians of %d runs)\n",
-		what, ours, ref, ours/ref, target, len(r.den))
-	*r = ratio{}
-}
 
 // A wrong body or a wrong status from the server fails the row
 // (testing.Benchmark reports N=0 for a failed benchmark).
