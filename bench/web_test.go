@@ -300,7 +300,6 @@ func BenchmarkWebReference(b *testing.B) {
 	}
 }
 
-
 // A wrong body or a wrong status from the server fails the row
 // (testing.Benchmark reports N=0 for a failed benchmark).
 func TestWebFailsOnWrongAnswer(t *testing.T) {
