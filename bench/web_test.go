@@ -23,6 +23,7 @@ func init() {
 	declareUnit("requests", "better=higher")     // R, follows b.N
 	declareUnit("wrk-req/s", "better=higher")
 	declareUnit("client-ratio", "better=higher")
+	declareUnit("wrk-cpu-ns/req", "better=lower")
 }
 
 // webWorkers is the sweep: 1, ncpu, 2×ncpu.
@@ -266,7 +267,10 @@ var WebRefDuration = time.Second
 // each run WebRefDuration against the goroutine server's /hello at 16
 // connections, back to back in the same op. req/s is ours, wrk-req/s
 // wrk's, client-ratio ours/wrk; below 0.9 the client, not the server,
-// would be what BenchmarkWeb measures. The medians' ratio over all counts
+// would be what BenchmarkWeb measures. client-cpu-ns/req and
+// wrk-cpu-ns/req are each client's CPU per request, which a busy machine
+// disturbs less than the rates: the client shares the cores with the server,
+// so its CPU per request is what it takes from the server. The medians' ratio over all counts
 // is printed as a "# ratio:" comment line.
 func BenchmarkWebReference(b *testing.B) {
 	w := runtime.NumCPU()
@@ -274,22 +278,27 @@ func BenchmarkWebReference(b *testing.B) {
 		atProcs(b)
 		s := startWeb(b, web.Options{Server: web.Goroutine, Workers: w})
 		var ours, theirs float64
+		var oursCPU, theirsCPU float64 // ns per request
 		for b.Loop() {
-			var err error
-			if theirs, err = web.Wrk(s.Addr, web.Hello, 16, w, WebRefDuration); errors.Is(err, web.ErrMissing) {
+			wr, err := web.Wrk(s.Addr, web.Hello, 16, w, WebRefDuration)
+			if errors.Is(err, web.ErrMissing) {
 				b.Skip(err)
 			} else if err != nil {
 				b.Fatal(err)
 			}
+			cpu0 := selfCPU()
 			st, d, err := web.RunFor(web.LoadOptions{Addr: s.Addr, Path: web.Hello, Conns: 16}, WebRefDuration)
 			if err != nil {
 				b.Fatal(err)
 			}
-			ours = float64(st.Requests) / d.Seconds()
+			ours, theirs = float64(st.Requests)/d.Seconds(), wr.Rate
+			oursCPU, theirsCPU = float64(selfCPU()-cpu0)/float64(st.Requests), float64(wr.CPU)/float64(wr.Requests)
 		}
 		b.ReportMetric(ours, "req/s")
 		b.ReportMetric(theirs, "wrk-req/s")
 		b.ReportMetric(ours/theirs, "client-ratio")
+		b.ReportMetric(oursCPU, "client-cpu-ns/req")
+		b.ReportMetric(theirsCPU, "wrk-cpu-ns/req")
 		webRef.ours, webRef.wrk = append(webRef.ours, ours), append(webRef.wrk, theirs)
 		webRef.ratio = append(webRef.ratio, ours/theirs)
 	})

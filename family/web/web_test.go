@@ -223,3 +223,24 @@ func TestServersDieWithTheBenchmark(t *testing.T) {
 		})
 	}
 }
+
+func TestParseWrk(t *testing.T) {
+	ok := "Running 1s test @ http://127.0.0.1:1/hello\n  2 threads and 16 connections\n" +
+		"  45212 requests in 1.00s, 5.52MB read\nRequests/sec:  45101.37\nTransfer/sec:      5.51MB\n"
+	cases := []struct {
+		name, out string
+		rate      float64
+		fails     bool
+	}{
+		{"ok", ok, 45101.37, false},
+		{"non-2xx", ok + "  Non-2xx or 3xx responses: 3\n", 0, true},
+		{"socket errors", ok + "  Socket errors: connect 0, read 2, write 0, timeout 0\n", 0, true},
+		{"no rate", "  45212 requests in 1.00s, 5.52MB read\n", 0, true},
+	}
+	for _, c := range cases {
+		r, err := parseWrk([]byte(c.out))
+		if (err != nil) != c.fails || !c.fails && (r.Rate != c.rate || r.Requests != 45212) {
+			t.Errorf("%s: %+v, %v", c.name, r, err)
+		}
+	}
+}
