@@ -31,10 +31,11 @@ race: ## every test with the race detector
 smoke: ## every benchmark once (-benchtime 1x): each runs and verifies its work
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./bench
 
-# The Debian packages some rows need (for now linux-perf, for the kernel
-# reference); without them only those rows skip. Needs root; skips cleanly
+# The Debian packages some rows need (linux-perf for the kernel reference;
+# gunicorn, python3-flask, redis-server and wrk for the web family); without
+# them only those rows skip. Needs root; skips cleanly
 # otherwise, and when everything is installed already.
-DEPS ?= linux-perf
+DEPS ?= linux-perf gunicorn python3-flask redis-server wrk
 deps: ## install the Debian packages some rows need (root; apt-get)
 	@missing=$$(for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "make deps: installed already: $(DEPS)"; \

@@ -75,3 +75,12 @@ func (h *Hist) Quantile(q float64) float64 {
 	}
 	return 0 // unreachable
 }
+
+// Merge adds o's samples to h, so that workers can each record into their
+// own Hist and a quantile is read from the sum.
+func (h *Hist) Merge(o *Hist) {
+	for i, c := range o.counts {
+		h.counts[i] += c
+	}
+	h.n += o.n
+}

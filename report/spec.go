@@ -85,6 +85,14 @@ var FamilyTable = []Family{
 	// Stop's headline is stop-ns (request to confirmed stop), not the
 	// whole start-and-stop op; process has a signal key the others lack.
 	{Name: "Stop", Specs: []Spec{{Unit: "stop-sec", Title: "Stop: request to confirmed stop", YLabel: "time to stop"}}},
+	// One chart per path: req/s and p99 of single requests vs the
+	// closed-loop client's connections, one line per server and workers.
+	{Name: "Web", Specs: []Spec{
+		{Split: []string{"path"}, X: "conns", Series: []string{"server", "workers"}, Unit: "req/s", LogX: true, LogY: true,
+			Title: "Web: requests per second vs connections", XLabel: "connections", YLabel: "throughput"},
+		{Split: []string{"path"}, X: "conns", Series: []string{"server", "workers"}, Unit: "p99-sec", LogX: true, LogY: true,
+			Title: "Web: p99 latency of single requests vs connections", XLabel: "connections", YLabel: "p99 latency"}}},
+	{Name: "WebCounter", Specs: []Spec{{Unit: "req/s", Title: "Web: /count throughput per counter (the fixes' cost)", YLabel: "throughput"}}},
 	{Name: "SpawnParent", Specs: []Spec{{X: "touched", Series: []string{"model"}, Unit: "sec/op", LogY: true,
 		Title: "Spawn cost vs the parent's touched memory", XLabel: "parent's touched memory (bytes)", YLabel: "time per spawn"}}},
 }

@@ -1,0 +1,336 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/concbench/concbench/family/web"
+)
+
+func init() {
+	declareUnit("req/s", "better=higher")
+	declareUnit("server-cpu-ns/req", "better=lower")
+	declareUnit("client-cpu-ns/req", "better=lower")
+	declareUnit("errors", "better=lower assume=exact")
+	declareUnit("max-seen", "better=higher")     // follows R (b.N): not exact
+	declareUnit("workers-seen", "better=higher") // how far the requests spread
+	declareUnit("requests", "better=higher")     // R, follows b.N
+	declareUnit("wrk-req/s", "better=higher")
+	declareUnit("client-ratio", "better=higher")
+	declareUnit("wrk-cpu-ns/req", "better=lower")
+}
+
+// webWorkers is the sweep: 1, ncpu, 2×ncpu.
+func webWorkers() []int {
+	n := runtime.NumCPU()
+	if n == 1 {
+		return []int{1, 2}
+	}
+	return []int{1, n, 2 * n}
+}
+
+// webConns are the closed-loop client's concurrencies.
+var webConns = []int{1, 16, 256}
+
+// startWeb starts a server for a benchmark, skipping with one line that
+// names the Debian package when one is missing, and stops it at the end.
+func startWeb(b *testing.B, o web.Options) *web.Server {
+	s, err := web.Start(o)
+	if errors.Is(err, web.ErrMissing) {
+		b.Skip(err)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			b.Error(err)
+		}
+	})
+	return s
+}
+
+// BenchmarkWeb answers the seeds' WSGI chapter for a Go engineer: which
+// server model serves HTTP best here, against gunicorn running the same
+// app in Flask? One op = one HTTP request, its status and whole body
+// checked (any error or wrong body fails the row), from a closed-loop
+// client with conns connections.
+//
+//	server=goroutine  one process, net/http, GOMAXPROCS=workers
+//	server=prefork    workers processes at GOMAXPROCS=1 on one inherited socket
+//	server=reuseport  workers processes at GOMAXPROCS=1, SO_REUSEPORT each
+//	server=gunicorn-* webapp.py under gunicorn, sync or gthread workers
+//
+// path=hello is a fixed body, path=work the sha256 kernel (CPU-bound),
+// path=sleep the 1 ms sleep kernel (IO-bound). req/s is requests over wall
+// time; p50/p99/p999-ns are of single requests (all timed); server-cpu-ns/req
+// is the server processes' CPU only (children and their descendants, read
+// from /proc), client-cpu-ns/req this process's. Client and server share
+// the machine's cores.
+func BenchmarkWeb(b *testing.B) {
+	for _, k := range web.Servers {
+		for _, w := range webWorkers() {
+			b.Run(fmt.Sprintf("server=%s/workers=%d", k, w), func(b *testing.B) {
+				s := startWeb(b, web.Options{Server: k, Workers: w})
+				for _, p := range web.Paths {
+					for _, c := range webConns {
+						o := web.LoadOptions{Addr: s.Addr, Path: p, Conns: c}
+						b.Run(fmt.Sprintf("path=%s/conns=%d", p, c), func(b *testing.B) { benchWebLoad(b, s.Pids(), o) })
+					}
+				}
+			})
+		}
+	}
+}
+
+// webRun is one closed-loop run's measurements.
+type webRun struct {
+	st         web.Stats
+	wall       time.Duration
+	server     int64 // server processes' CPU, ns
+	client     int64 // this process's CPU, ns
+	failedWith error
+}
+
+// runWebLoad runs o's load for as long as b.Loop says and measures it.
+func runWebLoad(b *testing.B, pids []int, o web.LoadOptions) webRun {
+	l, err := web.NewLoad(o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l.Start()
+	srv0, cli0 := web.CPUNanos(pids), selfCPU()
+	t0 := time.Now()
+	for b.Loop() {
+		if !l.Next() {
+			break
+		}
+	}
+	// The requests still in flight when b.Loop ends are part of the work:
+	// the timer runs until the last answer is in.
+	b.StartTimer()
+	st, err := l.Stop()
+	b.StopTimer()
+	r := webRun{st: st, wall: time.Since(t0), server: web.CPUNanos(pids) - srv0, client: selfCPU() - cli0, failedWith: err}
+	if err == nil && st.Requests != uint64(b.N) {
+		r.failedWith = fmt.Errorf("%d requests answered, %d sent", st.Requests, b.N)
+	}
+	return r
+}
+
+func benchWebLoad(b *testing.B, pids []int, o web.LoadOptions) {
+	atProcs(b)
+	r := runWebLoad(b, pids, o)
+	if r.failedWith != nil {
+		b.Fatal(r.failedWith)
+	}
+	r.report(b)
+}
+
+func (r webRun) report(b *testing.B) {
+	n := float64(r.st.Requests)
+	b.ReportMetric(n/r.wall.Seconds(), "req/s")
+	b.ReportMetric(r.st.Hist.Quantile(0.50), "p50-ns")
+	b.ReportMetric(r.st.Hist.Quantile(0.99), "p99-ns")
+	b.ReportMetric(r.st.Hist.Quantile(0.999), "p999-ns")
+	b.ReportMetric(float64(r.server)/n, "server-cpu-ns/req")
+	b.ReportMetric(float64(r.client)/n, "client-cpu-ns/req")
+	b.ReportMetric(0, "errors") // any error has failed the row already
+}
+
+// selfCPU is this process's CPU time so far (user+sys), ns.
+func selfCPU() int64 {
+	cpu, _ := rusage(syscall.RUSAGE_SELF)
+	return cpu
+}
+
+// webCounterCases are the shared-variable rows: the seeds' module-level
+// counter in every server, and the two fixes in the multi-process Go ones.
+var webCounterCases = []struct {
+	server  web.ServerKind
+	counter web.CounterKind
+}{
+	{web.Goroutine, web.Global},
+	{web.Prefork, web.Global}, {web.Prefork, web.Shm}, {web.Prefork, web.Redis},
+	{web.Reuseport, web.Global}, {web.Reuseport, web.Shm}, {web.Reuseport, web.Redis},
+	{web.GunicornSync, web.Global}, {web.GunicornGthread, web.Global},
+}
+
+// WebCounterCloseEvery: the counter rows' connections reconnect after
+// this many requests, so that R requests spread over the worker processes
+// (a keep-alive connection stays with one worker and hides the problem).
+const WebCounterCloseEvery = 4
+
+// BenchmarkWebCounter is the seeds' shared variable, measured. One op =
+// one GET /count on a fresh server (so R = b.N), 16 connections that
+// reconnect every WebCounterCloseEvery requests. requests is R, max-seen
+// the highest value any answer showed, workers-seen how many worker pids
+// answered, lost-updates R minus what the counters hold at the end (the
+// shared counter, or the sum of each worker's last value). counter=global
+// is a module-level variable (an atomic within one process): in a
+// multi-process server its answers never reach R. counter=shm and
+// counter=redis are the fixes; they, and the one-process goroutine server,
+// must lose nothing and show R, or the row fails. req/s against
+// counter=global is each fix's cost.
+func BenchmarkWebCounter(b *testing.B) {
+	w := max(2, runtime.NumCPU())
+	for _, c := range webCounterCases {
+		name := fmt.Sprintf("server=%s/workers=%d/counter=%s", c.server, w, c.counter)
+		b.Run(name, func(b *testing.B) {
+			benchWebCounter(b, web.Options{Server: c.server, Workers: w, Counter: c.counter})
+		})
+	}
+}
+
+func benchWebCounter(b *testing.B, o web.Options) {
+	atProcs(b)
+	s := startWeb(b, o)
+	r := runWebLoad(b, s.Pids(), web.LoadOptions{Addr: s.Addr, Path: web.Count, Conns: 16, CloseEvery: WebCounterCloseEvery})
+	if r.failedWith != nil {
+		b.Fatal(r.failedWith)
+	}
+	total, shared, err := s.Total()
+	if err != nil {
+		b.Fatal(err)
+	}
+	t := web.Summarize(r.st, uint64(b.N), total, shared)
+	exact := o.Counter != web.Global || o.Server == web.Goroutine
+	if exact && (t.Lost != 0 || t.MaxSeen != t.Requests) {
+		b.Fatalf("%s counter on %s: %d of %d updates lost, max-seen %d", o.Counter, o.Server, t.Lost, t.Requests, t.MaxSeen)
+	}
+	r.report(b)
+	b.ReportMetric(float64(t.Requests), "requests")
+	b.ReportMetric(float64(t.MaxSeen), "max-seen")
+	b.ReportMetric(float64(t.Workers), "workers-seen")
+	b.ReportMetric(float64(t.Lost), "lost-updates")
+}
+
+// WebOpenRate is the open-loop rows' request rate, per second: below
+// every server's capacity on this kind of machine, so that the latency
+// shown is service plus queueing at a load the server can carry.
+const WebOpenRate = 500
+
+// BenchmarkWebOpen is the open-loop view: vegeta sends WebOpenRate
+// requests per second whatever the server's answers do (a closed loop
+// slows down with the server and hides its queueing). One op = one
+// request's result, checked (status, body); ns/op is about 1/rate, and
+// the metrics to read are the latency quantiles, req/s achieved, and the
+// server's and client's CPU per request.
+func BenchmarkWebOpen(b *testing.B) {
+	w := runtime.NumCPU()
+	for _, k := range web.Servers {
+		b.Run(fmt.Sprintf("server=%s/workers=%d", k, w), func(b *testing.B) {
+			s := startWeb(b, web.Options{Server: k, Workers: w})
+			for _, p := range web.Paths {
+				b.Run(fmt.Sprintf("path=%s/rate=%d", p, WebOpenRate), func(b *testing.B) { benchWebOpen(b, s.Pids(), s.Addr, p) })
+			}
+		})
+	}
+}
+
+func benchWebOpen(b *testing.B, pids []int, addr string, p web.Path) {
+	atProcs(b)
+	o, err := web.StartOpen(addr, p, WebOpenRate)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv0, cli0 := web.CPUNanos(pids), selfCPU()
+	t0 := time.Now()
+	var failed error
+	for b.Loop() {
+		if failed = o.Next(); failed != nil {
+			break
+		}
+	}
+	st, err := o.Stop()
+	r := webRun{st: st, wall: time.Since(t0), server: web.CPUNanos(pids) - srv0, client: selfCPU() - cli0}
+	if err = errors.Join(failed, err); err != nil {
+		b.Fatal(err)
+	}
+	r.report(b)
+}
+
+// webRef collects the reference run's rates over every count: ours, wrk's,
+// and their ratio per op (the two ran back to back).
+var webRef struct{ ours, wrk, ratio []float64 }
+
+// WebRefDuration is how long each client runs in BenchmarkWebReference.
+var WebRefDuration = time.Second
+
+// BenchmarkWebReference checks the client: wrk and our closed-loop client
+// each run WebRefDuration against the goroutine server's /hello at 16
+// connections, back to back in the same op. req/s is ours, wrk-req/s
+// wrk's, client-ratio ours/wrk; below 0.9 the client, not the server,
+// would be what BenchmarkWeb measures. client-cpu-ns/req and
+// wrk-cpu-ns/req are each client's CPU per request, which a busy machine
+// disturbs less than the rates: the client shares the cores with the server,
+// so its CPU per request is what it takes from the server. The medians' ratio over all counts
+// is printed as a "# ratio:" comment line.
+func BenchmarkWebReference(b *testing.B) {
+	w := runtime.NumCPU()
+	b.Run(fmt.Sprintf("server=goroutine/workers=%d/path=hello/conns=16", w), func(b *testing.B) {
+		atProcs(b)
+		s := startWeb(b, web.Options{Server: web.Goroutine, Workers: w})
+		var ours, theirs float64
+		var oursCPU, theirsCPU float64 // ns per request
+		for b.Loop() {
+			wr, err := web.Wrk(s.Addr, web.Hello, 16, w, WebRefDuration)
+			if errors.Is(err, web.ErrMissing) {
+				b.Skip(err)
+			} else if err != nil {
+				b.Fatal(err)
+			}
+			cpu0 := selfCPU()
+			st, d, err := web.RunFor(web.LoadOptions{Addr: s.Addr, Path: web.Hello, Conns: 16}, WebRefDuration)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ours, theirs = float64(st.Requests)/d.Seconds(), wr.Rate
+			oursCPU, theirsCPU = float64(selfCPU()-cpu0)/float64(st.Requests), float64(wr.CPU)/float64(wr.Requests)
+		}
+		b.ReportMetric(ours, "req/s")
+		b.ReportMetric(theirs, "wrk-req/s")
+		b.ReportMetric(ours/theirs, "client-ratio")
+		b.ReportMetric(oursCPU, "client-cpu-ns/req")
+		b.ReportMetric(theirsCPU, "wrk-cpu-ns/req")
+		webRef.ours, webRef.wrk = append(webRef.ours, ours), append(webRef.wrk, theirs)
+		webRef.ratio = append(webRef.ratio, ours/theirs)
+	})
+	if len(webRef.ratio) > 0 {
+		fmt.Printf("# ratio: concbench client / wrk req/s on goroutine /hello, conns=16 = %.2fx (median of %d back-to-back pairs; medians %.0f / %.0f req/s; target >= 0.90x)\n",
+			median(webRef.ratio), len(webRef.ratio), median(webRef.ours), median(webRef.wrk))
+		webRef.ours, webRef.wrk, webRef.ratio = nil, nil, nil
+	}
+}
+
+// A wrong body or a wrong status from the server fails the row
+// (testing.Benchmark reports N=0 for a failed benchmark).
+func TestWebFailsOnWrongAnswer(t *testing.T) {
+	cases := map[string]http.HandlerFunc{
+		"body": func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("Hello, World?\n")) },
+		"status": func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusInternalServerError)
+			w.Write([]byte(web.HelloBody))
+		},
+	}
+	for name, h := range cases {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &http.Server{Handler: h}
+		go srv.Serve(ln)
+		o := web.LoadOptions{Addr: ln.Addr().String(), Path: web.Hello, Conns: 4}
+		r := testing.Benchmark(func(b *testing.B) { benchWebLoad(b, nil, o) })
+		srv.Close()
+		if r.N != 0 {
+			t.Errorf("a wrong %s passed %d requests without a failure", name, r.N)
+		}
+	}
+}

@@ -1,0 +1,177 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/concbench/concbench/proc"
+	"github.com/concbench/concbench/scripts/python"
+)
+
+// The external servers, from Debian packages (make deps installs them).
+// gunicorn is started through its own executable: Debian's gunicorn and
+// Flask live in the system Python, which the python3 first on PATH may not
+// be.
+var (
+	GunicornBin = "/usr/bin/gunicorn"
+	SystemPy    = "/usr/bin/python3"
+	RedisBin    = "/usr/bin/redis-server"
+)
+
+// GthreadThreads is how many threads each gunicorn-gthread worker runs.
+const GthreadThreads = 4
+
+// StartTimeout bounds how long an external server may take to come up.
+var StartTimeout = 30 * time.Second
+
+// gunicornCheck runs once: are the executable and the imports there?
+var gunicornCheck = sync.OnceValue(func() error {
+	if _, err := os.Stat(GunicornBin); err != nil {
+		return fmt.Errorf("%w: Debian package gunicorn (%s: %v)", ErrMissing, GunicornBin, err)
+	}
+	out, err := exec.Command(SystemPy, "-c", "import flask, gunicorn").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%w: Debian package python3-flask (%s cannot import flask: %v: %s)", ErrMissing, SystemPy, err, out)
+	}
+	return nil
+})
+
+// privateDir makes the server's own directory under TMPDIR (a benchmark
+// binary's private one, which its next run removes if this one was killed).
+func (s *Server) privateDir() (string, error) {
+	if s.dir == "" {
+		d, err := os.MkdirTemp("", "concbench-web-")
+		if err != nil {
+			return "", fmt.Errorf("private directory: %w", err)
+		}
+		s.dir = d
+	}
+	return s.dir, nil
+}
+
+// startGunicorn writes webapp.py into the private directory and starts
+// gunicorn on a listener opened here (--bind fd://3), then waits until
+// every worker has booted and /hello answers.
+func (s *Server) startGunicorn() error {
+	if err := gunicornCheck(); err != nil {
+		return err
+	}
+	dir, err := s.privateDir()
+	if err != nil {
+		return err
+	}
+	for name, b := range map[string][]byte{"webapp.py": python.WebApp, "gunicorn_conf.py": python.GunicornConf} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
+	f, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		return fmt.Errorf("listener file: %w", err)
+	}
+	defer f.Close()
+	s.Addr = ln.Addr().String()
+	args := []string{"--config", filepath.Join(dir, "gunicorn_conf.py"), "--bind", "fd://3", "--workers", strconv.Itoa(s.o.Workers), "--chdir", dir,
+		"--preload", "--log-level", "warning", "--worker-class", "sync"}
+	if s.o.Server == GunicornGthread {
+		args = append(args[:len(args)-1], "gthread", "--threads", strconv.Itoa(GthreadThreads))
+	}
+	cmd := exec.Command(GunicornBin, append(args, "webapp:app")...)
+	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
+	cmd.ExtraFiles = []*os.File{f}
+	c, err := proc.StartCmd(cmd)
+	if err != nil {
+		return err
+	}
+	s.children = append(s.children, c)
+	return s.awaitUp(c, s.o.Workers)
+}
+
+// awaitUp waits until c has workers children (0: none needed) and /hello
+// answers right.
+func (s *Server) awaitUp(c *proc.Child, workers int) error {
+	deadline := time.Now().Add(StartTimeout)
+	for len(tree(c.Pid()))-1 < workers {
+		if time.Now().After(deadline) || c.Cmd.ProcessState != nil {
+			return fmt.Errorf("%d of %d workers up after %v (%s)", len(tree(c.Pid()))-1, workers, StartTimeout, c.Stderr())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := Check(s.Addr, Hello); err != nil {
+		return fmt.Errorf("first request: %w (stderr: %s)", err, c.Stderr())
+	}
+	return nil
+}
+
+// startShm makes the shm counter's memfd and maps it here too, so that
+// Total reads it; the caller passes the file to the workers.
+func (s *Server) startShm() (*os.File, error) {
+	f, err := newShmFile()
+	if err != nil {
+		return nil, err
+	}
+	if s.shm, err = mapShm(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	s.total = func() (uint64, error) { return s.shm.n.Load(), nil }
+	return f, nil
+}
+
+// maxSocketPath is the longest unix socket path (sun_path is 108 bytes
+// with its terminating NUL).
+const maxSocketPath = 107
+
+// startRedis starts redis-server on a unix socket in the private
+// directory (no TCP port, no persistence) and returns the socket's path
+// once it answers PING.
+func (s *Server) startRedis() (string, error) {
+	if _, err := os.Stat(RedisBin); err != nil {
+		return "", fmt.Errorf("%w: Debian package redis-server (%s: %v)", ErrMissing, RedisBin, err)
+	}
+	dir, err := s.privateDir()
+	if err != nil {
+		return "", err
+	}
+	sock := filepath.Join(dir, "redis.sock")
+	if len(sock) > maxSocketPath {
+		return "", fmt.Errorf("redis socket path %s is %d bytes, over the %d a unix socket takes: set a shorter TMPDIR", sock, len(sock), maxSocketPath)
+	}
+	cmd := exec.Command(RedisBin, "--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
+		"--save", "", "--appendonly", "no", "--dir", dir, "--loglevel", "warning")
+	if s.redis, err = proc.StartCmd(cmd); err != nil {
+		return "", err
+	}
+	rc := newRedisClient(sock, 2)
+	s.rc = rc
+	for deadline := time.Now().Add(StartTimeout); ; time.Sleep(20 * time.Millisecond) {
+		err := rc.Ping(context.Background()).Err()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("redis-server not answering PING after %v: %w (%s)", StartTimeout, err, s.redis.Stderr())
+		}
+	}
+	s.total = func() (uint64, error) {
+		v, err := rc.Get(context.Background(), counterKey).Uint64()
+		if errors.Is(err, errNil) {
+			return 0, nil
+		}
+		return v, err
+	}
+	return sock, nil
+}

@@ -1,0 +1,249 @@
+package web
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/concbench/concbench/internal/leakcheck"
+	"github.com/concbench/concbench/proc"
+)
+
+func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
+
+func start(t *testing.T, o Options) *Server {
+	t.Helper()
+	s, err := Start(o)
+	if errors.Is(err, ErrMissing) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Every server answers every path right, and after Close none of its
+// processes (gunicorn's workers included) is left running.
+func TestServersServeAndStop(t *testing.T) {
+	for _, k := range Servers {
+		t.Run(string(k), func(t *testing.T) {
+			s := start(t, Options{Server: k, Workers: 2})
+			pids := s.Pids()
+			want := 2 // a worker process each, or gunicorn's master and two workers
+			if k == Goroutine {
+				want = 1
+			}
+			if len(pids) < want {
+				t.Errorf("%d server processes %v, want at least %d", len(pids), pids, want)
+			}
+			for _, p := range append(Paths, Count) {
+				if err := Check(s.Addr, p); err != nil {
+					t.Error(err)
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			for _, pid := range pids {
+				if Running(pid) {
+					t.Errorf("server process %d still running after Close", pid)
+				}
+			}
+		})
+	}
+}
+
+// A wrong body or a wrong status fails the load, with the request named.
+func TestLoadFailsOnWrongAnswer(t *testing.T) {
+	cases := []struct {
+		name string
+		h    http.HandlerFunc
+	}{
+		{"body", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("Hello, World?\n")) }},
+		{"status", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusTeapot)
+			w.Write([]byte(HelloBody))
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := &http.Server{Handler: c.h}
+			go srv.Serve(ln)
+			defer srv.Close()
+			if err := Check(ln.Addr().String(), Hello); err == nil {
+				t.Errorf("a wrong %s passed the check", c.name)
+			} else {
+				t.Log(err)
+			}
+		})
+	}
+}
+
+// countRun sends r /count requests over conns connections that reconnect
+// after every 2 requests, and returns what the load saw and the shared
+// counter's total (if there is one).
+func countRun(t *testing.T, o Options, r int) (Stats, uint64, bool) {
+	s := start(t, o)
+	defer func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	l, err := NewLoad(LoadOptions{Addr: s.Addr, Path: Count, Conns: 8, CloseEvery: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Start()
+	for i := 0; i < r && l.Next(); i++ {
+	}
+	st, err := l.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, ok, err := s.Total()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, total, ok
+}
+
+// The seeds' problem: a module-level counter in a pre-fork server is one
+// counter per worker. The per-worker counts add up to R, but no answer
+// ever shows R. The fixes (shm, redis) and the one-process server lose
+// nothing: some answer shows exactly R.
+func TestCounterDivergesUnlessShared(t *testing.T) {
+	const r = 400
+	cases := []struct {
+		o       Options
+		diverge bool
+	}{
+		{Options{Server: Goroutine, Workers: 2}, false},
+		{Options{Server: Prefork, Workers: 2}, true},
+		{Options{Server: Reuseport, Workers: 2}, true},
+		{Options{Server: GunicornSync, Workers: 2}, true},
+		{Options{Server: Prefork, Workers: 2, Counter: Shm}, false},
+		{Options{Server: Prefork, Workers: 2, Counter: Redis}, false},
+		{Options{Server: Reuseport, Workers: 2, Counter: Shm}, false},
+	}
+	for _, c := range cases {
+		t.Run(string(c.o.Server)+"/"+string(c.o.Counter), func(t *testing.T) {
+			st, total, shared := countRun(t, c.o, r)
+			v := Summarize(st, r, total, shared)
+			t.Logf("%+v", v)
+			if v.Lost != 0 {
+				t.Errorf("%d updates lost of %d", v.Lost, r)
+			}
+			if c.diverge && (v.MaxSeen >= r || v.Workers < 2) {
+				t.Errorf("max-seen %d over %d workers: want < %d over at least 2", v.MaxSeen, v.Workers, r)
+			}
+			if !c.diverge && v.MaxSeen != r {
+				t.Errorf("max-seen %d, want exactly %d", v.MaxSeen, r)
+			}
+		})
+	}
+}
+
+// roleHolder starts the server its environment names, says ready, prints
+// the server's pids and waits to be killed: the benchmark binary as a
+// user's Ctrl-C finds it.
+const roleHolder = "web-test-holder"
+
+func init() { proc.Register(roleHolder, serveHolder) }
+
+func serveHolder() int {
+	w, _ := strconv.Atoi(os.Getenv("HOLD_WORKERS"))
+	s, err := Start(Options{Server: ServerKind(os.Getenv("HOLD_SERVER")), Workers: w, Counter: CounterKind(os.Getenv("HOLD_COUNTER"))})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	proc.Ready()
+	fmt.Println(s.Pids())
+	select {}
+}
+
+// Ctrl-C (SIGINT) to a benchmark binary that holds servers leaves none of
+// them running: the Go workers, gunicorn's master and redis-server die by
+// Pdeathsig, gunicorn's workers leave when they see their master gone.
+func TestServersDieWithTheBenchmark(t *testing.T) {
+	cases := []Options{
+		{Server: Prefork, Workers: 2, Counter: Redis},
+		{Server: Reuseport, Workers: 2, Counter: Shm},
+		{Server: GunicornSync, Workers: 2},
+		{Server: GunicornGthread, Workers: 2},
+	}
+	for _, o := range cases {
+		t.Run(string(o.Server), func(t *testing.T) {
+			if o.Server.IsGunicorn() && gunicornCheck() != nil {
+				t.Skip(gunicornCheck())
+			}
+			if _, err := os.Stat(RedisBin); o.Counter == Redis && err != nil {
+				t.Skip("Debian package redis-server: ", err)
+			}
+			// The killed holder cannot remove its directory. (Not t.TempDir:
+			// its long name would not fit redis-server's socket path.)
+			tmp, err := os.MkdirTemp("", "hold")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.RemoveAll(tmp)
+			c, err := proc.Start(roleHolder, proc.Options{Env: []string{"HOLD_SERVER=" + string(o.Server),
+				"HOLD_WORKERS=" + strconv.Itoa(o.Workers), "HOLD_COUNTER=" + string(o.Counter),
+				"TMPDIR=" + tmp}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			line, err := bufio.NewReader(c.Out).ReadString('\n')
+			if err != nil {
+				c.Kill()
+				t.Fatal(err)
+			}
+			var pids []int
+			for _, f := range strings.Fields(strings.Trim(line, "[]\n")) {
+				pid, _ := strconv.Atoi(f)
+				pids = append(pids, pid)
+			}
+			if len(pids) < 2 {
+				t.Errorf("holder reported server pids %q", line)
+			}
+			c.Signal(syscall.SIGINT, 5*time.Second)
+			if err := AwaitGone(pids, 5*time.Second); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+func TestParseWrk(t *testing.T) {
+	ok := "Running 1s test @ http://127.0.0.1:1/hello\n  2 threads and 16 connections\n" +
+		"  45212 requests in 1.00s, 5.52MB read\nRequests/sec:  45101.37\nTransfer/sec:      5.51MB\n"
+	cases := []struct {
+		name, out string
+		rate      float64
+		fails     bool
+	}{
+		{"ok", ok, 45101.37, false},
+		{"non-2xx", ok + "  Non-2xx or 3xx responses: 3\n", 0, true},
+		{"socket errors", ok + "  Socket errors: connect 0, read 2, write 0, timeout 0\n", 0, true},
+		{"no rate", "  45212 requests in 1.00s, 5.52MB read\n", 0, true},
+	}
+	for _, c := range cases {
+		r, err := parseWrk([]byte(c.out))
+		if (err != nil) != c.fails || !c.fails && (r.Rate != c.rate || r.Requests != 45212) {
+			t.Errorf("%s: %+v, %v", c.name, r, err)
+		}
+	}
+}

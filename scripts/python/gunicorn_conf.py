@@ -1,0 +1,22 @@
+"""gunicorn settings for webapp.py: every worker dies with its master.
+
+    gunicorn -c gunicorn_conf.py webapp:app
+
+A gunicorn worker notices a dead master only when its own poll times out
+(half of --timeout, 15 s by default for sync workers), so a benchmark killed
+by Ctrl-C would leave its workers serving for that long. The master itself
+gets PR_SET_PDEATHSIG from concbench; this gives each worker the same.
+"""
+import ctypes
+import os
+import signal
+
+PR_SET_PDEATHSIG = 1
+
+
+def post_fork(server, worker):
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+    if os.getppid() != worker.ppid:  # the master died before the prctl
+        os._exit(1)
