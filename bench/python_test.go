@@ -157,11 +157,12 @@ func pyCounterRows() []pyRow {
 func pySpawnRows() []pyRow {
 	var rows []pyRow
 	for _, c := range []struct {
-		k   model.Kind
-		how string
-	}{{model.KindPythonThread, "thread"}, {model.KindPythonProcess, "fork"}, {model.KindPythonSpawn, "spawn"}} {
+		k     model.Kind
+		how   string
+		round int // a thread's ~100 µs life would be a third protocol round trip
+	}{{model.KindPythonThread, "thread", 64}, {model.KindPythonProcess, "fork", 1}, {model.KindPythonSpawn, "spawn", 1}} {
 		rows = append(rows, pyRow{name: "model=" + string(c.k), kind: c.k, family: "spawn",
-			params: []string{"how=" + c.how}, round: 1, check: checkFold("spawn", "noop")})
+			params: []string{"how=" + c.how}, round: c.round, check: checkFold("spawn", "noop")})
 	}
 	return rows
 }
@@ -296,7 +297,7 @@ func pyCoroutineRows() []pyRow {
 // Lock; each worker's state must hold exactly the ops it was given.
 func pyLocalRows() []pyRow {
 	var rows []pyRow
-	for _, state := range []string{"threading-local", "explicit", "shared-map"} {
+	for _, state := range []string{"threading-local", "explicit", "mutex-map"} {
 		for _, k := range pyThreadKinds {
 			for _, w := range workerCounts() {
 				rows = append(rows, pyRow{

@@ -267,7 +267,7 @@ class Counter(Family):
 
 class Local(Family):
     """threading.local() (state=threading-local), state passed explicitly
-    (state=explicit), a dict keyed by thread under a Lock (state=shared-map).
+    (state=explicit), a dict keyed by thread under a Lock (state=mutex-map).
     One op = one lookup-and-update of the worker's own state: n += 1,
     s += worker + 1. sum is the sum of the s; want is what the ops given say
     it must be (the Go side checks the two agree and ops is its b.N)."""
@@ -281,7 +281,7 @@ class Local(Family):
         self.lock = threading.Lock()
         self.final = [0] * workers
         self.team = Team(workers, {"threading-local": self.local, "explicit": self.passed,
-                                   "shared-map": self.mapped}[self.kind])
+                                   "mutex-map": self.mapped}[self.kind])
 
     def local(self, w, n):
         tl = self.tl
