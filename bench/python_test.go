@@ -133,7 +133,7 @@ func pyCounterRows() []pyRow {
 		for _, k := range pyThreadKinds {
 			for _, w := range workerCounts() {
 				rows = append(rows, pyRow{
-					name: fmt.Sprintf("sync=%s/workers=%d/model=%s", sync, w, k), kind: k,
+					name: fmt.Sprintf("sync=%s/model=%s/workers=%d", sync, k, w), kind: k,
 					family: "counter", params: []string{"sync=" + sync, fmt.Sprintf("workers=%d", w)}, round: 1 << 14,
 					check: func(b *testing.B, r py.Result) error {
 						if err := r.Want("counter", "ops", b.N, "intended", b.N); err != nil {
@@ -301,7 +301,7 @@ func pyLocalRows() []pyRow {
 		for _, k := range pyThreadKinds {
 			for _, w := range workerCounts() {
 				rows = append(rows, pyRow{
-					name: fmt.Sprintf("state=%s/workers=%d/model=%s", state, w, k), kind: k, family: "local",
+					name: fmt.Sprintf("state=%s/model=%s/workers=%d", state, k, w), kind: k, family: "local",
 					params: []string{"state=" + state, fmt.Sprintf("workers=%d", w)}, round: 1 << 14,
 					check: func(b *testing.B, r py.Result) error {
 						return r.Want("local", "ops", b.N, "sum", r["want"])
