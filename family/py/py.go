@@ -136,9 +136,15 @@ func (d *Driver) Finish() (Result, error) {
 	return r, nil
 }
 
+// AskTimeout is how long a command may take before the driver is killed:
+// a hung pool or peer fails the run instead of hanging it.
+var AskTimeout = 10 * time.Minute
+
 // ask writes one command line and reads the one reply line; an "error"
 // reply is an error.
 func (d *Driver) ask(cmd string) (string, error) {
+	guard := time.AfterFunc(AskTimeout, d.kill)
+	defer guard.Stop()
 	if _, err := d.c.In.Write([]byte(cmd + "\n")); err != nil {
 		return "", fmt.Errorf("py %s: %q: %v%s", d.family, cmd, err, d.stderr())
 	}

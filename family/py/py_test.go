@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/model"
@@ -138,5 +139,33 @@ func TestCloseLeavesNoChildren(t *testing.T) {
 	}
 	if err := syscall.Kill(-pgid, 0); err != syscall.ESRCH {
 		t.Errorf("process group %d after Close: kill 0 says %v, want ESRCH", pgid, err)
+	}
+}
+
+// A driver that stops answering is killed after AskTimeout, and the
+// command fails instead of hanging.
+func TestAskTimeout(t *testing.T) {
+	fake := filepath.Join(t.TempDir(), "python3")
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\necho ready python=0 gil=enabled\nexec sleep 600\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Start(model.KindPythonThread, Options{Python: fake})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	old := AskTimeout
+	AskTimeout = 100 * time.Millisecond
+	defer func() { AskTimeout = old }()
+	done := make(chan error, 1)
+	go func() { _, err := d.Run(1); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "no reply") {
+			t.Errorf("run on a silent driver: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		d.kill()
+		t.Fatal("run on a silent driver hung")
 	}
 }
