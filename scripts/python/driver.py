@@ -95,13 +95,6 @@ def k_sleep(a):
     return fault(mix(a ^ (elapsed << 63)))
 
 
-KERNELS = {"noop": k_noop, "sha256": k_sha256, "sleep": k_sleep}
-
-
-def item(kernel, i):
-    return KERNELS[kernel](i % ARG_RANGE)
-
-
 # Module-level so that a forked pool pickles them by name.
 def item_noop(i):
     return k_noop(i % ARG_RANGE)
@@ -494,7 +487,7 @@ class Pool(Family):
         self.pool.join()
 
 
-def ipc_peer(transport, ends, pattern):
+def ipc_peer(ends, pattern):
     """The peer process: echo every message (pingpong), or take messages
     and answer each empty one with the count and seq sum so far (stream)."""
     die_with_parent()
@@ -548,7 +541,7 @@ class IPC(Family):
         else:
             raise ValueError(f"ipc: unknown transport {t!r}")
         self.recv, self.send = mine
-        self.peer = ctx.Process(target=ipc_peer, args=(t, peer, self.pattern), daemon=True)
+        self.peer = ctx.Process(target=ipc_peer, args=(peer, self.pattern), daemon=True)
         self.peer.start()
         self.seq = 0
         self.sum = 0
