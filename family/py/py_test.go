@@ -169,3 +169,29 @@ func TestAskTimeout(t *testing.T) {
 		t.Fatal("run on a silent driver hung")
 	}
 }
+
+// The free-threaded kind runs python3.13t (or later) with PYTHON_GIL=0:
+// here a python3.13t that records its environment and runs python3.
+func TestFreeThreadedKind(t *testing.T) {
+	py3, err := model.Interpreter(model.KindPythonThread)
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	seen := filepath.Join(dir, "seen")
+	wrapper := "#!/bin/sh\necho \"PYTHON_GIL=$PYTHON_GIL\" > " + seen + "\nexec " + py3 + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "python3.13t"), []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+":"+os.Getenv("PATH"))
+	d, err := Start(model.KindPythonFreeThreaded, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(seen); strings.TrimSpace(string(got)) != "PYTHON_GIL=0" {
+		t.Errorf("free-threaded interpreter ran with %q, want PYTHON_GIL=0", got)
+	}
+}
