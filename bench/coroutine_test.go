@@ -25,6 +25,8 @@ func BenchmarkCoroutine(b *testing.B) {
 		b.Run(fmt.Sprintf("handoff=%s", k), func(b *testing.B) { benchCoroutine(b, k, coroutine.NewConsumer()) })
 	}
 	b.Run("handoff=call/check=bare", func(b *testing.B) { benchCoroutineBare(b, coroutine.NewConsumer()) })
+	// The seeds' Python beside Go (python_test.go).
+	runPy(b, pyCoroutineRows())
 }
 
 func benchCoroutine(b *testing.B, k coroutine.Kind, c *coroutine.Consumer) {

@@ -29,6 +29,8 @@ func BenchmarkCounter(b *testing.B) {
 			})
 		}
 	}
+	// The seeds' Python beside Go (python_test.go).
+	runPy(b, pyCounterRows())
 }
 
 // runInRounds hands b.N ops to a team of workers in rounds of counterRound,

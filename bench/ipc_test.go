@@ -52,6 +52,8 @@ func BenchmarkIPC(b *testing.B) {
 			}
 		}
 	}
+	// The seeds' Python beside Go (python_test.go).
+	runPy(b, pyIPCRows())
 }
 
 // timeEvery, when > 0, replaces Calibrate's choice of how sparsely to

@@ -24,6 +24,8 @@ func BenchmarkLocal(b *testing.B) {
 			})
 		}
 	}
+	// The seeds' Python beside Go (python_test.go).
+	runPy(b, pyLocalRows())
 }
 
 func benchLocal(b *testing.B, v local.Variant, workers int) {

@@ -107,6 +107,8 @@ func BenchmarkSpawnParent(b *testing.B) {
 			}
 		})
 	}
+	// The seeds' Python beside Go (python_test.go).
+	runPy(b, pyForkRows())
 }
 
 // memAvailable is MemAvailable from /proc/meminfo in bytes, or 0 if unknown.

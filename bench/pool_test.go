@@ -50,6 +50,8 @@ func BenchmarkPool(b *testing.B) {
 			}
 		}
 	}
+	// The seeds' Python beside Go (python_test.go).
+	runPy(b, pyPoolRows())
 }
 
 func benchPoolMode(b *testing.B, m model.Model, spec workloads.Spec, workers int, mode pool.Mode, chunk int) {

@@ -40,6 +40,8 @@ func BenchmarkScale(b *testing.B) {
 			}
 		}
 	}
+	// The seeds' Python beside Go (python_test.go).
+	runPy(b, pyScaleRows())
 }
 
 // scaleModel is a model and its name in the benchmark path.

@@ -80,6 +80,8 @@ func BenchmarkSpawn(b *testing.B) {
 	})
 	b.Run("model=exec-true", benchExecTrue)
 	perOp.print("Spawn process / floor-go", 1.3)
+	// The seeds' Python beside Go (python_test.go).
+	runPy(b, pySpawnRows())
 }
 
 // ratio collects ns/op of two rows over every count of a run (runs of

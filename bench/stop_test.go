@@ -48,6 +48,8 @@ func BenchmarkStop(b *testing.B) {
 			b.Run(name, func(b *testing.B) { benchStop(b, c.o) })
 		}
 	}
+	// The seeds' Python beside Go (python_test.go).
+	runPy(b, pyStopRows())
 }
 
 func benchStop(b *testing.B, o stop.Options) {

@@ -87,6 +87,8 @@ func BenchmarkSubprocess(b *testing.B) {
 			})
 		}
 	}
+	// The seeds' Python beside Go (python_test.go).
+	runPy(b, pySubprocessRows())
 }
 
 // benchCat runs one cat case; newCmd makes the filter (tests pass broken ones).

@@ -19,6 +19,8 @@ const (
 	KindPythonThread       Kind = "python-thread"              // Python threading.Thread under python3
 	KindPythonProcess      Kind = "python-process"             // Python multiprocessing.Process under python3
 	KindPythonFreeThreaded Kind = "python-freethreaded-thread" // threads under a free-threaded python3.13t or later
+	KindPythonSpawn        Kind = "python-spawn"               // multiprocessing.Process, spawn start method: a fresh interpreter
+	KindPythonFork         Kind = "python-fork"                // os.fork() under python3
 )
 
 // where a kind's workers run.
@@ -43,6 +45,8 @@ var kinds = []struct {
 	{KindPythonThread, python},
 	{KindPythonProcess, python},
 	{KindPythonFreeThreaded, python},
+	{KindPythonSpawn, python},
+	{KindPythonFork, python},
 }
 
 // Kinds lists every kind model knows.

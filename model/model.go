@@ -12,7 +12,8 @@
 //	                            Python threading.Thread's does
 //	process                     a child process: this binary re-executed in a
 //	                            role (package proc)
-//	python-thread, python-process, python-freethreaded-thread
+//	python-thread, python-process, python-freethreaded-thread,
+//	python-spawn, python-fork
 //	                            the seeds' Python models, run by an
 //	                            interpreter (Interpreter finds it)
 //

@@ -62,8 +62,11 @@ const (
 	PythonFreeThreaded = string(model.KindPythonFreeThreaded)
 )
 
-// kinds are the models this experiment runs: every Go and every Python kind.
-func kinds() []model.Kind { return append(model.GoKinds(), model.PythonKinds()...) }
+// kinds are the models this experiment runs: every Go kind and the Python
+// kinds busyloop.py runs (threads, multiprocessing, free-threaded threads).
+func kinds() []model.Kind {
+	return append(model.GoKinds(), model.KindPythonThread, model.KindPythonProcess, model.KindPythonFreeThreaded)
+}
 
 // Chunk is how many iterations a Go worker runs between looks at its stop
 // flag: about 40 µs of work at the 1.7e9 iterations/s of one goroutine on

@@ -11,3 +11,9 @@ import _ "embed"
 //
 //go:embed busyloop.py
 var BusyLoop []byte
+
+// Driver is driver.py: the seed notes' Python for every family, run and
+// timed through a line protocol by the Go benchmark (package family/py).
+//
+//go:embed driver.py
+var Driver []byte
