@@ -121,7 +121,11 @@ func readme(s *Set, opts TableOptions, charts, heat []*Chart) ([]byte, error) {
 	md.WriteString("Tables are benchstat's: median ± 95% confidence interval; with several inputs every column is compared with the first " +
 		"(Mann-Whitney U test, `~` = no significant difference at p < 0.05). Charts show the newest input; whiskers are the 95% CI. " +
 		"Plain-text and CSV tables: [tables.txt](tables.txt), [tables.csv](tables.csv).\n\n")
-	md.WriteString("## Machine\n\n")
+	md.WriteString("## Summary\n\n")
+	if err := s.Summary().WriteMarkdown(&md, ""); err != nil {
+		return nil, err
+	}
+	md.WriteString("\n## Machine\n\n")
 	for _, f := range s.Files {
 		if len(s.Files) > 1 {
 			fmt.Fprintf(&md, "`%s`:\n\n", f.Label)
@@ -198,7 +202,9 @@ func configValue(f File, key string) string {
 }
 
 // Families lists the benchmark families (base names without "Benchmark")
-// in input order.
+// in the report's order: FamilyTable's (the seeds' order), then families
+// without an entry in input order, then the Last ones (reference figures,
+// the suite's own costs).
 func (s *Set) Families() []string {
 	var out []string
 	seen := map[string]bool{}
@@ -209,6 +215,17 @@ func (s *Set) Families() []string {
 			out = append(out, f)
 		}
 	}
+	rank := func(f string) int {
+		for i, e := range FamilyTable {
+			if e.Name == f && e.Last {
+				return len(FamilyTable) + 1 + i
+			} else if e.Name == f {
+				return i
+			}
+		}
+		return len(FamilyTable)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rank(out[i]) < rank(out[j]) })
 	return out
 }
 

@@ -39,12 +39,14 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	switch o.Format {
-	case "text":
+	switch {
+	case o.Summary:
+		err = s.Summary().WriteMarkdown(stdout, report.SummaryLink(s))
+	case o.Format == "text":
 		err = ts.WriteText(stdout)
-	case "md":
+	case o.Format == "md":
 		err = ts.WriteMarkdown(stdout)
-	case "csv":
+	case o.Format == "csv":
 		err = ts.WriteCSV(stdout, stderr)
 	}
 	if err != nil {

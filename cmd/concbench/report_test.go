@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,5 +83,93 @@ func TestReportFormats(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "README.md") {
 		t.Errorf("stderr does not say where the report is: %q", stderr.String())
+	}
+}
+
+// readmeRecording is the recording README.md's figures table is made from.
+const readmeRecording = "results/c32ac51fa19a/20261201T192635Z.txt"
+
+// summarySection is the text of README.md between the summary markers.
+// Regenerate it with
+//
+//	go run ./cmd/concbench report -summary results/c32ac51fa19a/20261201T192635Z.txt
+//
+// and paste the output between the markers.
+func summarySection(readme string) (string, error) {
+	const begin, end = "<!-- summary:begin -->\n", "<!-- summary:end -->"
+	_, rest, ok := strings.Cut(readme, begin)
+	if !ok {
+		return "", fmt.Errorf("no %q line", strings.TrimSpace(begin))
+	}
+	body, _, ok := strings.Cut(rest, end)
+	if !ok {
+		return "", fmt.Errorf("no %q line after %q", end, strings.TrimSpace(begin))
+	}
+	return body, nil
+}
+
+// checkSummary compares a README with the summary of its recording: both
+// are what `concbench report -summary` prints, byte for byte.
+func checkSummary(readme, recording string) error {
+	want, err := summarySection(readme)
+	if err != nil {
+		return err
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"report", "-summary", recording}, &stdout, &stderr); code != 0 {
+		return fmt.Errorf("report -summary %s: exit %d: %s", recording, code, stderr.String())
+	}
+	if got := stdout.String(); got != want {
+		gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
+		for i := range max(len(gl), len(wl)) {
+			g, w := "", ""
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if g != w {
+				return fmt.Errorf("README.md's summary differs from `concbench report -summary %s` at its line %d:\nREADME: %s\nreport: %s",
+					recording, i+1, w, g)
+			}
+		}
+	}
+	return nil
+}
+
+// TestReadmeSummary: README.md's figures table is the generated summary of
+// the committed recording, so it cannot drift from the data.
+func TestReadmeSummary(t *testing.T) {
+	t.Chdir("../..")
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkSummary(string(b), readmeRecording); err != nil {
+		t.Errorf("%v\nregenerate: go run ./cmd/concbench report -summary %s, pasted between the markers", err, readmeRecording)
+	}
+}
+
+// TestCheckSummaryFails: a README whose table was edited by hand, or has
+// no markers, fails the check.
+func TestCheckSummaryFails(t *testing.T) {
+	t.Chdir("../..")
+	var out, errb bytes.Buffer
+	if code := run([]string{"report", "-summary", readmeRecording}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	good := "# x\n<!-- summary:begin -->\n" + out.String() + "<!-- summary:end -->\nrest\n"
+	if err := checkSummary(good, readmeRecording); err != nil {
+		t.Fatalf("a README with the generated summary fails: %v", err)
+	}
+	for name, readme := range map[string]string{
+		"edited":     strings.Replace(good, "goroutine is fastest", "thread is fastest", 1),
+		"no markers": "# x\n" + out.String(),
+		"no end":     "# x\n<!-- summary:begin -->\n" + out.String(),
+	} {
+		if err := checkSummary(readme, readmeRecording); err == nil {
+			t.Errorf("%s: check passed", name)
+		}
 	}
 }
