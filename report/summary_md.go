@@ -36,6 +36,22 @@ func (m Machine) Describe() string {
 	return strings.Join(parts, ", ")
 }
 
+// WriteMachines writes, when the set holds more than one machine, one
+// line per machine naming it and the file its columns come from: the
+// heading of a side-by-side report.
+func (s *Set) WriteMachines(w io.Writer) error {
+	ms := s.Machines()
+	if len(ms) < 2 {
+		return nil
+	}
+	var b strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&b, "machine %s = %s: %s\n", m.Name, m.File.Label, m.Describe())
+	}
+	_, err := io.WriteString(w, b.String()+"\n")
+	return err
+}
+
 // machineKey identifies the machine a file came from.
 func machineKey(f File) string {
 	if h := configValue(f, "host-id"); h != "" {

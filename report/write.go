@@ -126,8 +126,15 @@ func readme(s *Set, opts TableOptions, charts, heat []*Chart) ([]byte, error) {
 		return nil, err
 	}
 	md.WriteString("\n## Machine\n\n")
+	machine := map[string]string{}
+	for _, m := range s.Machines() {
+		machine[machineKey(m.File)] = m.Name
+	}
 	for _, f := range s.Files {
-		if len(s.Files) > 1 {
+		switch {
+		case len(machine) > 1:
+			fmt.Fprintf(&md, "`%s` (machine %s):\n\n", f.Label, machine[machineKey(f)])
+		case len(s.Files) > 1:
 			fmt.Fprintf(&md, "`%s`:\n\n", f.Label)
 		}
 		md.WriteString("| key | value |\n| :-- | :-- |\n")

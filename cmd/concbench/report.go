@@ -39,6 +39,11 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if !o.Summary && o.Format != "csv" {
+		if err := s.WriteMachines(stdout); err != nil {
+			return failed(err.Error())
+		}
+	}
 	switch {
 	case o.Summary:
 		err = s.Summary().WriteMarkdown(stdout, report.SummaryLink(s))
