@@ -31,11 +31,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("-format %q: want text, md or csv", o.Format)
 	}
-	s, err := report.Load(fs.Args(), o.Filter)
-	if err != nil {
-		return err
-	}
-	ts, err := s.Tables(o.TableOptions)
+	s, ts, err := loadReport(fs.Args(), o)
 	if err != nil {
 		return err
 	}
@@ -64,4 +60,20 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "concbench report: wrote %s/README.md\n", o.Out)
 	}
 	return nil
+}
+
+// loadReport reads the inputs. Tables alone are built while streaming
+// (no copy of the results is kept); the summary and the full report need
+// the results themselves.
+func loadReport(args []string, o report.Options) (*report.Set, *report.Tables, error) {
+	if o.Out == "" && !o.Summary {
+		ts, s, err := report.StreamTables(args, o.Filter, o.TableOptions)
+		return s, ts, err
+	}
+	s, err := report.Load(args, o.Filter)
+	if err != nil {
+		return nil, nil, err
+	}
+	ts, err := s.Tables(o.TableOptions)
+	return s, ts, err
 }
