@@ -23,7 +23,13 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
+	files := fs.Args()
+	switch {
+	case (o.Perfdata == "") != (o.Query == ""):
+		return fmt.Errorf("-perfdata and -q go together (usage: concbench report -perfdata addr -q query)")
+	case o.Perfdata != "" && fs.NArg() > 0:
+		return fmt.Errorf("-perfdata reads from the server: no input files too")
+	case o.Perfdata == "" && fs.NArg() == 0:
 		return fmt.Errorf("no input files (usage: concbench report [flags] file...)")
 	}
 	switch o.Format {
@@ -31,7 +37,15 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("-format %q: want text, md or csv", o.Format)
 	}
-	s, ts, err := loadReport(fs.Args(), o)
+	if o.Perfdata != "" {
+		p, done, err := fetchPerfdata(o.Perfdata, o.Query)
+		if err != nil {
+			return err
+		}
+		defer done()
+		files = []string{"perfdata=" + p}
+	}
+	s, ts, err := loadReport(files, o)
 	if err != nil {
 		return err
 	}
@@ -42,7 +56,11 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	}
 	switch {
 	case o.Summary:
-		err = s.Summary().WriteMarkdown(stdout, report.SummaryLink(s))
+		link := report.SummaryLink(s)
+		if o.Perfdata != "" {
+			link = "" // the fetched file is temporary; its sections have no home
+		}
+		err = s.Summary().WriteMarkdown(stdout, link)
 	case o.Format == "text":
 		err = ts.WriteText(stdout)
 	case o.Format == "md":
