@@ -7,7 +7,7 @@ BENCH    ?= .
 export GO
 
 .PHONY: help test fmt fmt-check vet race smoke deps bench gil gil-bench report ipc-reference regress calibrate
-.PHONY: perfdata trend
+.PHONY: perfdata
 .DEFAULT_GOAL := test
 
 help: ## list the targets and what each does

@@ -12,13 +12,13 @@ import (
 	"time"
 )
 
-// recording is the committed recording; 20 copies of it are the issue's
+// committedRecording is the committed recording; 20 copies of it are the issue's
 // 100,040-line input.
-const recording = "../results/c32ac51fa19a/20261201T192635Z.txt"
+const committedRecording = "../results/c32ac51fa19a/20261201T192635Z.txt"
 
 // writeRecording20 concatenates the committed recording 20 times.
 func writeRecording20(tb testing.TB) string {
-	b, err := os.ReadFile(recording)
+	b, err := os.ReadFile(committedRecording)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func timed(tb testing.TB, want string, name string, args ...string) (time.Durati
 var speedUnits sync.Once
 
 // BenchmarkSideBySide100k runs, in one op, benchstat, `concbench report
-// -format text` and `concbench report -o DIR` on the committed recording
+// -format text` and `concbench report -o DIR` on the committed committedRecording
 // concatenated 20 times (100,040 result lines), each a child process, and
 // reports each one's wall time and peak RSS: the issue's targets are text
 // within 1.2× benchstat's time and 2× its memory, the full report ≤ 2 s.
@@ -126,7 +126,7 @@ func TestStreamTablesSameAsLoad(t *testing.T) {
 		{[]string{"testdata/old.txt"}, TableOptions{}},
 		{[]string{"testdata/old.txt", "testdata/new.txt"}, TableOptions{}},
 		{[]string{"testdata/models.txt"}, TableOptions{Col: "/model"}},
-		{[]string{recording}, TableOptions{Row: "/workers"}},
+		{[]string{committedRecording}, TableOptions{Row: "/workers"}},
 	} {
 		s, err := Load(c.files, "")
 		if err != nil {
