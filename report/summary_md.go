@@ -6,6 +6,8 @@ import (
 	"math"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/perf/benchunit"
 )
 
 // Machine is one machine of a set: the newest input file that came from
@@ -218,17 +220,21 @@ func trimRatio(r float64) string {
 	return fmt.Sprintf("%.2g", r)
 }
 
-// values is "1.09µs ±3%" or "103µs ±1% → 55.4µs ±2%".
+// values is "1.09µs ±3%" or "103µs ±1% → 55.4µs ±2%"; a count says its
+// unit once: "1.004 ±1% → 2.000 busy-cores ±1%".
 func (sum *Summary) values(e entry, q Question) string {
-	s := sumValue(e.at, q.unit())
+	s := sumValue(e.at, q.unit(), true)
 	if e.from != nil {
-		s = sumValue(*e.from, q.unit()) + " → " + s
+		s = sumValue(*e.from, q.unit(), strings.Contains(q.unit(), "sec")) + " → " + s
 	}
 	return s
 }
 
-func sumValue(p Point, unit string) string {
+func sumValue(p Point, unit string, withUnit bool) string {
 	s := strings.TrimSuffix(fmtVal(p.Summary.Center, Spec{Unit: unit}), "/op")
+	if !withUnit {
+		s = benchunit.Scale(p.Summary.Center, benchunit.ClassOf(unit))
+	}
 	if r := p.Summary.PctRangeString(); r != "∞" && r != "" {
 		s += " ±" + r
 	}
