@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -122,6 +123,50 @@ type grouper struct {
 	opts TableOptions
 	pr   projections
 	raw  map[benchproc.Key]*rawTable
+	last lastKeys
+}
+
+// lastKeys are the projections of the previous result. A recording holds
+// each benchmark's runs one after another, with one config, so most
+// results project exactly as the one before: reusing its keys skips
+// benchproc's interning (hashing every config value), half the cost of a
+// large input.
+type lastKeys struct {
+	name, units []byte // the units, joined
+	config      []benchfmt.Config
+	tableKeys   []benchproc.Key
+	cell        CellKey
+	residue     benchproc.Key
+}
+
+// same reports whether r projects as the last result did.
+func (l *lastKeys) same(r *benchfmt.Result) bool {
+	if l.tableKeys == nil || !bytes.Equal(l.name, r.Name) || !sameConfig(l.config, r.Config) {
+		return false
+	}
+	u := l.units
+	for _, v := range r.Values {
+		rest, ok := bytes.CutPrefix(u, []byte(v.Unit+"\x00"))
+		if !ok {
+			return false
+		}
+		u = rest
+	}
+	return len(u) == 0
+}
+
+// keep remembers r's projections (copying what r's reader reuses).
+func (l *lastKeys) keep(r *benchfmt.Result, tableKeys []benchproc.Key, cell CellKey, residue benchproc.Key) {
+	l.name = append(l.name[:0], r.Name...)
+	l.units = l.units[:0]
+	for _, v := range r.Values {
+		l.units = append(append(l.units, v.Unit...), 0)
+	}
+	l.config = l.config[:0]
+	for _, c := range r.Config {
+		l.config = append(l.config, benchfmt.Config{Key: c.Key, Value: bytes.Clone(c.Value), File: c.File})
+	}
+	l.tableKeys, l.cell, l.residue = append(l.tableKeys[:0], tableKeys...), cell, residue
 }
 
 func newGrouper(opts TableOptions, filter *benchproc.Filter) (*grouper, error) {
@@ -192,10 +237,14 @@ type rawCell struct {
 // add puts every value of r in its table and cell. r may be reused by
 // the caller afterwards: benchproc interns the keys, values are copied.
 func (g *grouper) add(r *benchfmt.Result) {
-	pr := g.pr
-	tableKeys := pr.table.ProjectValues(r)
-	ck := CellKey{pr.row.Project(r), pr.col.Project(r)}
-	res := pr.residue.Project(r)
+	tableKeys, ck, res := g.last.tableKeys, g.last.cell, g.last.residue
+	if !g.last.same(r) {
+		pr := g.pr
+		tableKeys = pr.table.ProjectValues(r)
+		ck = CellKey{pr.row.Project(r), pr.col.Project(r)}
+		res = pr.residue.Project(r)
+		g.last.keep(r, tableKeys, ck, res)
+	}
 	for i, tk := range tableKeys {
 		t := g.raw[tk]
 		if t == nil {
