@@ -39,19 +39,41 @@ func (m Machine) Describe() string {
 }
 
 // WriteMachines writes, when the set holds more than one machine, one
-// line per machine naming it and the file its columns come from: the
-// heading of a side-by-side report.
+// line per input file naming the machine its column is: the heading of a
+// side-by-side report ("b.txt: machine B, AMD EPYC …, 2 cores, kernel …").
 func (s *Set) WriteMachines(w io.Writer) error {
 	ms := s.Machines()
 	if len(ms) < 2 {
 		return nil
 	}
-	var b strings.Builder
+	name := map[string]Machine{}
 	for _, m := range ms {
-		fmt.Fprintf(&b, "machine %s = %s: %s\n", m.Name, m.File.Label, m.Describe())
+		name[machineKey(m.File)] = m
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d machines: tables split by %s (not by every config line) so that they share a table.\n", len(ms), machineTable)
+	for _, f := range s.Files {
+		m := name[machineKey(f)]
+		m.File = f
+		fmt.Fprintf(&b, "%s: machine %s, %s\n", f.Label, m.Name, m.Describe())
 	}
 	_, err := io.WriteString(w, b.String()+"\n")
 	return err
+}
+
+// machineTable is the -table of a side-by-side report: the default
+// .config would put each machine (its cpu, host-id, kernel lines) in a
+// table of its own, with nothing to compare.
+const machineTable = "goos,goarch,pkg"
+
+// ForMachines is opts for this set: with files from several machines and
+// the default -table (.config), tables split by goos, goarch and pkg only,
+// so the machines share a table and the columns (the files) compare them.
+func (s *Set) ForMachines(opts TableOptions) TableOptions {
+	if len(s.Machines()) > 1 && (opts.Table == "" || opts.Table == ".config") {
+		opts.Table = machineTable
+	}
+	return opts
 }
 
 // machineKey identifies the machine a file came from.

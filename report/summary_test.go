@@ -143,3 +143,40 @@ func TestRankTie(t *testing.T) {
 		t.Errorf("rank = %q, want %q", got, want)
 	}
 }
+
+// TestSummaryTwoMachines: files from two machines give a column group per
+// machine, each named in the heading, with B's ratios to A; two files of
+// one machine stay one machine (its newest file).
+func TestSummaryTwoMachines(t *testing.T) {
+	dir := t.TempDir()
+	machineB := []string{"cpu: AMD EPYC 7B13", "ncpu: 2", "kernel: 6.1.0", "go: go1.26.8", "host-id: bbbb"}
+	a := synth(t, dir, "a.txt", machineA, "BenchmarkSpawn/model=goroutine-2 1000 ns/op", "BenchmarkSpawn/model=process-2 3000000 ns/op")
+	b := synth(t, dir, "b.txt", machineB, "BenchmarkSpawn/model=goroutine-2 1500 ns/op", "BenchmarkSpawn/model=process-2 1500000 ns/op")
+	a2 := synth(t, dir, "a2.txt", machineA, "BenchmarkSpawn/model=goroutine-2 900 ns/op", "BenchmarkSpawn/model=process-2 3000000 ns/op")
+	s, md := summaryOf(t, a, b, a2)
+	for _, want := range []string{
+		"- **A**: Intel(R) Xeon(R) Processor, 2 cores, kernel 6.18.44, go1.26.8, host aaaa (`" + a2 + "`)",
+		"- **B**: AMD EPYC 7B13, 2 cores, kernel 6.1.0, go1.26.8, host bbbb (`" + b + "`)",
+		"| question | goroutine A | thread A | process A | reference A | goroutine B | thread B | process B | reference B |",
+		"[900.0ns ±0%](#spawn) |", // A's newest file
+		"[1.500µs ±0%](#spawn) 1.7×A",
+		"[1.500ms ±0%](#spawn) 0.5×A",
+		"- B, **Spawn**",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary lacks %q:\n%s", want, md)
+		}
+	}
+	var head strings.Builder
+	if err := s.WriteMachines(&head); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := head.String(), "2 machines: tables split by goos,goarch,pkg (not by every config line) so that they share a table.\n"+a+": machine A, Intel(R) Xeon(R) Processor, 2 cores, kernel 6.18.44, go1.26.8, host aaaa\n"+
+		b+": machine B, AMD EPYC 7B13, 2 cores, kernel 6.1.0, go1.26.8, host bbbb\n"+
+		a2+": machine A, Intel(R) Xeon(R) Processor, 2 cores, kernel 6.18.44, go1.26.8, host aaaa\n\n"; got != want {
+		t.Errorf("machine heading:\n%s", got)
+	}
+	if _, one := summaryOf(t, a, a2); strings.Contains(one, "goroutine A") {
+		t.Errorf("one machine's two files are shown as two machines:\n%s", one)
+	}
+}

@@ -43,6 +43,7 @@ func samplesDir(path string) string {
 // renderReport makes every file of the report: the tables, the charts of the
 // newest input, the heatmaps of its samples and the README that ties them.
 func renderReport(s *Set, opts TableOptions) ([]outFile, error) {
+	opts = s.ForMachines(opts)
 	files, err := tableFiles(s, opts)
 	if err != nil {
 		return nil, err

@@ -86,12 +86,16 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 func loadReport(args []string, o report.Options) (*report.Set, *report.Tables, error) {
 	if o.Out == "" && !o.Summary {
 		ts, s, err := report.StreamTables(args, o.Filter, o.TableOptions)
+		if err == nil && s.ForMachines(o.TableOptions) != o.TableOptions {
+			// Several machines: read again with tables they share.
+			ts, s, err = report.StreamTables(args, o.Filter, s.ForMachines(o.TableOptions))
+		}
 		return s, ts, err
 	}
 	s, err := report.Load(args, o.Filter)
 	if err != nil {
 		return nil, nil, err
 	}
-	ts, err := s.Tables(o.TableOptions)
+	ts, err := s.Tables(s.ForMachines(o.TableOptions))
 	return s, ts, err
 }

@@ -173,3 +173,35 @@ func TestCheckSummaryFails(t *testing.T) {
 		}
 	}
 }
+
+// TestReportTwoMachines: files from two machines get a heading that names
+// each column's machine above the tables, which compare them.
+func TestReportTwoMachines(t *testing.T) {
+	dir := t.TempDir()
+	var files []string
+	for _, m := range []struct{ name, cpu, ns string }{{"a.txt", "Intel(R) Xeon(R) Processor", "1000"}, {"b.txt", "AMD EPYC 7B13", "2000"}} {
+		var b strings.Builder
+		fmt.Fprintf(&b, "cpu: %s\nncpu: 2\nkernel: 6.1\ngo: go1.26.8\nhost-id: %s\n", m.cpu, m.name)
+		for i := range 6 {
+			fmt.Fprintf(&b, "BenchmarkSpawn/model=goroutine-2 100 %s%d ns/op\n", m.ns, i)
+		}
+		p := filepath.Join(dir, m.name)
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, p)
+	}
+	var out, errb bytes.Buffer
+	if code := run(append([]string{"report"}, files...), &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{
+		files[0] + ": machine A, Intel(R) Xeon(R) Processor, 2 cores, kernel 6.1, go1.26.8, host a.txt\n",
+		files[1] + ": machine B, AMD EPYC 7B13, 2 cores, kernel 6.1, go1.26.8, host b.txt\n",
+		"+99.98% (p=0.002 n=6)", // one table, B compared with A
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
