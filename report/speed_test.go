@@ -29,22 +29,18 @@ func writeRecording20(tb testing.TB) string {
 	return p
 }
 
-// tools builds concbench and finds the pinned benchstat, once.
-var tools = sync.OnceValues(func() ([2]string, error) {
-	dir, err := os.MkdirTemp("", "concbench-speed-")
-	if err != nil {
-		return [2]string{}, err
-	}
+// tools builds concbench into dir and finds the pinned benchstat.
+func tools(tb testing.TB, dir string) (concbench, benchstat string) {
 	cb := filepath.Join(dir, "concbench")
 	if out, err := exec.Command("go", "build", "-o", cb, "../cmd/concbench").CombinedOutput(); err != nil {
-		return [2]string{}, fmt.Errorf("go build: %v: %s", err, out)
+		tb.Fatalf("go build: %v: %s", err, out)
 	}
 	bs, err := exec.Command("go", "tool", "-n", "benchstat").Output()
 	if err != nil {
-		return [2]string{}, fmt.Errorf("go tool -n benchstat: %v", err)
+		tb.Fatalf("go tool -n benchstat: %v", err)
 	}
-	return [2]string{cb, strings.TrimSpace(string(bs))}, nil
-})
+	return cb, strings.TrimSpace(string(bs))
+}
 
 // timed runs a command and returns its wall time and peak RSS; its
 // stdout must contain want. The peak is measured by /usr/bin/time, which
@@ -88,12 +84,9 @@ func BenchmarkSideBySide100k(b *testing.B) {
 		b.Skip("needs /usr/bin/time for the peak RSS of each command")
 	}
 	in := writeRecording20(b)
-	t, err := tools()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cb, bs := t[0], t[1]
-	out := filepath.Join(b.TempDir(), "report")
+	tmp := b.TempDir()
+	cb, bs := tools(b, tmp)
+	out := filepath.Join(tmp, "report")
 	speedUnits.Do(func() {
 		for _, u := range []string{"benchstat-s", "text-s", "full-s", "benchstat-MB", "text-MB", "full-MB"} {
 			fmt.Printf("Unit %s better=lower\n", u)
