@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -217,4 +218,44 @@ func baseURL(addr string) string {
 func oneLine(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
 	return s
+}
+
+// Recordings writes each upload that holds results matching query into
+// dir as one file (upload-<id>.txt, just the matching results), oldest
+// upload first, and returns their paths in that order: the recordings a
+// trend reads, one per upload (CI uploads one per commit).
+func Recordings(ctx context.Context, addr, query, dir string) ([]string, error) {
+	c := &storage.Client{BaseURL: baseURL(addr)}
+	ul := c.ListUploads(ctx, query, nil, 0)
+	var ids []string
+	for ul.Next() {
+		ids = append(ids, ul.Info().UploadID)
+	}
+	if err := ul.Err(); err != nil {
+		return nil, fmt.Errorf("list uploads %q at %s: %v", query, addr, oneLine(err))
+	}
+	ul.Close()
+	slices.Reverse(ids) // the server lists the newest first
+	var paths []string
+	for _, id := range ids {
+		p := filepath.Join(dir, "upload-"+strings.ReplaceAll(id, "/", "_")+".txt")
+		if err := fetchFile(ctx, addr, strings.TrimSpace(query+" upload:"+id), p); err != nil {
+			return nil, err
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
+
+// fetchFile is Fetch into a new file at path.
+func fetchFile(ctx context.Context, addr, query, path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = Fetch(ctx, addr, query, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -3,6 +3,7 @@ package perfdata
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -85,5 +86,39 @@ func TestServerDown(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(recording); !bytes.Equal(before, after) {
 		t.Error("the file changed")
+	}
+}
+
+// TestRecordings: three uploads (three commits) come back as three
+// recordings, oldest first, and make a trend with the planted change.
+func TestRecordings(t *testing.T) {
+	addr := perfdatatest.Server(t)
+	dir := t.TempDir()
+	for i, ns := range []int{1000, 1000, 3000} {
+		p := filepath.Join(dir, fmt.Sprintf("in%d.txt", i))
+		var b strings.Builder
+		fmt.Fprintf(&b, "host-id: h\ncommit: c%d\n", i)
+		for run := range 6 {
+			fmt.Fprintf(&b, "BenchmarkSpawn/model=goroutine-2 100 %d ns/op\n", ns+run)
+		}
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Upload(context.Background(), addr, []string{p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := t.TempDir()
+	paths, err := Recordings(context.Background(), addr, "host-id:h", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := report.LoadTrend(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := tr.Moves()
+	if got := strings.Join(tr.Commits, " "); got != "c0 c1 c2" || len(ms) != 1 || tr.Commits[ms[0].To] != "c2" {
+		t.Errorf("commits %q, %d moves; want c0 c1 c2 and one move at c2", got, len(ms))
 	}
 }
