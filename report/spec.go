@@ -132,6 +132,15 @@ var FamilyTable = []Family{
 	{Name: "Sampler", Last: true},
 }
 
+// headlineUnit is the unit a family is summed up in: its first spec's,
+// "" when it has none (then sec/op, else the first unit present).
+func (f Family) headlineUnit() string {
+	if len(f.Specs) == 0 {
+		return ""
+	}
+	return f.Specs[0].Unit
+}
+
 // familyInfo returns name's entry in FamilyTable; a family without one
 // gets the generic chart.
 func familyInfo(name string) Family {

@@ -100,10 +100,10 @@ func questions(fam string, pts []Point) []Question {
 		return f.Questions
 	}
 	q := Question{Text: fam + ": the best sub-benchmark per model"}
-	if sp := f.Specs[0]; sp.Unit != "" {
-		q.Unit = sp.Unit
-		if sp.Title != "" {
-			q.Text = sp.Title + ": the best per model"
+	if u := f.headlineUnit(); u != "" {
+		q.Unit = u
+		if t := f.Specs[0].Title; t != "" {
+			q.Text = t + ": the best per model"
 		}
 	} else if !hasUnit(pts, "sec/op") && len(pts) > 0 {
 		q.Unit = pts[0].Unit

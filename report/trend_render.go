@@ -78,7 +78,7 @@ func headline(fam string, ls []*TrendLine) []*TrendLine {
 	for _, l := range ls {
 		count[l.Unit]++
 	}
-	unit := familyInfo(fam).Specs[0].Unit
+	unit := familyInfo(fam).headlineUnit()
 	if count[unit] == 0 {
 		unit = "sec/op"
 	}

@@ -28,6 +28,7 @@ func trendFiles(t *testing.T) []string {
 		p := synth(t, dir, fmt.Sprintf("2026120%dT120000Z.txt", i+1), cfg,
 			fmt.Sprintf("BenchmarkSpawn/model=goroutine-2 %g ns/op", c.goroutine),
 			"BenchmarkSpawn/model=thread-2 30000 ns/op",
+			"BenchmarkSampler-2 14000 ns/op", // a FamilyTable entry without specs
 			fmt.Sprintf("BenchmarkBusyLoop/model=thread-2 %g busy-cores", c.busy))
 		paths = append([]string{p}, paths...)
 	}
@@ -90,7 +91,7 @@ func TestWriteTrend(t *testing.T) {
 			t.Errorf("README lacks %q:\n%s", want, md)
 		}
 	}
-	for _, f := range []string{"trend-spawn.png", "trend-busyloop.svg"} {
+	for _, f := range []string{"trend-spawn.png", "trend-busyloop.svg", "trend-sampler.png"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() < 1000 {
 			t.Errorf("%s: %v", f, err)
 		}
