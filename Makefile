@@ -7,6 +7,7 @@ BENCH    ?= .
 export GO
 
 .PHONY: help test fmt fmt-check vet race smoke deps bench gil gil-bench report ipc-reference regress calibrate
+.PHONY: perfdata
 .DEFAULT_GOAL := test
 
 help: ## list the targets and what each does
@@ -43,8 +44,19 @@ deps: ## install the Debian packages some rows need (root; apt-get)
 	elif ! command -v apt-get >/dev/null; then echo "make deps: no apt-get, skipping; install: $$missing"; \
 	else apt-get update && apt-get install -y $$missing; fi
 
-bench: ## record a run: results/<host-id>/<stamp>.txt (BENCH COUNT BENCHTIME)
+bench: ## record a run: results/<host-id>/<stamp>.txt (BENCH COUNT BENCHTIME; UPLOAD=1 uploads it to CONCBENCH_PERFDATA)
 	scripts/bench.sh -count $(COUNT) -benchtime $(BENCHTIME) -bench '$(BENCH)'
+	$(if $(UPLOAD),scripts/concbench.sh upload "$$(scripts/concbench.sh record -reuse -path-only)")
+
+# make perfdata: x/perf's localperfdata (the perfdata server on SQLite) on
+# loopback, its database and files under results/perfdata/ (which ignores
+# itself in git). concbench upload and report -perfdata talk to it.
+PERFDATA_ADDR ?= 127.0.0.1:8089
+perfdata: ## run localperfdata on loopback, SQLite in results/perfdata/ (PERFDATA_ADDR, default 127.0.0.1:8089)
+	mkdir -p results/perfdata/files && printf '*\n' > results/perfdata/.gitignore
+	@echo "make perfdata: listening on http://$(PERFDATA_ADDR), database results/perfdata/perfdata.db; export CONCBENCH_PERFDATA=$(PERFDATA_ADDR)"
+	$(GO) tool localperfdata -addr $(PERFDATA_ADDR) -dsn results/perfdata/perfdata.db -data results/perfdata/files \
+		-base_dir "$$($(GO) list -m -f '{{.Dir}}' golang.org/x/perf)/storage/appengine"
 
 # make report: benchstat tables, charts and README.md in results/<host-id>/report/.
 # With no results for this machine it first records a short profile of every

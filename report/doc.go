@@ -32,11 +32,23 @@
 //     without X, so a new family shows up in the report with no code change,
 //     and looks better with a one-entry table row. ReadSamples (through
 //     sampler.ReadCSV) and HeatmapChart draw the sampler's per-core CSVs.
-//  4. Write renders the whole report (README.md, PNG and SVG charts, tables)
+//  4. Set.Summary answers first: one row per question of FamilyTable (a
+//     generic row for a family without questions), one column per model
+//     (goroutine, thread, process, python when present, reference), the
+//     median ± CI of one file per machine (Set.Machines: a column group
+//     each), and verdicts computed from the same numbers. `concbench
+//     report -summary` prints it; README.md's figures table is its output.
+//  5. Write renders the whole report (README.md, PNG and SVG charts, tables)
 //     in memory, writes it into a temporary directory beside the target and
 //     swaps it in only when every part succeeded: a failed run leaves no
 //     partial report behind. The target must be missing, empty, or a report
 //     directory Write made (its .concbench-report marker lists its files, and
 //     it holds nothing else); anything else is refused untouched
 //     (ErrNotReport), because a report must never delete what it did not make.
+//
+// Two more entry points: StreamTables builds the tables while reading,
+// keeping no copy of the results (the text tables of a large input), and
+// LoadTrend follows every benchmark over commits, one recording each, with
+// x/perf's benchseries (WriteTrend draws it). Package perfdata moves
+// recordings to and from a perfdata server.
 package report

@@ -43,33 +43,72 @@ type Error = results.Error
 // and line (see package results for what is rejected). The inputs are
 // only read.
 func Load(paths []string, filter string) (*Set, error) {
+	s := &Set{}
+	k := keeper{names: map[string]benchfmt.Name{}}
+	err := s.scan(paths, filter, func(rec *benchfmt.Result) { s.Results = append(s.Results, k.keep(rec)) })
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// StreamTables is Load followed by Set.Tables without keeping the results:
+// each result goes into its table cell as it is read, as benchstat does,
+// so the text tables of a large input cost its values, not its records.
+// The returned Set has the files and units but no Results.
+func StreamTables(paths []string, filter string, opts TableOptions) (*Tables, *Set, error) {
+	s := &Set{}
+	var g *grouper
+	var gerr error
+	err := s.scan(paths, filter, func(rec *benchfmt.Result) {
+		if g == nil && gerr == nil {
+			g, gerr = newGrouper(opts, s.filter)
+		}
+		if gerr == nil {
+			g.add(rec)
+		}
+	})
+	if err == nil {
+		err = gerr
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return g.tables(s.Units), s, nil
+}
+
+// scan reads the files strictly, hands every result that matches filter
+// to each (which must copy what it keeps: the record is reused), and fills
+// in s's files, units and filter.
+func (s *Set) scan(paths []string, filter string, each func(*benchfmt.Result)) error {
 	if filter == "" {
 		filter = "*"
 	}
 	f, err := benchproc.NewFilter(filter)
 	if err != nil {
-		return nil, flagErr("-filter", err)
+		return flagErr("-filter", err)
 	}
+	s.filter = f
 	r, err := results.Open(results.ParseArgs(paths))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer r.Close()
-	s := &Set{filter: f}
-	k := keeper{names: map[string]benchfmt.Name{}}
+	n := 0
 	for r.Scan() {
 		rec := r.Result()
 		ok, err := f.Apply(rec)
 		if err != nil {
 			name, line := rec.Pos()
-			return nil, &Error{File: name, Line: line, Msg: "-filter: " + err.Error()}
+			return &Error{File: name, Line: line, Msg: "-filter: " + err.Error()}
 		}
 		if ok {
-			s.Results = append(s.Results, k.keep(rec))
+			n++
+			each(rec)
 		}
 	}
 	if err := r.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	for _, in := range r.Files() {
 		f := File{Label: in.Label, Path: in.Path, Results: in.Results}
@@ -79,10 +118,10 @@ func Load(paths []string, filter string) (*Set, error) {
 		s.Files = append(s.Files, f)
 	}
 	s.Units = r.Units()
-	if len(s.Results) == 0 {
-		return nil, fmt.Errorf("-filter %q: no results match", filter)
+	if n == 0 {
+		return fmt.Errorf("-filter %q: no results match", filter)
 	}
-	return s, nil
+	return nil
 }
 
 // keeper copies results compactly, so that a million-line input costs

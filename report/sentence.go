@@ -61,8 +61,8 @@ func rank(rs []ranked, better int, bestW, worseW string, f func(float64) string)
 			sep, verb = "; ", " is"
 		}
 		if x < 1.05 {
-			// Noise-sized gaps are not worth a factor.
-			s += fmt.Sprintf("%s%s%s within %.0f%% (%s)", sep, r.name, verb, math.Ceil((x-1)*100), f(r.v))
+			// Noise-sized gaps are not worth a factor; a tie reads "within 1%".
+			s += fmt.Sprintf("%s%s%s within %.0f%% (%s)", sep, r.name, verb, math.Max(1, math.Ceil((x-1)*100)), f(r.v))
 			continue
 		}
 		s += fmt.Sprintf("%s%s%s %s %s (%s)", sep, r.name, verb, ratio(x), worseW, f(r.v))

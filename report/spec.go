@@ -11,6 +11,14 @@ type Family struct {
 	// family's section: the sampler records the busy loop, so that is
 	// where "how many cores were busy" is asked.
 	Heatmaps bool
+	// Questions are the family's rows in the report's summary table. A
+	// family without any gets one generic row (its first spec's unit, the
+	// best sub-benchmark per model); Last families get none.
+	Questions []Question
+	// Last puts the family's section after every other: the kernel's
+	// reference figures and the suite's own costs (Sampler) answer no
+	// question of the seeds.
+	Last bool
 }
 
 // Spec says how to chart a benchmark family, or one slice of it: which
@@ -47,13 +55,27 @@ type Spec struct {
 	Knee bool
 }
 
-// FamilyTable lists the families concbench has today, with their charts.
+// FamilyTable lists the families concbench has today, with their charts
+// and summary rows, in the seeds' order: processes and spawning, scaling,
+// IPC, the GIL, pools, locks, thread-local state, coroutines, subprocess,
+// stopping, parent size. The report's sections follow this order; a family
+// without an entry comes after these, and Last families at the very end.
 var FamilyTable = []Family{
+	{Name: "Spawn", Specs: []Spec{{X: "model", Unit: "sec/op", LogY: true, Reference: "exec-true",
+		Title: "Cost of one worker's life: spawn, one task, join", XLabel: "model", YLabel: "time per spawn"}},
+		Questions: []Question{{Text: "a worker's whole life: spawn, one task, join",
+			Refs: []Ref{{Where: map[string]string{"model": "floor-kernel"}}, {Where: map[string]string{"model": "floor-go"}},
+				{Where: map[string]string{"model": "exec-true"}, Fallback: true}}}}},
 	{Name: "Scale", Specs: []Spec{{Split: []string{"kind", "kernel"}, X: "workers", Series: []string{"model"},
 		Unit: "sec/op", Throughput: true, LogX: true, LogY: true,
-		Title: "Throughput vs workers", XLabel: "workers", YLabel: "throughput", YUnit: "tasks/s"}}},
-	{Name: "Spawn", Specs: []Spec{{X: "model", Unit: "sec/op", LogY: true, Reference: "exec-true",
-		Title: "Cost of one worker's life: spawn, one task, join", XLabel: "model", YLabel: "time per spawn"}}},
+		Title: "Throughput vs workers", XLabel: "workers", YLabel: "throughput", YUnit: "tasks/s"}},
+		Questions: []Question{
+			{Text: "per-task overhead, no-op task, 1 worker", Where: map[string]string{"kind": "cpu", "kernel": "noop", "workers": "1"},
+				Refs: []Ref{{Label: "perf bench sched pipe", Family: "Reference", Where: map[string]string{"tool": "perf-sched-pipe", "peer": "process"}}}},
+			{Text: "CPU-bound: SHA-256 task, 1 → ncpu workers", Where: map[string]string{"kind": "cpu", "kernel": "sha256"},
+				Vary: "workers", From: "1", To: "ncpu"},
+			{Text: "IO-bound: 1 ms sleep task, 1 → most workers", Where: map[string]string{"kind": "io", "kernel": "sleep"},
+				Vary: "workers", From: "1", To: "max"}}},
 	// One chart per peer: all transports × peers in one chart is 40 lines.
 	{Name: "IPC", Specs: []Spec{
 		{Where: map[string]string{"pattern": "pingpong"}, Split: []string{"pattern", "peer"},
@@ -62,29 +84,50 @@ var FamilyTable = []Family{
 			Title: "Round-trip latency vs message size", XLabel: "message size (bytes)", YLabel: "round trip"},
 		{Where: map[string]string{"pattern": "stream"}, Split: []string{"pattern", "peer"},
 			X: "size", Series: []string{"transport"}, Unit: "B/s", LogX: true, LogY: true,
-			Title: "Streaming throughput vs message size", XLabel: "message size (bytes)", YLabel: "throughput"}}},
-	{Name: "Counter", Specs: []Spec{{X: "workers", Series: []string{"sync"}, Unit: "sec/op", LogX: true, LogY: true,
-		Title: "Shared counter: cost per increment", XLabel: "workers", YLabel: "time per increment"}}},
-	{Name: "Pool", Specs: []Spec{{Split: []string{"kernel", "mode"}, X: "chunk", Series: []string{"model"}, Unit: "sec/item",
-		LogX: true, LogY: true, Knee: true, Title: "Pool: cost per item vs chunk size", XLabel: "chunk (items per hand-off)", YLabel: "time per item"}}},
+			Title: "Streaming throughput vs message size", XLabel: "message size (bytes)", YLabel: "throughput"}},
+		Questions: []Question{{Text: "the cheapest round trip of the smallest message, per peer",
+			Where: map[string]string{"pattern": "pingpong", "size": "min"}, By: "peer",
+			Refs: []Ref{{Label: "perf bench sched pipe", Family: "Reference", Where: map[string]string{"tool": "perf-sched-pipe", "peer": "process"}}}}}},
 	// The GIL experiment: "uses all cores" and "gets more done", per model,
 	// at each GOMAXPROCS the run had (-cpu 1,N gives one line each).
 	{Name: "BusyLoop", Heatmaps: true, Specs: []Spec{
 		{X: "model", Unit: "busy-cores", Title: "Busy-loop: cores kept busy", XLabel: "model", YLabel: "busy cores"},
 		{X: "model", Unit: "iters/s", LogY: true,
-			Title: "Busy-loop: work done (x ^= 1 iterations per second)", XLabel: "model", YLabel: "work rate"}}},
+			Title: "Busy-loop: work done (x ^= 1 iterations per second)", XLabel: "model", YLabel: "work rate"}},
+		Questions: []Question{{Text: "the seeds' busy loop, one per core: busy cores at GOMAXPROCS 1 → ncpu",
+			Unit: "busy-cores", Where: map[string]string{"workers": "max"}, Vary: "gomaxprocs", From: "1", To: "ncpu"}}},
+	{Name: "Pool", Specs: []Spec{{Split: []string{"kernel", "mode"}, X: "chunk", Series: []string{"model"}, Unit: "sec/item",
+		LogX: true, LogY: true, Knee: true, Title: "Pool: cost per item vs chunk size", XLabel: "chunk (items per hand-off)", YLabel: "time per item"}},
+		Questions: []Question{{Text: "pool of no-op tasks: cost per item at the best chunk and calling style",
+			Unit: "sec/item", Where: map[string]string{"kernel": "noop"}}}},
+	{Name: "Counter", Specs: []Spec{{X: "workers", Series: []string{"sync"}, Unit: "sec/op", LogX: true, LogY: true,
+		Title: "Shared counter: cost per increment", XLabel: "workers", YLabel: "time per increment"}},
+		Questions: []Question{{Text: "a shared counter, most workers: the cheapest correct update",
+			Where: map[string]string{"workers": "max", "sync": "!unsynced"}, Column: "goroutine"}}},
 	{Name: "Local", Specs: []Spec{{X: "workers", Series: []string{"state"}, Unit: "sec/op", LogX: true,
-		Title: "Per-worker state: cost per lookup-and-update", XLabel: "workers", YLabel: "time per update"}}},
+		Title: "Per-worker state: cost per lookup-and-update", XLabel: "workers", YLabel: "time per update"}},
+		Questions: []Question{{Text: "per-worker state, most workers: the cheapest lookup-and-update",
+			Where: map[string]string{"workers": "max"}, Column: "goroutine"}}},
 	{Name: "Coroutine", Specs: []Spec{{X: "handoff", Unit: "sec/op", LogY: true,
-		Title: "Coroutine hand-off: cost per send/yield with its reply checked", XLabel: "hand-off", YLabel: "time per hand-off"}}},
+		Title: "Coroutine hand-off: cost per send/yield with its reply checked", XLabel: "hand-off", YLabel: "time per hand-off"}},
+		Questions: []Question{{Text: "a coroutine hand-off (send/yield and its reply): the cheapest", Column: "goroutine"}}},
 	{Name: "Subprocess", Specs: []Spec{
 		{Where: map[string]string{"cmd": "cat"}, X: "size", Series: []string{"child"}, Unit: "sec/op",
 			LogX: true, LogY: true, Title: "Subprocess: N bytes through cat and back", XLabel: "bytes", YLabel: "round trip"},
 		{Where: map[string]string{"cmd": "true"}, X: "api", Unit: "sec/op",
-			Title: "Subprocess: run /bin/true to completion", XLabel: "API", YLabel: "time per run"}}},
+			Title: "Subprocess: run /bin/true to completion", XLabel: "API", YLabel: "time per run"}},
+		Questions: []Question{{Text: "run /bin/true to completion: the cheapest API",
+			Where: map[string]string{"cmd": "true"}, Column: "process"}}},
 	// Stop's headline is stop-ns (request to confirmed stop), not the
 	// whole start-and-stop op; process has a signal key the others lack.
-	{Name: "Stop", Specs: []Spec{{Unit: "stop-sec", Title: "Stop: request to confirmed stop", YLabel: "time to stop"}}},
+	{Name: "Stop", Specs: []Spec{{Unit: "stop-sec", Title: "Stop: request to confirmed stop", YLabel: "time to stop"}},
+		Questions: []Question{{Text: "stop a busy worker: request to confirmed stop",
+			Unit: "stop-sec", Where: map[string]string{"state": "busy"}}}},
+	{Name: "SpawnParent", Specs: []Spec{{X: "touched", Series: []string{"model"}, Unit: "sec/op", LogY: true,
+		Title: "Spawn cost vs the parent's touched memory", XLabel: "parent's touched memory (bytes)", YLabel: "time per spawn"}},
+		Questions: []Question{{Text: "spawn from a parent with the most touched memory",
+			Where: map[string]string{"touched": "max"}, Map: map[string]string{"fork": "process"},
+			Refs: []Ref{{Where: map[string]string{"model": "exec-true"}}}}}},
 	// One chart per path: req/s and p99 of single requests vs the
 	// closed-loop client's connections, one line per server and workers.
 	{Name: "Web", Specs: []Spec{
@@ -93,8 +136,17 @@ var FamilyTable = []Family{
 		{Split: []string{"path"}, X: "conns", Series: []string{"server", "workers"}, Unit: "p99-sec", LogX: true, LogY: true,
 			Title: "Web: p99 latency of single requests vs connections", XLabel: "connections", YLabel: "p99 latency"}}},
 	{Name: "WebCounter", Specs: []Spec{{Unit: "req/s", Title: "Web: /count throughput per counter (the fixes' cost)", YLabel: "throughput"}}},
-	{Name: "SpawnParent", Specs: []Spec{{X: "touched", Series: []string{"model"}, Unit: "sec/op", LogY: true,
-		Title: "Spawn cost vs the parent's touched memory", XLabel: "parent's touched memory (bytes)", YLabel: "time per spawn"}}},
+	{Name: "Reference", Last: true},
+	{Name: "Sampler", Last: true},
+}
+
+// headlineUnit is the unit a family is summed up in: its first spec's,
+// "" when it has none (then sec/op, else the first unit present).
+func (f Family) headlineUnit() string {
+	if len(f.Specs) == 0 {
+		return ""
+	}
+	return f.Specs[0].Unit
 }
 
 // familyInfo returns name's entry in FamilyTable; a family without one

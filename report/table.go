@@ -1,12 +1,14 @@
 package report
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
 
 	"github.com/aclements/go-moremath/stats"
+	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
 )
@@ -105,6 +107,69 @@ type Geomean struct {
 // Tables groups the set's results into benchstat's tables. Errors are about
 // the projection flags and name the flag.
 func (s *Set) Tables(opts TableOptions) (*Tables, error) {
+	g, err := newGrouper(opts, s.filter)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range s.Results {
+		g.add(r)
+	}
+	return g.tables(s.Units), nil
+}
+
+// grouper builds tables one result at a time, so the tables of a stream
+// need no copy of its results (see StreamTables).
+type grouper struct {
+	opts TableOptions
+	pr   projections
+	raw  map[benchproc.Key]*rawTable
+	last lastKeys
+}
+
+// lastKeys are the projections of the previous result. A recording holds
+// each benchmark's runs one after another, with one config, so most
+// results project exactly as the one before: reusing its keys skips
+// benchproc's interning (hashing every config value), half the cost of a
+// large input.
+type lastKeys struct {
+	name, units []byte // the units, joined
+	config      []benchfmt.Config
+	tableKeys   []benchproc.Key
+	cell        CellKey
+	residue     benchproc.Key
+}
+
+// same reports whether r projects as the last result did.
+func (l *lastKeys) same(r *benchfmt.Result) bool {
+	if l.tableKeys == nil || !bytes.Equal(l.name, r.Name) || !sameConfig(l.config, r.Config) {
+		return false
+	}
+	u := l.units
+	for _, v := range r.Values {
+		rest, ok := bytes.CutPrefix(u, []byte(v.Unit+"\x00"))
+		if !ok {
+			return false
+		}
+		u = rest
+	}
+	return len(u) == 0
+}
+
+// keep remembers r's projections (copying what r's reader reuses).
+func (l *lastKeys) keep(r *benchfmt.Result, tableKeys []benchproc.Key, cell CellKey, residue benchproc.Key) {
+	l.name = append(l.name[:0], r.Name...)
+	l.units = l.units[:0]
+	for _, v := range r.Values {
+		l.units = append(append(l.units, v.Unit...), 0)
+	}
+	l.config = l.config[:0]
+	for _, c := range r.Config {
+		l.config = append(l.config, benchfmt.Config{Key: c.Key, Value: bytes.Clone(c.Value), File: c.File})
+	}
+	l.tableKeys, l.cell, l.residue = append(l.tableKeys[:0], tableKeys...), cell, residue
+}
+
+func newGrouper(opts TableOptions, filter *benchproc.Filter) (*grouper, error) {
 	opts = opts.withDefaults()
 	if opts.Alpha < 0 || opts.Alpha > 1 {
 		return nil, errors.New("-alpha must be in range [0, 1]")
@@ -112,18 +177,23 @@ func (s *Set) Tables(opts TableOptions) (*Tables, error) {
 	if opts.Confidence <= 0 || opts.Confidence > 1 {
 		return nil, errors.New("-confidence must be in range (0, 1]")
 	}
-	pr, err := s.parseProjections(opts)
+	pr, err := parseProjections(opts, filter)
 	if err != nil {
 		return nil, err
 	}
-	raw := s.group(pr)
+	return &grouper{opts: opts, pr: pr, raw: map[benchproc.Key]*rawTable{}}, nil
+}
+
+// tables summarises and compares what was added.
+func (g *grouper) tables(units benchfmt.UnitMetadataMap) *Tables {
 	thresholds := benchmath.DefaultThresholds
-	thresholds.CompareAlpha = opts.Alpha
+	thresholds.CompareAlpha = g.opts.Alpha
+	s := &Set{Units: units}
 	out := &Tables{}
-	for _, tk := range sortedKeys(raw) {
-		out.Tables = append(out.Tables, s.newTable(tk, raw[tk], pr.unit, &thresholds, opts.Confidence))
+	for _, tk := range sortedKeys(g.raw) {
+		out.Tables = append(out.Tables, s.newTable(tk, g.raw[tk], g.pr.unit, &thresholds, g.opts.Confidence))
 	}
-	return out, nil
+	return out
 }
 
 // projections are the parsed -table, -row and -col flags, and what is left
@@ -133,20 +203,20 @@ type projections struct {
 	unit                     *benchproc.Field
 }
 
-func (s *Set) parseProjections(opts TableOptions) (projections, error) {
+func parseProjections(opts TableOptions, filter *benchproc.Filter) (projections, error) {
 	var p benchproc.ProjectionParser
 	var pr projections
 	var err error
-	if pr.table, pr.unit, err = p.ParseWithUnit(opts.Table, s.filter); err != nil {
+	if pr.table, pr.unit, err = p.ParseWithUnit(opts.Table, filter); err != nil {
 		return pr, flagErr("-table", err)
 	}
-	if pr.row, err = p.Parse(opts.Row, s.filter); err != nil {
+	if pr.row, err = p.Parse(opts.Row, filter); err != nil {
 		return pr, flagErr("-row", err)
 	}
-	if pr.col, err = p.Parse(opts.Col, s.filter); err != nil {
+	if pr.col, err = p.Parse(opts.Col, filter); err != nil {
 		return pr, flagErr("-col", err)
 	}
-	if _, err := p.Parse(opts.Ignore, s.filter); err != nil {
+	if _, err := p.Parse(opts.Ignore, filter); err != nil {
 		return pr, flagErr("-ignore", err)
 	}
 	pr.residue = p.Residue()
@@ -164,31 +234,33 @@ type rawCell struct {
 	residue map[benchproc.Key]struct{}
 }
 
-// group puts every value in its table and cell.
-func (s *Set) group(pr projections) map[benchproc.Key]*rawTable {
-	raw := map[benchproc.Key]*rawTable{}
-	for _, r := range s.Results {
-		tableKeys := pr.table.ProjectValues(r)
-		ck := CellKey{pr.row.Project(r), pr.col.Project(r)}
-		res := pr.residue.Project(r)
-		for i, tk := range tableKeys {
-			t := raw[tk]
-			if t == nil {
-				t = &rawTable{map[benchproc.Key]struct{}{}, map[benchproc.Key]struct{}{}, map[CellKey]*rawCell{}}
-				raw[tk] = t
-			}
-			c := t.cells[ck]
-			if c == nil {
-				c = &rawCell{residue: map[benchproc.Key]struct{}{}}
-				t.cells[ck] = c
-				t.rows[ck.Row] = struct{}{}
-				t.cols[ck.Col] = struct{}{}
-			}
-			c.values = append(c.values, r.Values[i].Value)
-			c.residue[res] = struct{}{}
-		}
+// add puts every value of r in its table and cell. r may be reused by
+// the caller afterwards: benchproc interns the keys, values are copied.
+func (g *grouper) add(r *benchfmt.Result) {
+	tableKeys, ck, res := g.last.tableKeys, g.last.cell, g.last.residue
+	if !g.last.same(r) {
+		pr := g.pr
+		tableKeys = pr.table.ProjectValues(r)
+		ck = CellKey{pr.row.Project(r), pr.col.Project(r)}
+		res = pr.residue.Project(r)
+		g.last.keep(r, tableKeys, ck, res)
 	}
-	return raw
+	for i, tk := range tableKeys {
+		t := g.raw[tk]
+		if t == nil {
+			t = &rawTable{map[benchproc.Key]struct{}{}, map[benchproc.Key]struct{}{}, map[CellKey]*rawCell{}}
+			g.raw[tk] = t
+		}
+		c := t.cells[ck]
+		if c == nil {
+			c = &rawCell{residue: map[benchproc.Key]struct{}{}}
+			t.cells[ck] = c
+			t.rows[ck.Row] = struct{}{}
+			t.cols[ck.Col] = struct{}{}
+		}
+		c.values = append(c.values, r.Values[i].Value)
+		c.residue[res] = struct{}{}
+	}
 }
 
 // newTable summarises and compares the cells of one table.

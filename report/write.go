@@ -43,6 +43,7 @@ func samplesDir(path string) string {
 // renderReport makes every file of the report: the tables, the charts of the
 // newest input, the heatmaps of its samples and the README that ties them.
 func renderReport(s *Set, opts TableOptions) ([]outFile, error) {
+	opts = s.ForMachines(opts)
 	files, err := tableFiles(s, opts)
 	if err != nil {
 		return nil, err
@@ -121,9 +122,20 @@ func readme(s *Set, opts TableOptions, charts, heat []*Chart) ([]byte, error) {
 	md.WriteString("Tables are benchstat's: median ± 95% confidence interval; with several inputs every column is compared with the first " +
 		"(Mann-Whitney U test, `~` = no significant difference at p < 0.05). Charts show the newest input; whiskers are the 95% CI. " +
 		"Plain-text and CSV tables: [tables.txt](tables.txt), [tables.csv](tables.csv).\n\n")
-	md.WriteString("## Machine\n\n")
+	md.WriteString("## Summary\n\n")
+	if err := s.Summary().WriteMarkdown(&md, ""); err != nil {
+		return nil, err
+	}
+	md.WriteString("\n## Machine\n\n")
+	machine := map[string]string{}
+	for _, m := range s.Machines() {
+		machine[machineKey(m.File)] = m.Name
+	}
 	for _, f := range s.Files {
-		if len(s.Files) > 1 {
+		switch {
+		case len(machine) > 1:
+			fmt.Fprintf(&md, "`%s` (machine %s):\n\n", f.Label, machine[machineKey(f)])
+		case len(s.Files) > 1:
 			fmt.Fprintf(&md, "`%s`:\n\n", f.Label)
 		}
 		md.WriteString("| key | value |\n| :-- | :-- |\n")
@@ -198,7 +210,9 @@ func configValue(f File, key string) string {
 }
 
 // Families lists the benchmark families (base names without "Benchmark")
-// in input order.
+// in the report's order: FamilyTable's (the seeds' order), then families
+// without an entry in input order, then the Last ones (reference figures,
+// the suite's own costs).
 func (s *Set) Families() []string {
 	var out []string
 	seen := map[string]bool{}
@@ -209,6 +223,17 @@ func (s *Set) Families() []string {
 			out = append(out, f)
 		}
 	}
+	rank := func(f string) int {
+		for i, e := range FamilyTable {
+			if e.Name == f && e.Last {
+				return len(FamilyTable) + 1 + i
+			} else if e.Name == f {
+				return i
+			}
+		}
+		return len(FamilyTable)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rank(out[i]) < rank(out[j]) })
 	return out
 }
 

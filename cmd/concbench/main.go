@@ -33,6 +33,8 @@ var commands = map[string]command{
 	"calibrate": {"noise floor of an A/A run: compare a binary's results with its own", runCalibrate},
 	"record":    {"run the benchmarks and store results/<host-id>/<stamp>.txt, never over a stored file", recordCmd(runRecord)},
 	"reference": {"the kernel's reference figures (perf bench sched pipe, /bin/true spawns) in benchfmt", recordCmd(runReference)},
+	"upload":    {"send result files to a perfdata server (x/perf storage) and print the upload id", runUpload},
+	"trend":     {"each benchmark over commits (x/perf benchseries): change points, the largest moves, a chart per family", runTrend},
 	"gil":       {"the seeds' GIL busy-loop experiment, live: per-core bars for every model", runGIL},
 }
 

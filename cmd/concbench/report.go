@@ -23,7 +23,13 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
+	files := fs.Args()
+	switch {
+	case (o.Perfdata == "") != (o.Query == ""):
+		return fmt.Errorf("-perfdata and -q go together (usage: concbench report -perfdata addr -q query)")
+	case o.Perfdata != "" && fs.NArg() > 0:
+		return fmt.Errorf("-perfdata reads from the server: no input files too")
+	case o.Perfdata == "" && fs.NArg() == 0:
 		return fmt.Errorf("no input files (usage: concbench report [flags] file...)")
 	}
 	switch o.Format {
@@ -31,20 +37,35 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("-format %q: want text, md or csv", o.Format)
 	}
-	s, err := report.Load(fs.Args(), o.Filter)
+	if o.Perfdata != "" {
+		p, done, err := fetchPerfdata(o.Perfdata, o.Query)
+		if err != nil {
+			return err
+		}
+		defer done()
+		files = []string{"perfdata=" + p}
+	}
+	s, ts, err := loadReport(files, o)
 	if err != nil {
 		return err
 	}
-	ts, err := s.Tables(o.TableOptions)
-	if err != nil {
-		return err
+	if !o.Summary && o.Format != "csv" {
+		if err := s.WriteMachines(stdout); err != nil {
+			return failed(err.Error())
+		}
 	}
-	switch o.Format {
-	case "text":
+	switch {
+	case o.Summary:
+		link := report.SummaryLink(s)
+		if o.Perfdata != "" {
+			link = "" // the fetched file is temporary; its sections have no home
+		}
+		err = s.Summary().WriteMarkdown(stdout, link)
+	case o.Format == "text":
 		err = ts.WriteText(stdout)
-	case "md":
+	case o.Format == "md":
 		err = ts.WriteMarkdown(stdout)
-	case "csv":
+	case o.Format == "csv":
 		err = ts.WriteCSV(stdout, stderr)
 	}
 	if err != nil {
@@ -57,4 +78,24 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "concbench report: wrote %s/README.md\n", o.Out)
 	}
 	return nil
+}
+
+// loadReport reads the inputs. Tables alone are built while streaming
+// (no copy of the results is kept); the summary and the full report need
+// the results themselves.
+func loadReport(args []string, o report.Options) (*report.Set, *report.Tables, error) {
+	if o.Out == "" && !o.Summary {
+		ts, s, err := report.StreamTables(args, o.Filter, o.TableOptions)
+		if err == nil && s.ForMachines(o.TableOptions) != o.TableOptions {
+			// Several machines: read again with tables they share.
+			ts, s, err = report.StreamTables(args, o.Filter, s.ForMachines(o.TableOptions))
+		}
+		return s, ts, err
+	}
+	s, err := report.Load(args, o.Filter)
+	if err != nil {
+		return nil, nil, err
+	}
+	ts, err := s.Tables(s.ForMachines(o.TableOptions))
+	return s, ts, err
 }

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/concbench/concbench/report/perfdata/perfdatatest"
+)
+
+// TestUploadAndReport: concbench upload stores the committed recording in
+// a real perfdata server and prints the upload id; concbench report
+// -perfdata -q renders the same tables from the server as from the file.
+func TestUploadAndReport(t *testing.T) {
+	t.Chdir("../..")
+	addr := perfdatatest.Server(t)
+	var out, errb bytes.Buffer
+	if code := run([]string{"upload", "-perfdata", addr, readmeRecording}, &out, &errb); code != 0 {
+		t.Fatalf("upload: exit %d: %s", code, errb.String())
+	}
+	if id := strings.TrimSpace(out.String()); id == "" || strings.Contains(id, "\n") {
+		t.Fatalf("upload printed %q, want one upload id", out.String())
+	}
+	var fromFile, fromServer bytes.Buffer
+	if code := run([]string{"report", "perfdata=" + readmeRecording}, &fromFile, &errb); code != 0 {
+		t.Fatalf("report file: exit %d: %s", code, errb.String())
+	}
+	if code := run([]string{"report", "-perfdata", addr, "-q", "host-id:c32ac51fa19a commit:3261c11387ab"}, &fromServer, &errb); code != 0 {
+		t.Fatalf("report -perfdata: exit %d: %s", code, errb.String())
+	}
+	if fromFile.String() != fromServer.String() || fromFile.Len() == 0 {
+		t.Errorf("report from the server differs from the report of the file")
+	}
+	var sum1, sum2 bytes.Buffer
+	run([]string{"report", "-summary", "perfdata=" + readmeRecording}, &sum1, &errb)
+	run([]string{"report", "-summary", "-perfdata", addr, "-q", "host-id:c32ac51fa19a"}, &sum2, &errb)
+	if a, b := cutLinks(sum1.String()), cutLinks(sum2.String()); a != b || a == "" {
+		t.Errorf("summary from the server differs from the summary of the file")
+	}
+}
+
+// cutLinks drops the link targets, which name the input's directory.
+func cutLinks(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "](")
+		if i < 0 {
+			return b.String() + s
+		}
+		j := strings.Index(s[i:], ")")
+		b.WriteString(s[:i+1])
+		s = s[i+j+1:]
+	}
+}
+
+// TestUploadServerDown: a server that is down gives exit 1 and one line
+// naming it; no address is exit 2; the file is untouched.
+func TestUploadServerDown(t *testing.T) {
+	t.Chdir("../..")
+	before, _ := os.ReadFile(readmeRecording)
+	down := perfdatatest.Down(t)
+	t.Setenv(perfdataEnv, "")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"upload", "-perfdata", down, readmeRecording}, 1, down},
+		{[]string{"report", "-perfdata", down, "-q", "host-id:x"}, 1, down},
+		{[]string{"upload", readmeRecording}, 2, "-perfdata: no server address"},
+		{[]string{"report", "-perfdata", down}, 2, "-perfdata and -q go together"},
+	} {
+		var out, errb bytes.Buffer
+		code := run(c.args, &out, &errb)
+		if code != c.code || strings.Count(errb.String(), "\n") != 1 || !strings.Contains(errb.String(), c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and one line with %q", c.args, code, errb.String(), c.code, c.want)
+		}
+	}
+	if after, _ := os.ReadFile(readmeRecording); !bytes.Equal(before, after) {
+		t.Error("the recording changed")
+	}
+}

@@ -1,0 +1,124 @@
+package perfdata
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/concbench/concbench/report"
+	"github.com/concbench/concbench/report/perfdata/perfdatatest"
+)
+
+const recording = "../../results/c32ac51fa19a/20261201T192635Z.txt"
+
+// TestRoundTrip uploads the committed recording, queries it back by its
+// host and commit, and gets the same report tables; the file is unchanged.
+func TestRoundTrip(t *testing.T) {
+	addr := perfdatatest.Server(t)
+	before, err := os.ReadFile(recording)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := Upload(context.Background(), addr, []string{recording})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id == "" {
+		t.Fatal("no upload id")
+	}
+	fetched := filepath.Join(t.TempDir(), "fetched.txt")
+	var b bytes.Buffer
+	n, err := Fetch(context.Background(), addr, "host-id:c32ac51fa19a commit:3261c11387ab", &b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fetched, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want, got := tables(t, recording), tables(t, fetched)
+	if n != 4940 || got != want {
+		t.Errorf("%d results back (want 4940); tables equal: %v", n, got == want)
+	}
+	after, _ := os.ReadFile(recording)
+	if !bytes.Equal(before, after) {
+		t.Error("the uploaded file changed")
+	}
+	var none bytes.Buffer
+	if n, err := Fetch(context.Background(), addr, "host-id:nosuchhost", &none); err != nil || n != 0 {
+		t.Errorf("query of another host: %d results, %v", n, err)
+	}
+}
+
+func tables(t *testing.T, path string) string {
+	ts, _, err := report.StreamTables([]string{"x=" + path}, "", report.TableOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	ts.WriteText(&b)
+	return b.String()
+}
+
+// TestServerDown: a server that is not there, or refuses, gives a one-line
+// error naming the address, and the file is untouched.
+func TestServerDown(t *testing.T) {
+	down := perfdatatest.Down(t)
+	refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no uploads here\nsecond line", http.StatusForbidden)
+	}))
+	defer refuse.Close()
+	before, _ := os.ReadFile(recording)
+	for _, addr := range []string{down, refuse.URL} {
+		_, err := Upload(context.Background(), addr, []string{recording})
+		if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), strings.TrimPrefix(addr, "http://")) {
+			t.Errorf("upload to %s: %v, want a one-line error naming it", addr, err)
+		}
+		_, err = Fetch(context.Background(), addr, "host-id:x", &bytes.Buffer{})
+		if err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("query at %s: %v, want a one-line error", addr, err)
+		}
+	}
+	if after, _ := os.ReadFile(recording); !bytes.Equal(before, after) {
+		t.Error("the file changed")
+	}
+}
+
+// TestRecordings: three uploads (three commits) come back as three
+// recordings, oldest first, and make a trend with the planted change.
+func TestRecordings(t *testing.T) {
+	addr := perfdatatest.Server(t)
+	dir := t.TempDir()
+	for i, ns := range []int{1000, 1000, 3000} {
+		p := filepath.Join(dir, fmt.Sprintf("in%d.txt", i))
+		var b strings.Builder
+		fmt.Fprintf(&b, "host-id: h\ncommit: c%d\n", i)
+		for run := range 6 {
+			fmt.Fprintf(&b, "BenchmarkSpawn/model=goroutine-2 100 %d ns/op\n", ns+run)
+		}
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Upload(context.Background(), addr, []string{p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := t.TempDir()
+	paths, err := Recordings(context.Background(), addr, "host-id:h", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := report.LoadTrend(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := tr.Moves()
+	if got := strings.Join(tr.Commits, " "); got != "c0 c1 c2" || len(ms) != 1 || tr.Commits[ms[0].To] != "c2" {
+		t.Errorf("commits %q, %d moves; want c0 c1 c2 and one move at c2", got, len(ms))
+	}
+}

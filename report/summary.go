@@ -1,0 +1,351 @@
+package report
+
+import (
+	"math"
+	"sort"
+	"strings"
+)
+
+// The summary answers first: one row per question of the seeds (from
+// FamilyTable's Questions, or a generic row for a family that has none),
+// one column per execution model, each cell the median with its 95% CI
+// linked to the family's section. It is computed from the same Points the
+// charts use (one file per machine, never pooled), so README.md's figures
+// table and the report cannot disagree.
+
+// Question is one row of the summary table: which sub-benchmarks of a
+// family answer it and how they spread over the model columns.
+type Question struct {
+	Text string
+	// Where selects sub-benchmarks by key value. Special values: "max" and
+	// "min" are the largest and smallest value of the key present, "ncpu"
+	// the file's ncpu (else the largest present), "!v" any value but v.
+	Where map[string]string
+	Unit  string // after benchunit.Tidy; default sec/op
+	// By is the key whose value picks the column (default "model"):
+	// goroutine, thread, process, python-* (the python column), or a
+	// value Map names. Column instead puts every point in one column
+	// (Counter's workers are all goroutines).
+	By     string
+	Column string
+	Map    map[string]string
+	// Vary shows each cell as "value at From → value at To" of this key
+	// (workers 1 → ncpu); From and To take Where's special values.
+	Vary, From, To string
+	// Refs fill the reference column.
+	Refs []Ref
+}
+
+// Ref is one reference figure of a question: a sub-benchmark of the same
+// family or of another (the kernel's, in Reference).
+type Ref struct {
+	Label  string // default: the Where values
+	Family string // default: the question's family
+	Where  map[string]string
+	Unit   string // default: the question's
+	// Fallback refs are shown only when no other ref of the question is:
+	// model=exec-true stands in for the floors in older recordings.
+	Fallback bool
+}
+
+// summary columns, in order.
+const (
+	colGoroutine = "goroutine"
+	colThread    = "thread"
+	colProcess   = "process"
+	colPython    = "python"
+	colRef       = "reference"
+)
+
+var modelCols = []string{colGoroutine, colThread, colProcess, colPython}
+
+// entry is one answer in a cell: a model's median (and CI), at To, with
+// the value at From when the question varies a key.
+type entry struct {
+	label string // "python-thread", "floor-kernel"; what distinguishes it in its cell
+	pick  string // the sub-benchmark keys that were picked as best ("transport=shm-spin")
+	from  *Point
+	at    Point
+}
+
+// row is one question answered on one machine: entries per column.
+type row struct {
+	fam   string
+	q     Question
+	cells map[string][]entry
+}
+
+func (q Question) unit() string {
+	if q.Unit == "" {
+		return "sec/op"
+	}
+	return q.Unit
+}
+
+func (q Question) by() string {
+	if q.By == "" {
+		return "model"
+	}
+	return q.By
+}
+
+// questions are a family's summary rows: its entry's Questions or one
+// generic row on its first spec's unit.
+func questions(fam string, pts []Point) []Question {
+	f := familyInfo(fam)
+	if f.Last {
+		return nil
+	}
+	if len(f.Questions) > 0 {
+		return f.Questions
+	}
+	q := Question{Text: fam + ": the best sub-benchmark per model"}
+	if u := f.headlineUnit(); u != "" {
+		q.Unit = u
+		if t := f.Specs[0].Title; t != "" {
+			q.Text = t + ": the best per model"
+		}
+	} else if !hasUnit(pts, "sec/op") && len(pts) > 0 {
+		q.Unit = pts[0].Unit
+	}
+	return []Question{q}
+}
+
+// keyVal is p's value of k; a name without -N ran at GOMAXPROCS 1.
+func keyVal(p Point, k string) (string, bool) {
+	v, ok := p.Keys[k]
+	if !ok && k == "gomaxprocs" {
+		return "1", true
+	}
+	return v, ok
+}
+
+// resolve turns a special Where value into a concrete one over pts.
+func resolve(k, v, ncpu string, pts []Point) (string, bool) {
+	switch v {
+	case "ncpu":
+		for _, p := range pts {
+			if x, _ := keyVal(p, k); x == ncpu {
+				return ncpu, true
+			}
+		}
+		v = "max"
+	}
+	if v != "max" && v != "min" {
+		return v, true
+	}
+	best, bestX, found := "", 0.0, false
+	for _, p := range pts {
+		x, ok := keyVal(p, k)
+		n, isNum := parseNum(x)
+		if !ok || !isNum {
+			continue
+		}
+		if !found || (v == "max" && n > bestX) || (v == "min" && n < bestX) {
+			best, bestX, found = x, n, true
+		}
+	}
+	return best, found
+}
+
+// selectPoints keeps the points of unit that match where.
+func selectPoints(pts []Point, unit string, where map[string]string, ncpu string) []Point {
+	var sel []Point
+	for _, p := range pts {
+		if p.Unit == unit {
+			sel = append(sel, p)
+		}
+	}
+	keys := mapKeys(where)
+	sort.Strings(keys)
+	for _, k := range keys {
+		want := where[k]
+		neg := strings.HasPrefix(want, "!")
+		if !neg {
+			var ok bool
+			if want, ok = resolve(k, want, ncpu, sel); !ok {
+				return nil
+			}
+		}
+		var keep []Point
+		for _, p := range sel {
+			v, ok := keyVal(p, k)
+			if (neg && v != want[1:]) || (!neg && ok && v == want) {
+				keep = append(keep, p)
+			}
+		}
+		sel = keep
+	}
+	return sel
+}
+
+// column is the summary column of a point's model, "" for none.
+func (q Question) column(p Point) (col, label string) {
+	if q.Column != "" {
+		return q.Column, ""
+	}
+	v, ok := keyVal(p, q.by())
+	if !ok {
+		return "", ""
+	}
+	if c, ok := q.Map[v]; ok {
+		return c, v
+	}
+	switch {
+	case v == colGoroutine || v == colThread || v == colProcess:
+		return v, v
+	case strings.HasPrefix(v, "python-"):
+		return colPython, v
+	}
+	return "", ""
+}
+
+// answer computes a question's row over one file's points of its family
+// (all holds every family's points, for Refs to other families).
+func answer(fam string, q Question, byFam map[string][]Point, ncpu string, better func(string) int) row {
+	r := row{fam: fam, q: q, cells: map[string][]entry{}}
+	sel := selectPoints(byFam[fam], q.unit(), q.Where, ncpu)
+	groups := map[[2]string][]Point{}
+	var order [][2]string
+	for _, p := range sel {
+		col, label := q.column(p)
+		if col == "" {
+			continue
+		}
+		k := [2]string{col, label}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], p)
+	}
+	for _, k := range order {
+		if e, ok := q.pick(groups[k], ncpu, better(q.unit())); ok {
+			e.label = k[1]
+			r.cells[k[0]] = append(r.cells[k[0]], e)
+		}
+	}
+	r.cells[colRef] = q.refs(fam, byFam, ncpu, better)
+	return r
+}
+
+// pick chooses the best point of a group (the cheapest, or the highest of
+// a higher-is-better unit) at To, paired with the same sub-benchmark at
+// From, and names what was picked when there was a choice.
+func (q Question) pick(g []Point, ncpu string, better int) (entry, bool) {
+	at, from := g, []Point(nil)
+	if q.Vary != "" {
+		at = selectPoints(g, q.unit(), map[string]string{q.Vary: q.To}, ncpu)
+		from = selectPoints(g, q.unit(), map[string]string{q.Vary: q.From}, ncpu)
+	}
+	if len(at) == 0 {
+		return entry{}, false
+	}
+	bi := 0
+	for i, p := range at {
+		c, b := p.Summary.Center, at[bi].Summary.Center
+		if math.IsNaN(b) || (better > 0 && c > b) || (better <= 0 && c < b) {
+			bi = i
+		}
+	}
+	e := entry{at: at[bi]}
+	skip := map[string]bool{q.by(): true, q.Vary: true}
+	if len(at) > 1 {
+		e.pick = differing(at, bi, skip)
+	}
+	for _, p := range from {
+		if sameExcept(p, at[bi], q.Vary) {
+			p := p
+			e.from = &p
+			break
+		}
+	}
+	return e, true
+}
+
+// differing names the keys in which point i differs from another of pts.
+func differing(pts []Point, i int, skip map[string]bool) string {
+	var parts []string
+	for _, k := range sortedMapKeys(pts[i].Keys) {
+		if skip[k] {
+			continue
+		}
+		for _, p := range pts {
+			if v, _ := keyVal(p, k); v != pts[i].Keys[k] {
+				parts = append(parts, k+"="+pts[i].Keys[k])
+				break
+			}
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func sameExcept(a, b Point, key string) bool {
+	for _, k := range append(sortedMapKeys(a.Keys), sortedMapKeys(b.Keys)...) {
+		va, _ := keyVal(a, k)
+		vb, _ := keyVal(b, k)
+		if k != key && va != vb {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedMapKeys(m map[string]string) []string {
+	ks := mapKeys(m)
+	sort.Strings(ks)
+	return ks
+}
+
+// refs are the question's reference entries present in the data.
+func (q Question) refs(fam string, byFam map[string][]Point, ncpu string, better func(string) int) []entry {
+	var out []entry
+	for _, fallback := range []bool{false, true} {
+		if fallback && len(out) > 0 {
+			break
+		}
+		for _, rf := range q.Refs {
+			if rf.Fallback != fallback {
+				continue
+			}
+			f, u := rf.Family, rf.Unit
+			if f == "" {
+				f = fam
+			}
+			if u == "" {
+				u = q.unit()
+			}
+			where := rf.Where
+			if f == fam { // the same family: within the question's selection
+				where = map[string]string{}
+				for k, v := range q.Where {
+					where[k] = v
+				}
+				for k, v := range rf.Where {
+					where[k] = v
+				}
+			}
+			sel := selectPoints(byFam[f], u, where, ncpu)
+			sub := q
+			sub.Unit, sub.Vary = u, ""
+			if e, ok := sub.pick(sel, ncpu, better(u)); ok {
+				e.label = rf.Label
+				if e.label == "" {
+					e.label = strings.Join(whereValues(rf.Where), " ")
+				}
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+func whereValues(m map[string]string) []string {
+	var vs []string
+	for _, k := range sortedMapKeys(m) {
+		vs = append(vs, m[k])
+	}
+	return vs
+}
+
+// ncpuOf is a file's ncpu config line, "" when absent.
+func ncpuOf(f File) string { return configValue(f, "ncpu") }

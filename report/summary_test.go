@@ -1,0 +1,182 @@
+package report
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// synth writes a result file: config lines, then 6 runs of each
+// "name value unit" benchmark (value in the unit, e.g. ns/op).
+func synth(t testing.TB, dir, name string, config []string, benches ...string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, c := range config {
+		b.WriteString(c + "\n")
+	}
+	b.WriteString("Unit busy-cores better=higher\n")
+	for run := range 6 {
+		for _, bench := range benches {
+			f := strings.Fields(bench)
+			var v float64
+			fmt.Sscan(f[1], &v)
+			fmt.Fprintf(&b, "%s 100 %g %s\n", f[0], v*(1+0.001*float64([]int{-3, -2, -1, 1, 2, 3}[run])), f[2])
+		}
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func summaryOf(t *testing.T, paths ...string) (*Set, string) {
+	t.Helper()
+	s, err := Load(paths, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := s.Summary().WriteMarkdown(&b, ""); err != nil {
+		t.Fatal(err)
+	}
+	return s, b.String()
+}
+
+var machineA = []string{"cpu: Intel(R) Xeon(R) Processor", "ncpu: 2", "kernel: 6.18.44", "go: go1.26.8", "host-id: aaaa"}
+
+func TestSummary(t *testing.T) {
+	dir := t.TempDir()
+	spawn := []string{
+		"BenchmarkSpawn/model=goroutine-2 1000 ns/op",
+		"BenchmarkSpawn/model=thread-2 30000 ns/op",
+		"BenchmarkSpawn/model=process-2 3000000 ns/op",
+		"BenchmarkSpawn/model=exec-true-2 700000 ns/op",
+	}
+	floors := []string{
+		"BenchmarkSpawn/model=floor-kernel-2 400000 ns/op",
+		"BenchmarkSpawn/model=floor-go-2 1500000 ns/op",
+	}
+	later := []string{ // a family with no FamilyTable entry, and Python
+		"BenchmarkWeb/model=goroutine/conc=8-2 20000 ns/op",
+		"BenchmarkWeb/model=goroutine/conc=64-2 15000 ns/op",
+		"BenchmarkWeb/model=python-thread/conc=8-2 90000 ns/op",
+	}
+	crossover := []string{ // thread leads at 1 worker, goroutine at 2
+		"BenchmarkScale/kind=cpu/kernel=sha256/model=goroutine/workers=1-2 120000 ns/op",
+		"BenchmarkScale/kind=cpu/kernel=sha256/model=goroutine/workers=2-2 50000 ns/op",
+		"BenchmarkScale/kind=cpu/kernel=sha256/model=thread/workers=1-2 100000 ns/op",
+		"BenchmarkScale/kind=cpu/kernel=sha256/model=thread/workers=2-2 60000 ns/op",
+	}
+	sampler := "BenchmarkSampler-2 14000 ns/op"
+	old := synth(t, dir, "old.txt", machineA, append([]string{sampler}, spawn...)...)
+	all := synth(t, dir, "new.txt", machineA, append(append(append(append([]string{sampler}, later...), spawn...), floors...), crossover...)...)
+
+	t.Run("exec-true stands in for missing floors", func(t *testing.T) {
+		_, md := summaryOf(t, old)
+		if !strings.Contains(md, "exec-true: [700.0µs") {
+			t.Errorf("no exec-true reference:\n%s", md)
+		}
+		if strings.Contains(md, "| python |") {
+			t.Errorf("python column without python rows:\n%s", md)
+		}
+		if strings.Contains(md, "Sampler") {
+			t.Errorf("the suite's own cost has a summary row:\n%s", md)
+		}
+	})
+	s, md := summaryOf(t, all)
+	checks := []struct{ what, want string }{
+		{"floors as the reference", "floor-kernel: [400.0µs"},
+		{"floor-go too", "floor-go: [1.500ms"},
+		{"python column", "| question | goroutine | thread | process | python | reference |"},
+		{"generic row of a new family, best per model", "| Web: the best sub-benchmark per model (`Web`) | [15.00µs ±0%](#web) (conc=64) |  |  | python-thread: [90.00µs ±0%](#web) |"},
+		{"CI and link", "[1.000µs ±0%](#spawn)"},
+		{"verdict with factors", "**Spawn** (a worker's whole life: spawn, one task, join): goroutine is fastest (1.000µs); thread is 30× slower (30.00µs), process 3000× slower (3.000ms)"},
+		{"reference in the verdict", "floor-kernel (reference) is 400.0µs, process takes 7.5× as long"},
+		{"gains and crossover", "from workers=1 to 2: goroutine 2.40×, thread 1.67× (crossover: thread leads at workers=1, goroutine at 2)"},
+	}
+	for _, c := range checks {
+		if !strings.Contains(md, c.want) {
+			t.Errorf("%s: summary lacks %q:\n%s", c.what, c.want, md)
+		}
+	}
+	if strings.Contains(md, "exec-true") {
+		t.Errorf("exec-true shown although the floors are there:\n%s", md)
+	}
+	if strings.Contains(md, "IO-bound") {
+		t.Errorf("a question without data has a row:\n%s", md)
+	}
+	if got, want := strings.Join(s.Families(), " "), "Spawn Scale Web Sampler"; got != want {
+		t.Errorf("families in order %q, want %q (seeds' order, new families, then the suite's own)", got, want)
+	}
+}
+
+// TestReportOpensWithSummary: the README starts with the summary, then the
+// machine, then the sections in the seeds' order, Sampler last.
+func TestReportOpensWithSummary(t *testing.T) {
+	s, err := Load([]string{"../results/c32ac51fa19a/20261201T192635Z.txt"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := readme(s, TableOptions{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var heads []string
+	for _, l := range strings.Split(string(md), "\n") {
+		if h, ok := strings.CutPrefix(l, "## "); ok {
+			heads = append(heads, h)
+		}
+	}
+	want := "Summary Machine Spawn Scale IPC BusyLoop Pool Counter Local Coroutine Subprocess Stop SpawnParent Reference Sampler"
+	if got := strings.Join(heads, " "); got != want {
+		t.Errorf("sections\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestRankTie: equal values read "within 1%", never "within 0%".
+func TestRankTie(t *testing.T) {
+	got := rank([]ranked{{"a", 2}, {"b", 2}}, 1, "highest", "lower", func(v float64) string { return fmt.Sprint(v) })
+	if want := "a is highest (2); b is within 1% (2)"; got != want {
+		t.Errorf("rank = %q, want %q", got, want)
+	}
+}
+
+// TestSummaryTwoMachines: files from two machines give a column group per
+// machine, each named in the heading, with B's ratios to A; two files of
+// one machine stay one machine (its newest file).
+func TestSummaryTwoMachines(t *testing.T) {
+	dir := t.TempDir()
+	machineB := []string{"cpu: AMD EPYC 7B13", "ncpu: 2", "kernel: 6.1.0", "go: go1.26.8", "host-id: bbbb"}
+	a := synth(t, dir, "a.txt", machineA, "BenchmarkSpawn/model=goroutine-2 1000 ns/op", "BenchmarkSpawn/model=process-2 3000000 ns/op")
+	b := synth(t, dir, "b.txt", machineB, "BenchmarkSpawn/model=goroutine-2 1500 ns/op", "BenchmarkSpawn/model=process-2 1500000 ns/op")
+	a2 := synth(t, dir, "a2.txt", machineA, "BenchmarkSpawn/model=goroutine-2 900 ns/op", "BenchmarkSpawn/model=process-2 3000000 ns/op")
+	s, md := summaryOf(t, a, b, a2)
+	for _, want := range []string{
+		"- **A**: Intel(R) Xeon(R) Processor, 2 cores, kernel 6.18.44, go1.26.8, host aaaa (`" + a2 + "`)",
+		"- **B**: AMD EPYC 7B13, 2 cores, kernel 6.1.0, go1.26.8, host bbbb (`" + b + "`)",
+		"| question | goroutine A | thread A | process A | reference A | goroutine B | thread B | process B | reference B |",
+		"[900.0ns ±0%](#spawn) |", // A's newest file
+		"[1.500µs ±0%](#spawn) 1.7×A",
+		"[1.500ms ±0%](#spawn) 0.5×A",
+		"- B, **Spawn**",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary lacks %q:\n%s", want, md)
+		}
+	}
+	var head strings.Builder
+	if err := s.WriteMachines(&head); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := head.String(), "2 machines: tables split by goos,goarch,pkg (not by every config line) so that they share a table.\n"+a+": machine A, Intel(R) Xeon(R) Processor, 2 cores, kernel 6.18.44, go1.26.8, host aaaa\n"+
+		b+": machine B, AMD EPYC 7B13, 2 cores, kernel 6.1.0, go1.26.8, host bbbb\n"+
+		a2+": machine A, Intel(R) Xeon(R) Processor, 2 cores, kernel 6.18.44, go1.26.8, host aaaa\n\n"; got != want {
+		t.Errorf("machine heading:\n%s", got)
+	}
+	if _, one := summaryOf(t, a, a2); strings.Contains(one, "goroutine A") {
+		t.Errorf("one machine's two files are shown as two machines:\n%s", one)
+	}
+}
