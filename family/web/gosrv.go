@@ -45,7 +45,7 @@ func (s *Server) startGo(env []string, shm *os.File) error {
 		if err != nil {
 			return fmt.Errorf("listen: %w", err)
 		}
-		f, err := ln.(*net.TCPListener).File()
+		f, err := blockingFile(ln.(*net.TCPListener))
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("listener file: %w", err)
@@ -76,6 +76,26 @@ func (s *Server) startGo(env []string, shm *os.File) error {
 		s.children = append(s.children, c)
 	}
 	return nil
+}
+
+// blockingFile is ln's descriptor as a file that stays out of Go's poller.
+// os.StartProcess calls Fd on every file it passes down, and Fd puts a
+// pollable descriptor back in blocking mode: on the open file description
+// that the workers share, so a worker already accepting on it could be
+// left in a blocking accept(2) that its Close then waits on for ever. A
+// descriptor that is blocking when it is wrapped is never touched again;
+// each worker makes its own end non-blocking (net.FileListener).
+func blockingFile(ln *net.TCPListener) (*os.File, error) {
+	f, err := ln.File()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0) // Fd: blocking now
+	if err != nil {
+		return nil, fmt.Errorf("dup listener: %w", err)
+	}
+	return os.NewFile(uintptr(fd), "listener"), nil
 }
 
 func listenReuseport(addr string) (net.Listener, error) {
