@@ -7,7 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 )
 
 // The report directory is the only thing the report ever deletes, so it
@@ -129,7 +131,9 @@ func install(dir string, files []outFile) (err error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	prefix := "." + filepath.Base(dir) + ".tmp-"
+	removeStale(parent, prefix)
+	tmp, err := os.MkdirTemp(parent, prefix+strconv.Itoa(os.Getpid())+"-")
 	if err != nil {
 		return err
 	}
@@ -209,3 +213,39 @@ var errNoExchange = errors.New("no atomic exchange")
 
 // atomicExchange is exchange; a test replaces it to take the fallback.
 var atomicExchange = exchange
+
+// removeStale removes the temporary directories that installs killed
+// before they finished left beside dir: only those named prefix<pid>-…
+// whose pid is no longer running, and in them only plain files the report
+// writes (and a ".old" twin of the same kind); a directory holding anything
+// else stays, as does every other name.
+func removeStale(parent, prefix string) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		pid, err := strconv.Atoi(strings.SplitN(rest, "-", 2)[0])
+		if !ok || err != nil || !e.IsDir() || e.Type()&fs.ModeSymlink != 0 || alive(pid) {
+			continue
+		}
+		stale := filepath.Join(parent, e.Name())
+		files, err := os.ReadDir(stale)
+		if err != nil {
+			continue
+		}
+		for _, f := range files {
+			if f.Type().IsRegular() && (reportFile(f.Name()) || f.Name() == markerName) {
+				os.Remove(filepath.Join(stale, f.Name()))
+			}
+		}
+		os.Remove(stale) // fails, and leaves it, unless now empty
+	}
+}
+
+// alive reports whether a process with that pid exists.
+func alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}

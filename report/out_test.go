@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -290,4 +292,35 @@ func markerFiles(t *testing.T, dir string) []string {
 	names := strings.Fields(rest)
 	slices.Sort(names)
 	return names
+}
+
+// TestWriteRemovesStaleTemp: a temporary directory that a killed report
+// left beside the output is removed by the next report, and only when its
+// owner is dead and it holds nothing but report files.
+func TestWriteRemovesStaleTemp(t *testing.T) {
+	s, dir := loadSuite(t)
+	out := filepath.Join(dir, "report")
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	deadPid := strconv.Itoa(dead.Process.Pid)
+	stale := filepath.Join(dir, ".report.tmp-"+deadPid+"-1")
+	foreign := filepath.Join(dir, ".report.tmp-"+deadPid+"-2")
+	live := filepath.Join(dir, ".report.tmp-"+strconv.Itoa(os.Getpid())+"-3")
+	writeFiles(t, stale, map[string]string{"README.md": "x", "tables.txt": "y"})
+	writeFiles(t, foreign, map[string]string{"README.md": "x", "notes.txt": "mine"})
+	writeFiles(t, live, map[string]string{"README.md": "x"})
+	if err := Write(out, s, TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a dead report's temporary directory is still there (%v)", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(foreign, "notes.txt")); err != nil || string(b) != "mine" {
+		t.Errorf("a file the report never writes was removed: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(live, "README.md")); err != nil {
+		t.Errorf("a live report's temporary directory was touched: %v", err)
+	}
 }
