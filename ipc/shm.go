@@ -20,17 +20,41 @@ import (
 // Each ring's control page holds head (bytes ever written, stored only by
 // the producer), tail (bytes ever read, stored only by the consumer), a
 // closed flag, and one futex word per side. A side that finds nothing to do
-// sets its futex word to 1, looks again, and only then sleeps in
-// FUTEX_WAIT(word, 1); the other side, after moving head or tail, swaps the
-// word to 0 and calls FUTEX_WAKE only if it was 1. Go's atomics are
-// sequentially consistent, so either the sleeper sees the new index or the
-// waker sees the flag: no lost wake-up, and no system call at all while both
-// sides keep up with each other. The futexes are shared (not PRIVATE) because
-// the two ends may be different processes.
+// stores how much it needs, sets its futex word to 1, looks again, and only
+// then sleeps in FUTEX_WAIT(word, 1), which the kernel refuses (EAGAIN) once
+// the word is no longer 1; the other side, after moving head or tail, loads
+// the word and, if it is 1 and enough is there, swaps it to 0 and calls
+// FUTEX_WAKE. No system call at all while both sides keep up.
+//
+// Why no wake-up is lost. This is the store-buffer pattern: the sleeper
+// stores its word, then loads the index; the mover stores the index, then
+// loads the word. If either load could overtake its own side's store, both
+// could read the old values: the sleeper sleeps, the mover does not wake it,
+// and in a ping-pong both ends then sleep for good. Go's memory model makes
+// sync/atomic sequentially consistent, which would forbid that, but here
+// the promise is not kept by every build: with -race an atomic Store to
+// memory outside the Go heap (this mapping) is a plain MOV, which x86 lets
+// a later load overtake, and a process peer is outside the memory model
+// anyway: what counts there is the instructions. So the two stores that a load must not overtake, the futex word's
+// 1 and head or tail, are atomic Swaps: a read-modify-write, which on amd64
+// is a locked XCHG in every build (Store without -race compiles to the same
+// instruction, so this costs nothing there), and no later load overtakes it.
+// Then one of the two loads comes after the other side's store: either the
+// sleeper sees the new index and does not sleep, or the mover sees the 1
+// (and the need stored before it) and wakes the sleeper; if that wake comes
+// before FUTEX_WAIT, the word is 0 and FUTEX_WAIT returns at once. A wake-up
+// that is early or spurious (EINTR) only sends the sleeper round its loop,
+// which looks again before every sleep. shutdown stores closed before it
+// zeroes the words (x86 keeps stores in order) and wakes both; a sleeper
+// checks closed after its swap. The futexes are shared (no
+// FUTEX_PRIVATE_FLAG): the kernel keys them by the memfd page, so the two
+// ends meet on one futex even when they are different processes.
 //
 // spin, when non-zero, makes a side poll the index that many times before it
 // sleeps: lower latency when both sides have a core, paid for in CPU time
-// (cpu-ns/op shows it).
+// (cpu-ns/op shows it). The polls only read; the handshake above starts
+// after them from the beginning (need, word, look again), so data that
+// lands as the spin gives up is seen or wakes the sleeper as any other.
 const (
 	ctlPage  = 4096
 	offHead  = 0
@@ -160,7 +184,7 @@ func (c *shmConn) Send(p []byte) error {
 		n := min(uint64(len(p)), free, size-off)
 		copy(r.data[off:off+n], p[:n])
 		c.head += n
-		r.head.Store(c.head)
+		r.head.Swap(c.head) // a fence, not a Store: see the comment at the top
 		if r.cons.Load() != 0 && c.head-r.tail.Load() >= r.cneed.Load() {
 			wake(r.cons)
 		}
@@ -184,7 +208,7 @@ func (c *shmConn) Recv(p []byte) error {
 		n := min(uint64(len(p)), avail, size-off)
 		copy(p[:n], r.data[off:off+n])
 		c.tail += n
-		r.tail.Store(c.tail)
+		r.tail.Swap(c.tail) // a fence, as in Send
 		if r.prod.Load() != 0 && size-(r.head.Load()-c.tail) >= r.pneed.Load() {
 			wake(r.prod)
 		}
@@ -218,7 +242,7 @@ func (c *shmConn) wait(r *ring, recv bool, need uint64) error {
 	}
 	needWord.Store(need)
 	for {
-		word.Store(1)
+		word.Swap(1) // a fence, as in Send
 		if c.ready(r, recv, need) {
 			word.Store(0)
 			return nil
