@@ -1,0 +1,276 @@
+// Package dist is the seeds' distributed master/worker
+// (multiprocessing.managers): a master serves a task queue and a result
+// queue, workers on other hosts take tasks and put results. It runs the
+// same roles over several queues so that their costs can be compared:
+//
+//	manager         the faithful port: every get and every put is one
+//	                request/response over TCP, as a Python proxy call is
+//	stream          one connection per worker, credit-based push of tasks,
+//	                results streamed back
+//	python-manager  the seeds' own BaseManager master and workers (python3)
+//	nats            an embedded NATS server, workers in a queue group
+//	nats-jetstream  a JetStream work-queue stream with explicit acks
+//
+// A caller fills a Config and calls Start, which starts the master in this
+// process (or the Python master as a child), a delay forwarder when RTT is
+// set, and Procs worker processes per host, each inside its host's network
+// namespace (package netns) and started through package proc with its
+// ready handshake, and returns once every worker is connected. Put hands
+// the master one task; Wait waits for the results, each checked against
+// the answer table as it arrives; Single times tasks one at a time; Close
+// ends everything. A wrong value fails the run at once; a missing result
+// fails it once nothing has arrived for Quiet (never a hang), and the
+// Stats say how many were lost and how many were handed out twice.
+package dist
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/concbench/concbench/family/dist/netns"
+	"github.com/concbench/concbench/proc"
+)
+
+// Queue names the queue between master and workers: the queue= key.
+type Queue string
+
+const (
+	Manager       Queue = "manager"
+	Stream        Queue = "stream"
+	PythonManager Queue = "python-manager"
+	NATS          Queue = "nats"
+	JetStream     Queue = "nats-jetstream"
+)
+
+// Queues lists the queues in the order reports show them.
+func Queues() []Queue { return []Queue{Manager, Stream, PythonManager, NATS, JetStream} }
+
+// Quiet is how long Wait waits without a new result before it gives up.
+var Quiet = 10 * time.Second
+
+// Config says what to start.
+type Config struct {
+	Queue Queue
+	Task  Task
+	// Hosts are the worker hosts; nil runs the workers in this namespace,
+	// against Listen.
+	Hosts  *netns.Hosts
+	NHosts int // hosts used, from the first
+	Procs  int // worker processes per host
+	RTT    time.Duration
+	Secret string
+	// Listen is where the master listens; empty means the bridge address
+	// (with Hosts) or 127.0.0.1, on a port the kernel picks.
+	Listen string
+	// Fault is passed to Go workers as EnvFault (tests only).
+	Fault string
+	// NoWorkers starts only the master (concbench dist master): workers
+	// come from elsewhere.
+	NoWorkers bool
+}
+
+// master is the serving side of a queue.
+type master interface {
+	addr() string
+	put(seq, arg uint64) error
+	resultsCh() <-chan pair
+	redelivered() int64
+	close() error
+}
+
+// Cluster is a running master with its workers.
+type Cluster struct {
+	cfg     Config
+	m       master
+	delay   *proc.Child
+	workers []*proc.Child
+	col     *collector
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	next    uint64 // the next task's seq
+	cpu     func() (time.Duration, error)
+}
+
+// Start starts the master, the forwarder and the workers.
+func Start(cfg Config) (*Cluster, error) {
+	ans, err := newAnswers(cfg.Task)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Queue == PythonManager && cfg.Task != Square {
+		return nil, fmt.Errorf("dist: python-manager runs the seeds' square task only")
+	}
+	listen := cfg.Listen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+		if cfg.Hosts != nil {
+			listen = net.JoinHostPort(cfg.Hosts.Master, "0")
+		}
+	}
+	c := &Cluster{cfg: cfg, col: newCollector(ans), stop: make(chan struct{}), cpu: selfCPU}
+	if c.m, err = c.startMaster(listen); err != nil {
+		return nil, err
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		c.col.run(c.m.resultsCh(), c.stop)
+	}()
+	if cfg.NoWorkers {
+		return c, nil
+	}
+	if err := c.startWorkers(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Cluster) startMaster(listen string) (master, error) {
+	switch c.cfg.Queue {
+	case Manager:
+		return startManager(listen, c.cfg.Secret)
+	case Stream:
+		return startStream(listen, c.cfg.Secret)
+	case NATS, JetStream:
+		return startNATS(c.cfg.Queue, listen, c.cfg.Secret)
+	case PythonManager:
+		pm, err := startPythonMaster(listen, c.cfg.Secret)
+		if err != nil {
+			return nil, err
+		}
+		c.cpu = pm.cpuTime
+		return pm, nil
+	}
+	return nil, fmt.Errorf("dist: unknown queue %q (have %v)", c.cfg.Queue, Queues())
+}
+
+// startWorkers starts Procs workers on each of NHosts hosts and returns
+// once all are connected.
+func (c *Cluster) startWorkers() error {
+	addr := c.m.addr()
+	if c.cfg.RTT > 0 {
+		host, _, _ := net.SplitHostPort(addr)
+		d, daddr, err := startDelay(host, addr, c.cfg.RTT)
+		if err != nil {
+			return err
+		}
+		c.delay, addr = d, daddr
+	}
+	for h := range max(c.cfg.NHosts, 1) {
+		ns := ""
+		if c.cfg.Hosts != nil {
+			ns = c.cfg.Hosts.Hosts[h].NS
+		}
+		for range c.cfg.Procs {
+			w, err := c.startWorker(ns, addr)
+			if err != nil {
+				return err
+			}
+			c.workers = append(c.workers, w)
+		}
+	}
+	return nil
+}
+
+func (c *Cluster) startWorker(ns, addr string) (*proc.Child, error) {
+	if c.cfg.Queue == PythonManager {
+		return startPythonWorker(ns, addr, c.cfg.Secret)
+	}
+	w, err := proc.Start(RoleWorker, proc.Options{Env: []string{
+		envQueue + "=" + string(c.cfg.Queue), envAddr + "=" + addr, envNS + "=" + ns,
+		envTask + "=" + string(c.cfg.Task), envSecret + "=" + c.cfg.Secret, EnvFault + "=" + c.cfg.Fault}})
+	if err != nil {
+		return nil, fmt.Errorf("dist: %s worker: %w", c.cfg.Queue, err)
+	}
+	return w, nil
+}
+
+// Addr is where workers connect to the master (not through the forwarder).
+func (c *Cluster) Addr() string { return c.m.addr() }
+
+// Workers are the worker processes, in host order (for fault injection).
+func (c *Cluster) Workers() []*proc.Child { return c.workers }
+
+// Put hands the master the next task and returns its seq.
+func (c *Cluster) Put() (uint64, error) {
+	seq := c.next
+	c.next++
+	c.col.sent(seq)
+	return seq, c.m.put(seq, c.col.ans.arg(seq))
+}
+
+// Sent is how many tasks were put.
+func (c *Cluster) Sent() uint64 { return c.next }
+
+// Stats say what came back.
+type Stats struct {
+	Distinct    int   // tasks with a verified result
+	Lost        int   // tasks put with no result
+	Duplicates  int   // results for a task already answered
+	Redelivered int64 // tasks the queue handed out a second time
+}
+
+// Wait waits until every task put so far has a verified result. It fails at
+// once on a wrong result, and after Quiet without a new result; the Stats
+// are filled either way.
+func (c *Cluster) Wait() (Stats, error) {
+	want := int(c.next)
+	for {
+		st, err := c.col.stats(want)
+		st.Redelivered = c.m.redelivered()
+		if err != nil || st.Lost == 0 {
+			return st, err
+		}
+		select {
+		case <-c.col.notify:
+		case <-time.After(Quiet):
+			return st, fmt.Errorf("dist %s: %d of %d tasks lost: no result for %v", c.cfg.Queue, st.Lost, want, Quiet)
+		}
+	}
+}
+
+// Single runs k tasks one at a time and returns each one's time from put to
+// verified result, sorted.
+func (c *Cluster) Single(k int) ([]time.Duration, error) {
+	lat := make([]time.Duration, 0, k)
+	for range k {
+		t0 := time.Now()
+		if _, err := c.Put(); err != nil {
+			return nil, err
+		}
+		if _, err := c.Wait(); err != nil {
+			return nil, err
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	slices.Sort(lat)
+	return lat, nil
+}
+
+// CPU is the master's CPU time so far.
+func (c *Cluster) CPU() (time.Duration, error) { return c.cpu() }
+
+// Close ends the workers, the forwarder and the master. The error is the
+// first worker that did not exit cleanly, if any.
+func (c *Cluster) Close() error {
+	var errs []error
+	// The master first: a manager worker blocked in get is answered
+	// "closed", a stream worker sees EOF, and both exit 0.
+	errs = append(errs, c.m.close())
+	for _, w := range c.workers {
+		if err := w.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("dist: worker %d: %s", w.Pid(), w.Status()))
+		}
+	}
+	if c.delay != nil {
+		c.delay.Close()
+	}
+	close(c.stop)
+	c.wg.Wait()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,158 @@
+package dist
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"sync/atomic"
+)
+
+// queues is the master's state that every Go queue shares: the task queue
+// workers take from, the result queue they put to, and done, closed when
+// the master shuts down.
+type queues struct {
+	tasks   chan pair
+	results chan pair
+	done    chan struct{}
+	redo    atomic.Int64 // tasks handed out a second time
+}
+
+// queueCap bounds the task queue; a put into a full queue waits, as a
+// bounded Python Queue's does.
+const queueCap = 1 << 16
+
+func newQueues() *queues {
+	return &queues{tasks: make(chan pair, queueCap), results: make(chan pair, queueCap), done: make(chan struct{})}
+}
+
+func (q *queues) put(seq, arg uint64) error {
+	select {
+	case q.tasks <- pair{seq, arg}:
+		return nil
+	case <-q.done:
+		return fmt.Errorf("dist: put task %d: master closed", seq)
+	}
+}
+
+func (q *queues) result(p pair) bool {
+	select {
+	case q.results <- p:
+		return true
+	case <-q.done:
+		return false
+	}
+}
+
+func (q *queues) resultsCh() <-chan pair { return q.results }
+func (q *queues) redelivered() int64     { return q.redo.Load() }
+
+// The manager queue is the faithful port of the seeds' BaseManager: the
+// master serves the task and result queues, and a worker's every get and
+// put is one request and one response over TCP, as every method call on a
+// Python proxy object is. A request and a response are 17 bytes: an op
+// and a pair.
+const (
+	opGet     = 1 // request: the next task
+	opPut     = 2 // request: a result (seq, value)
+	stTask    = 1 // response to get: a task (seq, arg)
+	stClosed  = 2 // response to get: the master has shut down
+	stOK      = 3 // response to put
+	frameSize = 17
+)
+
+type managerMaster struct {
+	*queues
+	srv *server
+}
+
+func startManager(addr, secret string) (*managerMaster, error) {
+	m := &managerMaster{queues: newQueues()}
+	srv, err := listen(addr, secret, m.serve)
+	if err != nil {
+		return nil, err
+	}
+	m.srv = srv
+	return m, nil
+}
+
+func (m *managerMaster) addr() string { return m.srv.addr() }
+
+func (m *managerMaster) close() error {
+	close(m.done)
+	m.srv.close()
+	return nil
+}
+
+// serve answers one worker's requests until it hangs up.
+func (m *managerMaster) serve(c net.Conn) {
+	req, resp := make([]byte, frameSize), make([]byte, frameSize)
+	for {
+		if _, err := io.ReadFull(c, req); err != nil {
+			return
+		}
+		switch req[0] {
+		case opGet:
+			select {
+			case t := <-m.tasks:
+				resp[0] = stTask
+				putPair(resp[1:], t)
+			case <-m.done:
+				resp[0] = stClosed
+			}
+		case opPut:
+			if !m.result(getPair(req[1:])) {
+				return
+			}
+			resp[0] = stOK
+		default:
+			return // a stray byte: the connection is not a manager client
+		}
+		if _, err := c.Write(resp); err != nil {
+			return
+		}
+	}
+}
+
+// managerWorker gets, computes and puts until the master says closed.
+func managerWorker(c net.Conn, do step) error {
+	r := bufio.NewReader(c)
+	req, resp := make([]byte, frameSize), make([]byte, frameSize)
+	call := func(op byte, p pair) error {
+		req[0] = op
+		putPair(req[1:], p)
+		if _, err := c.Write(req); err != nil {
+			return err
+		}
+		_, err := io.ReadFull(r, resp)
+		return err
+	}
+	for {
+		if err := call(opGet, pair{}); err != nil {
+			if hungUp(err) {
+				return nil // the master has gone: the run is over
+			}
+			return fmt.Errorf("manager get: %w", err)
+		}
+		if resp[0] == stClosed {
+			return nil
+		}
+		t := getPair(resp[1:])
+		v, send, err := do(t.b)
+		if err != nil {
+			return err
+		}
+		if !send {
+			continue
+		}
+		if err := call(opPut, pair{t.a, v}); err != nil {
+			if hungUp(err) {
+				return nil
+			}
+			return fmt.Errorf("manager put: %w", err)
+		}
+		if resp[0] != stOK {
+			return fmt.Errorf("manager put: answer %d, want %d", resp[0], stOK)
+		}
+	}
+}
