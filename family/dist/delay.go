@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/concbench/concbench/proc"
 )
 
@@ -84,6 +86,17 @@ func serveDelay() int {
 	}
 }
 
+// sleepUntil sleeps in nanosleep(2) rather than time.Sleep: the runtime's
+// idle wait is epoll_wait, whose timeout is whole milliseconds, so a 0.5 ms
+// time.Sleep in an idle process takes 1 ms or more. The writer's thread
+// blocks instead, which is what this process is for.
+func sleepUntil(t time.Time) {
+	if w := time.Until(t); w > 0 {
+		ts := unix.NsecToTimespec(int64(w))
+		unix.Nanosleep(&ts, nil)
+	}
+}
+
 type chunk struct {
 	b   []byte
 	due time.Time
@@ -106,7 +119,7 @@ func delayed(src, dst net.Conn, d time.Duration) {
 		}
 	}()
 	for c := range q {
-		time.Sleep(time.Until(c.due))
+		sleepUntil(c.due)
 		if _, err := dst.Write(c.b); err != nil {
 			break
 		}

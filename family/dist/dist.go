@@ -92,6 +92,7 @@ type Cluster struct {
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	next    uint64 // the next task's seq
+	killed  map[*proc.Child]bool
 	cpu     func() (time.Duration, error)
 }
 
@@ -218,12 +219,19 @@ type Stats struct {
 // Wait waits until every task put so far has a verified result. It fails at
 // once on a wrong result, and after Quiet without a new result; the Stats
 // are filled either way.
-func (c *Cluster) Wait() (Stats, error) {
-	want := int(c.next)
+func (c *Cluster) Wait() (Stats, error) { return c.waitFor(int(c.next)) }
+
+// WaitFor waits until n tasks have verified results, as Wait does.
+func (c *Cluster) WaitFor(n int) error {
+	_, err := c.waitFor(n)
+	return err
+}
+
+func (c *Cluster) waitFor(want int) (Stats, error) {
 	for {
 		st, err := c.col.stats(want)
 		st.Redelivered = c.m.redelivered()
-		if err != nil || st.Lost == 0 {
+		if err != nil || st.Lost <= 0 {
 			return st, err
 		}
 		select {
@@ -252,6 +260,29 @@ func (c *Cluster) Single(k int) ([]time.Duration, error) {
 	return lat, nil
 }
 
+// Faults a run can suffer mid-way (the fault= key).
+const (
+	FaultKill     = "kill"      // the first worker process gets SIGKILL
+	FaultLinkDown = "link-down" // the first host's link goes down
+)
+
+// Inject plants a fault.
+func (c *Cluster) Inject(fault string) error {
+	switch {
+	case fault == FaultKill && len(c.workers) > 0:
+		w := c.workers[0]
+		if c.killed == nil {
+			c.killed = map[*proc.Child]bool{}
+		}
+		c.killed[w] = true
+		w.Kill()
+		return nil
+	case fault == FaultLinkDown && c.cfg.Hosts != nil:
+		return c.cfg.Hosts.SetLink(0, false)
+	}
+	return fmt.Errorf("dist: cannot inject fault %q here (have kill, link-down with hosts)", fault)
+}
+
 // CPU is the master's CPU time so far.
 func (c *Cluster) CPU() (time.Duration, error) { return c.cpu() }
 
@@ -263,7 +294,7 @@ func (c *Cluster) Close() error {
 	// "closed", a stream worker sees EOF, and both exit 0.
 	errs = append(errs, c.m.close())
 	for _, w := range c.workers {
-		if err := w.Close(); err != nil {
+		if err := w.Close(); err != nil && !c.killed[w] {
 			errs = append(errs, fmt.Errorf("dist: worker %d: %s", w.Pid(), w.Status()))
 		}
 	}

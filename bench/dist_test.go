@@ -1,0 +1,255 @@
+package bench
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/concbench/concbench/family/dist"
+	"github.com/concbench/concbench/family/dist/netns"
+	"github.com/concbench/concbench/model"
+)
+
+func init() {
+	declareUnit("tasks/s", "better=higher")
+	declareUnit("p50-ns", "better=lower")
+	declareUnit("p99-ns", "better=lower")
+	declareUnit("master-cpu-ns/task", "better=lower")
+	declareUnit("wire-B/task", "better=lower")
+	declareUnit("lost-tasks", "better=lower assume=exact")
+	declareUnit("redelivered", "better=lower assume=exact")
+}
+
+// distPoint is one point of the matrix.
+type distPoint struct {
+	queue        dist.Queue
+	task         dist.Task
+	hosts, procs int
+	rtt          time.Duration
+}
+
+func (p distPoint) name() string {
+	rtt := "0"
+	if p.rtt > 0 {
+		rtt = p.rtt.String()
+	}
+	return fmt.Sprintf("queue=%s/hosts=%d/procs=%d/rtt=%s/task=%s", p.queue, p.hosts, p.procs, rtt, p.task)
+}
+
+// distSkip says why a queue cannot run here, or "".
+func distSkip(q dist.Queue) string {
+	if q == dist.PythonManager {
+		if _, err := model.Interpreter(model.KindPythonProcess); err != nil {
+			return "python-manager needs " + err.Error()
+		}
+	}
+	return ""
+}
+
+// BenchmarkDistributed answers the seeds' multiprocessing.managers section:
+// what does a master/worker queue cost across hosts, and what does a
+// network round trip per item do to it?
+//
+// Each host is a network namespace on a bridge (package netns); the master
+// listens on the bridge, procs worker processes run in each host, and rtt
+// is added by a forwarder on the path. One op = one task put by the
+// master; the results of every op are awaited (and timed) after the loop
+// and each is checked against the answer table, with an exact count.
+// tasks/s is ops over that whole time; p50/p99 come from single tasks
+// run one at a time afterwards (master put → verified result);
+// master-cpu-ns/task is the master's own CPU (an embedded broker's
+// included); wire-B/task counts the bytes on the hosts' links, headers
+// included.
+func BenchmarkDistributed(b *testing.B) {
+	if err := netns.Available(); err != nil {
+		b.Skip(err)
+	}
+	h, err := netns.Create(4)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	for _, q := range dist.Queues() {
+		for _, hosts := range []int{1, 2, 4} {
+			for _, procs := range []int{1, 2} {
+				for _, rtt := range []time.Duration{0, time.Millisecond} {
+					for _, task := range dist.Tasks() {
+						if q == dist.PythonManager && task != dist.Square {
+							continue // the seeds' task only
+						}
+						p := distPoint{q, task, hosts, procs, rtt}
+						b.Run(p.name(), func(b *testing.B) { benchDist(b, h, p, "") })
+					}
+				}
+			}
+		}
+	}
+}
+
+func benchDist(b *testing.B, h *netns.Hosts, p distPoint, fault string) {
+	atProcs(b)
+	if why := distSkip(p.queue); why != "" {
+		b.Skip(why)
+	}
+	c, err := dist.Start(dist.Config{Queue: p.queue, Task: p.task, Hosts: h, NHosts: p.hosts, Procs: p.procs,
+		RTT: p.rtt, Secret: "concbench", Fault: fault})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		if err := c.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
+	cpu0, err := c.CPU()
+	if err != nil {
+		b.Fatal(err)
+	}
+	wire0, err := h.WireBytes(p.hosts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Now()
+	for b.Loop() {
+		if _, err := c.Put(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StartTimer()
+	st, err := c.Wait()
+	b.StopTimer()
+	elapsed := time.Since(t0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if st.Duplicates != 0 || st.Redelivered != 0 {
+		b.Fatalf("%d results repeated, %d tasks redelivered in a run without faults", st.Duplicates, st.Redelivered)
+	}
+	cpu1, err := c.CPU()
+	if err != nil {
+		b.Fatal(err)
+	}
+	wire1, err := h.WireBytes(p.hosts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lat, err := c.Single(min(b.N, 200))
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := float64(b.N)
+	b.ReportMetric(n/elapsed.Seconds(), "tasks/s")
+	b.ReportMetric(float64(cpu1-cpu0)/n, "master-cpu-ns/task")
+	b.ReportMetric(float64(wire1-wire0)/n, "wire-B/task")
+	b.ReportMetric(float64(lat[len(lat)/2]), "p50-ns")
+	b.ReportMetric(float64(lat[len(lat)*99/100]), "p99-ns")
+}
+
+// faultTasks is how many tasks a fault run puts: the fault strikes once a
+// quarter of them have results.
+const faultTasks = 400
+
+// BenchmarkDistributedFault answers: which queues lose the tasks a dead
+// worker or a dead link held, and which hand them to another worker?
+//
+// Two hosts, one worker process each, no added delay. One op = put
+// faultTasks tasks, wait for a quarter of the results, plant the fault
+// (fault=kill: SIGKILL to a worker process; fault=link-down: one host's
+// link set down), then wait until every task has a verified result or none
+// has come for dist.Quiet. lost-tasks is the tasks with no result at the
+// end, redelivered the tasks the queue handed out a second time (both per
+// op). A wrong result still fails the run.
+func BenchmarkDistributedFault(b *testing.B) {
+	if err := netns.Available(); err != nil {
+		b.Skip(err)
+	}
+	h, err := netns.Create(2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	defer setQuiet(time.Second)()
+	for _, q := range dist.Queues() {
+		for _, f := range []string{dist.FaultKill, dist.FaultLinkDown} {
+			b.Run("queue="+string(q)+"/fault="+f, func(b *testing.B) { benchFault(b, h, q, f) })
+		}
+	}
+}
+
+func setQuiet(d time.Duration) (restore func()) {
+	old := dist.Quiet
+	dist.Quiet = d
+	return func() { dist.Quiet = old }
+}
+
+func benchFault(b *testing.B, h *netns.Hosts, q dist.Queue, fault string) {
+	atProcs(b)
+	if why := distSkip(q); why != "" {
+		b.Skip(why)
+	}
+	var lost, redo int64
+	for b.Loop() {
+		st, err := faultRun(h, q, fault)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lost += int64(st.Lost)
+		redo += st.Redelivered + int64(st.Duplicates)
+	}
+	b.ReportMetric(float64(lost)/float64(b.N), "lost-tasks")
+	b.ReportMetric(float64(redo)/float64(b.N), "redelivered")
+}
+
+// faultRun is one op of BenchmarkDistributedFault; a loss is a result, not
+// an error.
+func faultRun(h *netns.Hosts, q dist.Queue, fault string) (dist.Stats, error) {
+	c, err := dist.Start(dist.Config{Queue: q, Task: dist.Square, Hosts: h, NHosts: 2, Procs: 1, Secret: "concbench"})
+	if err != nil {
+		return dist.Stats{}, err
+	}
+	defer c.Close() // the victim's exit status is the fault's doing
+	defer h.SetLink(0, true)
+	for range faultTasks {
+		if _, err := c.Put(); err != nil {
+			return dist.Stats{}, err
+		}
+	}
+	if err := c.WaitFor(faultTasks / 4); err != nil {
+		return dist.Stats{}, err
+	}
+	if err := c.Inject(fault); err != nil {
+		return dist.Stats{}, err
+	}
+	st, err := c.Wait()
+	if err != nil && !strings.Contains(err.Error(), "lost") {
+		return st, err
+	}
+	return st, nil
+}
+
+// TestDistFailsOnDroppedResult and TestDistFailsOnCorruptResult plant a
+// fault in a Go worker and require BenchmarkDistributed's leaf to fail
+// (testing.Benchmark reports N=0 for a failed benchmark): a result that
+// never comes, or comes wrong, must not be timed.
+func TestDistFailsOnDroppedResult(t *testing.T) { distMustFail(t, "drop@2") }
+func TestDistFailsOnCorruptResult(t *testing.T) { distMustFail(t, "corrupt@2") }
+
+func distMustFail(t *testing.T, fault string) {
+	if err := netns.Available(); err != nil {
+		t.Skip(err)
+	}
+	h, err := netns.Create(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	defer setQuiet(2 * time.Second)()
+	for _, q := range []dist.Queue{dist.Manager, dist.Stream, dist.NATS, dist.JetStream} {
+		p := distPoint{q, dist.Square, 1, 1, 0}
+		r := testing.Benchmark(func(b *testing.B) { benchDist(b, h, p, fault) })
+		if r.N != 0 {
+			t.Errorf("%s with fault %s: benchmark passed (%v)", q, fault, r)
+		}
+	}
+}
