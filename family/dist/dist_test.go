@@ -7,6 +7,7 @@ import (
 
 	"github.com/concbench/concbench/family/dist/netns"
 	"github.com/concbench/concbench/internal/leakcheck"
+	"github.com/concbench/concbench/model"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
@@ -100,5 +101,15 @@ func TestWrongSecretRefused(t *testing.T) {
 	if conn, err := dial(c.Addr(), "wrong"); err == nil {
 		conn.Close()
 		t.Fatal("a worker with the wrong secret was let in")
+	}
+}
+
+func TestPythonManager(t *testing.T) {
+	if _, err := model.Interpreter(model.KindPythonProcess); err != nil {
+		t.Skip(err)
+	}
+	st, err := run(t, Config{Queue: PythonManager, Task: Square, Procs: 2, Secret: "s"}, 300)
+	if err != nil || st.Distinct != 300 || st.Duplicates != 0 {
+		t.Fatalf("%+v, %v", st, err)
 	}
 }
