@@ -230,13 +230,14 @@ func (c *Cluster) WaitFor(n int) error {
 func (c *Cluster) waitFor(want int) (Stats, error) {
 	for {
 		st, err := c.col.stats(want)
-		st.Redelivered = c.m.redelivered()
 		if err != nil || st.Lost <= 0 {
+			st.Redelivered = c.m.redelivered()
 			return st, err
 		}
 		select {
 		case <-c.col.notify:
 		case <-time.After(Quiet):
+			st.Redelivered = c.m.redelivered()
 			return st, fmt.Errorf("dist %s: %d of %d tasks lost: no result for %v", c.cfg.Queue, st.Lost, want, Quiet)
 		}
 	}

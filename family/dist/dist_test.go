@@ -32,7 +32,7 @@ func run(t *testing.T, cfg Config, n int) (Stats, error) {
 	return c.Wait()
 }
 
-func goQueues() []Queue { return []Queue{Manager, Stream} }
+func goQueues() []Queue { return []Queue{Manager, Stream, NATS, JetStream} }
 
 func TestQueuesLoopback(t *testing.T) {
 	for _, q := range goQueues() {

@@ -63,7 +63,7 @@ const (
 
 type managerMaster struct {
 	*queues
-	srv *server
+	srv *tcpServer
 }
 
 func startManager(addr, secret string) (*managerMaster, error) {

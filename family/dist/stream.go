@@ -33,7 +33,7 @@ var Stall = time.Second
 
 type streamMaster struct {
 	*queues
-	srv *server
+	srv *tcpServer
 }
 
 func startStream(addr, secret string) (*streamMaster, error) {

@@ -105,10 +105,10 @@ func getPair(buf []byte) pair {
 	return pair{binary.LittleEndian.Uint64(buf), binary.LittleEndian.Uint64(buf[8:])}
 }
 
-// server accepts authenticated connections and hands each to serve on its
+// tcpServer accepts authenticated connections and hands each to serve on its
 // own goroutine; close ends the listener and every connection and waits for
 // the goroutines.
-type server struct {
+type tcpServer struct {
 	ln     net.Listener
 	secret string
 	serve  func(net.Conn)
@@ -118,18 +118,18 @@ type server struct {
 	closed bool
 }
 
-func listen(addr, secret string, serve func(net.Conn)) (*server, error) {
+func listen(addr, secret string, serve func(net.Conn)) (*tcpServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("dist: listen: %w", err)
 	}
-	s := &server{ln: ln, secret: secret, serve: serve, conns: map[net.Conn]bool{}}
+	s := &tcpServer{ln: ln, secret: secret, serve: serve, conns: map[net.Conn]bool{}}
 	s.wg.Add(1)
 	go s.accept()
 	return s, nil
 }
 
-func (s *server) accept() {
+func (s *tcpServer) accept() {
 	defer s.wg.Done()
 	for {
 		c, err := s.ln.Accept()
@@ -155,16 +155,16 @@ func (s *server) accept() {
 	}
 }
 
-func (s *server) drop(c net.Conn) {
+func (s *tcpServer) drop(c net.Conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
 	c.Close()
 }
 
-func (s *server) addr() string { return s.ln.Addr().String() }
+func (s *tcpServer) addr() string { return s.ln.Addr().String() }
 
-func (s *server) close() {
+func (s *tcpServer) close() {
 	s.mu.Lock()
 	s.closed = true
 	s.ln.Close()
