@@ -148,12 +148,13 @@ func benchDist(b *testing.B, h *netns.Hosts, p distPoint, fault string) {
 
 // faultTasks is how many tasks a fault run puts: the fault strikes once a
 // quarter of them have results.
-const faultTasks = 400
+const faultTasks = 2000
 
 // BenchmarkDistributedFault answers: which queues lose the tasks a dead
 // worker or a dead link held, and which hand them to another worker?
 //
-// Two hosts, one worker process each, no added delay. One op = put
+// Two hosts, one worker process each, no added delay, the sha256 task
+// (square for python-manager). One op = put
 // faultTasks tasks, wait for a quarter of the results, plant the fault
 // (fault=kill: SIGKILL to a worker process; fault=link-down: one host's
 // link set down), then wait until every task has a verified result or none
@@ -169,7 +170,13 @@ func BenchmarkDistributedFault(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer h.Close()
-	defer setQuiet(time.Second)()
+	// Short timers, so that a lossy queue's run ends soon after the loss:
+	// a stream connection stalled for 300ms, a JetStream task unacked for
+	// 500ms, are taken back; 1.5s without a result ends the wait.
+	defer setQuiet(1500 * time.Millisecond)()
+	oldStall, oldAck := dist.Stall, dist.AckWait
+	dist.Stall, dist.AckWait = 300*time.Millisecond, 500*time.Millisecond
+	defer func() { dist.Stall, dist.AckWait = oldStall, oldAck }()
 	for _, q := range dist.Queues() {
 		for _, f := range []string{dist.FaultKill, dist.FaultLinkDown} {
 			b.Run("queue="+string(q)+"/fault="+f, func(b *testing.B) { benchFault(b, h, q, f) })
@@ -204,7 +211,11 @@ func benchFault(b *testing.B, h *netns.Hosts, q dist.Queue, fault string) {
 // faultRun is one op of BenchmarkDistributedFault; a loss is a result, not
 // an error.
 func faultRun(h *netns.Hosts, q dist.Queue, fault string) (dist.Stats, error) {
-	c, err := dist.Start(dist.Config{Queue: q, Task: dist.Square, Hosts: h, NHosts: 2, Procs: 1, Secret: "concbench"})
+	task := dist.SHA256 // long enough that the fault strikes with tasks out
+	if q == dist.PythonManager {
+		task = dist.Square // the seeds' task, slow enough in Python
+	}
+	c, err := dist.Start(dist.Config{Queue: q, Task: task, Hosts: h, NHosts: 2, Procs: 1, Secret: "concbench"})
 	if err != nil {
 		return dist.Stats{}, err
 	}

@@ -2,6 +2,7 @@ package dist
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -93,9 +94,16 @@ func (m *natsMaster) connect(q Queue, secret string) error {
 	}
 	m.nc = nc
 	sub, err := nc.Subscribe(subjResults, func(msg *nats.Msg) {
-		if len(msg.Data) == 16 {
-			m.result(getPair(msg.Data))
+		if len(msg.Data) < 16 {
+			return
 		}
+		// A JetStream worker appends how many times the task was
+		// delivered: the stream's own count of redeliveries is only of
+		// those not yet acked.
+		if len(msg.Data) == 24 && binary.LittleEndian.Uint64(msg.Data[16:]) > 1 {
+			m.redo.Add(1)
+		}
+		m.result(getPair(msg.Data))
 	})
 	if err != nil {
 		return fmt.Errorf("dist: nats results: %w", err)
@@ -143,24 +151,6 @@ func (m *natsMaster) put(seq, arg uint64) error {
 	}
 }
 
-// redelivered is JetStream's own count; core NATS never redelivers.
-func (m *natsMaster) redelivered() int64 {
-	if m.js == nil {
-		return 0
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := m.js.Consumer(ctx, streamName, consumer)
-	if err != nil {
-		return -1
-	}
-	info, err := c.Info(ctx)
-	if err != nil {
-		return -1
-	}
-	return int64(info.NumRedelivered)
-}
-
 func (m *natsMaster) close() error {
 	close(m.done)
 	if m.nc != nil {
@@ -187,7 +177,9 @@ func natsWorker(q Queue, addr, secret string, _ Task, do step, ready func() erro
 	defer nc.Close()
 	var mu sync.Mutex // one task at a time, as every other worker
 	var failed error
-	run := func(data []byte) bool {
+	// run publishes the result of one task; delivered (JetStream's count,
+	// 0 for core NATS) goes with it.
+	run := func(data []byte, delivered uint64) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		if len(data) != 16 || failed != nil {
@@ -201,14 +193,19 @@ func natsWorker(q Queue, addr, secret string, _ Task, do step, ready func() erro
 		if !send || err != nil {
 			return false
 		}
-		var out [16]byte
+		var out [24]byte
 		putPair(out[:], pair{t.a, v})
-		return nc.Publish(subjResults, out[:]) == nil
+		n := 16
+		if delivered > 0 {
+			binary.LittleEndian.PutUint64(out[16:], delivered)
+			n = 24
+		}
+		return nc.Publish(subjResults, out[:n]) == nil
 	}
 	if q == JetStream {
 		return jetstreamWorker(nc, run, ready)
 	}
-	sub, err := nc.QueueSubscribe(subjTasks, consumer, func(msg *nats.Msg) { run(msg.Data) })
+	sub, err := nc.QueueSubscribe(subjTasks, consumer, func(msg *nats.Msg) { run(msg.Data, 0) })
 	if err != nil {
 		return fmt.Errorf("nats subscribe: %w", err)
 	}
@@ -222,7 +219,7 @@ func natsWorker(q Queue, addr, secret string, _ Task, do step, ready func() erro
 	select {}
 }
 
-func jetstreamWorker(nc *nats.Conn, run func([]byte) bool, ready func() error) error {
+func jetstreamWorker(nc *nats.Conn, run func([]byte, uint64) bool, ready func() error) error {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
@@ -236,7 +233,11 @@ func jetstreamWorker(nc *nats.Conn, run func([]byte) bool, ready func() error) e
 	// The result is published before the ack: a worker that dies between
 	// the two makes a duplicate result, never a lost one.
 	cc, err := c.Consume(func(msg jetstream.Msg) {
-		if run(msg.Data()) {
+		var delivered uint64 = 1
+		if md, err := msg.Metadata(); err == nil {
+			delivered = md.NumDelivered
+		}
+		if run(msg.Data(), delivered) {
 			msg.Ack()
 		}
 	})
