@@ -267,7 +267,7 @@ func distMustFail(t *testing.T, fault string) {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	defer setQuiet(2 * time.Second)()
+	defer setQuiet(time.Second)()
 	for _, q := range []dist.Queue{dist.Manager, dist.Stream, dist.NATS, dist.JetStream} {
 		p := distPoint{q, dist.Square, 1, 1, 0}
 		r := testing.Benchmark(func(b *testing.B) { benchDist(b, h, p, fault) })

@@ -197,8 +197,29 @@ func (c *Cluster) Addr() string { return c.m.addr() }
 // Workers are the worker processes, in host order (for fault injection).
 func (c *Cluster) Workers() []*proc.Child { return c.workers }
 
-// Put hands the master the next task and returns its seq.
+// Outstanding bounds the tasks put and not yet answered: Put waits when
+// there are this many. A benchmark's loop then runs at the workers' pace
+// and the drain after it is short, and the queues in between never hold
+// more than this.
+var Outstanding = 256
+
+// Put hands the master the next task and returns its seq. It fails at once
+// once a wrong result has come back.
 func (c *Cluster) Put() (uint64, error) {
+	for {
+		st, err := c.col.stats(int(c.next))
+		if err != nil {
+			return 0, err
+		}
+		if st.Lost < Outstanding {
+			break
+		}
+		select {
+		case <-c.col.notify:
+		case <-time.After(Quiet):
+			return 0, fmt.Errorf("dist %s: %d tasks outstanding, no result for %v", c.cfg.Queue, st.Lost, Quiet)
+		}
+	}
 	seq := c.next
 	c.next++
 	c.col.sent(seq)
