@@ -34,6 +34,7 @@ var commands = map[string]command{
 	"record":    {"run the benchmarks and store results/<host-id>/<stamp>.txt, never over a stored file", recordCmd(runRecord)},
 	"reference": {"the kernel's reference figures (perf bench sched pipe, /bin/true spawns) in benchfmt", recordCmd(runReference)},
 	"gil":       {"the seeds' GIL busy-loop experiment, live: per-core bars for every model", runGIL},
+	"dist":      {"the seeds' distributed master/worker across real machines: dist master, dist worker", runDist},
 }
 
 func main() {

@@ -76,6 +76,7 @@ type Config struct {
 // master is the serving side of a queue.
 type master interface {
 	addr() string
+	clients() int // workers connected
 	put(seq, arg uint64) error
 	resultsCh() <-chan pair
 	redelivered() int64
@@ -193,6 +194,17 @@ func (c *Cluster) startWorker(ns, addr string) (*proc.Child, error) {
 
 // Addr is where workers connect to the master (not through the forwarder).
 func (c *Cluster) Addr() string { return c.m.addr() }
+
+// AwaitWorkers waits until n workers have connected (concbench dist
+// master: core NATS drops a task published before anyone subscribes).
+func (c *Cluster) AwaitWorkers(n int, timeout time.Duration) error {
+	for deadline := time.Now().Add(timeout); c.m.clients() < n; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("dist %s: %d of %d workers connected after %v", c.cfg.Queue, c.m.clients(), n, timeout)
+		}
+	}
+	return nil
+}
 
 // Workers are the worker processes, in host order (for fault injection).
 func (c *Cluster) Workers() []*proc.Child { return c.workers }

@@ -77,6 +77,7 @@ func startManager(addr, secret string) (*managerMaster, error) {
 }
 
 func (m *managerMaster) addr() string { return m.srv.addr() }
+func (m *managerMaster) clients() int { return m.srv.clients() }
 
 func (m *managerMaster) close() error {
 	close(m.done)

@@ -132,6 +132,9 @@ func (m *natsMaster) connect(q Queue, secret string) error {
 
 func (m *natsMaster) addr() string { return m.srv.Addr().String() }
 
+// clients leaves out the master's own connection.
+func (m *natsMaster) clients() int { return m.srv.NumClients() - 1 }
+
 func (m *natsMaster) put(seq, arg uint64) error {
 	if m.js == nil {
 		putPair(m.buf[:], pair{seq, arg})
@@ -170,7 +173,9 @@ func (m *natsMaster) close() error {
 // reconnect would dial from whatever thread runs it, outside the host's
 // namespace (and past a downed link).
 func natsWorker(q Queue, addr, secret string, _ Task, do step, ready func() error) error {
-	nc, err := nats.Connect(addr, nats.Token(secret), nats.NoReconnect())
+	closed := make(chan struct{})
+	nc, err := nats.Connect(addr, nats.Token(secret), nats.NoReconnect(),
+		nats.ClosedHandler(func(*nats.Conn) { close(closed) }))
 	if err != nil {
 		return fmt.Errorf("nats connect: %w", err)
 	}
@@ -203,7 +208,7 @@ func natsWorker(q Queue, addr, secret string, _ Task, do step, ready func() erro
 		return nc.Publish(subjResults, out[:n]) == nil
 	}
 	if q == JetStream {
-		return jetstreamWorker(nc, run, ready)
+		return jetstreamWorker(nc, run, ready, closed)
 	}
 	sub, err := nc.QueueSubscribe(subjTasks, consumer, func(msg *nats.Msg) { run(msg.Data, 0) })
 	if err != nil {
@@ -216,17 +221,26 @@ func natsWorker(q Queue, addr, secret string, _ Task, do step, ready func() erro
 	if err := ready(); err != nil {
 		return err
 	}
-	select {}
+	<-closed // the master's server has gone: the run is over
+	mu.Lock()
+	defer mu.Unlock()
+	return failed
 }
 
-func jetstreamWorker(nc *nats.Conn, run func([]byte, uint64) bool, ready func() error) error {
+func jetstreamWorker(nc *nats.Conn, run func([]byte, uint64) bool, ready func() error, closed <-chan struct{}) error {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// A worker may connect between the server's start and the master's
+	// making the stream: wait for it.
 	c, err := js.Consumer(ctx, streamName, consumer)
+	for errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrConsumerNotFound) {
+		time.Sleep(20 * time.Millisecond)
+		c, err = js.Consumer(ctx, streamName, consumer)
+	}
 	if err != nil {
 		return fmt.Errorf("jetstream consumer: %w", err)
 	}
@@ -248,5 +262,6 @@ func jetstreamWorker(nc *nats.Conn, run func([]byte, uint64) bool, ready func() 
 	if err := ready(); err != nil {
 		return err
 	}
-	select {}
+	<-closed
+	return nil
 }

@@ -47,6 +47,7 @@ func startStream(addr, secret string) (*streamMaster, error) {
 }
 
 func (m *streamMaster) addr() string { return m.srv.addr() }
+func (m *streamMaster) clients() int { return m.srv.clients() }
 
 func (m *streamMaster) close() error {
 	close(m.done)

@@ -164,6 +164,13 @@ func (s *tcpServer) drop(c net.Conn) {
 
 func (s *tcpServer) addr() string { return s.ln.Addr().String() }
 
+// clients is how many connections are open (authenticated or about to be).
+func (s *tcpServer) clients() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
 func (s *tcpServer) close() {
 	s.mu.Lock()
 	s.closed = true

@@ -86,6 +86,15 @@ func workerMain(queue Queue, addr, secret string, task Task, fault string, ready
 	return run(c, do)
 }
 
+// Work runs one Go worker in this process against the master at addr
+// until the master ends the run (concbench dist worker).
+func Work(q Queue, addr, secret string, t Task) error {
+	if q == PythonManager {
+		return fmt.Errorf("dist: a python-manager worker is dist_worker.py, not concbench")
+	}
+	return workerMain(q, addr, secret, t, "", func() error { return nil })
+}
+
 func serveWorker() int {
 	if ns := os.Getenv(envNS); ns != "" {
 		if err := netns.Join(ns); err != nil { // before any socket
