@@ -84,6 +84,12 @@ var FamilyTable = []Family{
 			Title: "Subprocess: run /bin/true to completion", XLabel: "API", YLabel: "time per run"}}},
 	// Stop's headline is stop-ns (request to confirmed stop), not the
 	// whole start-and-stop op; process has a signal key the others lack.
+	// One line per queue over the worker hosts (one process each), a chart
+	// per added round trip and task: a queue that pays a round trip per
+	// item stays flat at rtt=1ms, a pipelined one does not.
+	{Name: "Distributed", Specs: []Spec{{Where: map[string]string{"procs": "1"}, Split: []string{"rtt", "task"},
+		X: "hosts", Series: []string{"queue"}, Unit: "tasks/s", LogY: true,
+		Title: "Distributed: tasks/s vs worker hosts", XLabel: "worker hosts", YLabel: "throughput"}}},
 	{Name: "Stop", Specs: []Spec{{Unit: "stop-sec", Title: "Stop: request to confirmed stop", YLabel: "time to stop"}}},
 	{Name: "SpawnParent", Specs: []Spec{{X: "touched", Series: []string{"model"}, Unit: "sec/op", LogY: true,
 		Title: "Spawn cost vs the parent's touched memory", XLabel: "parent's touched memory (bytes)", YLabel: "time per spawn"}}},
