@@ -184,10 +184,13 @@ func BenchmarkDistributedFault(b *testing.B) {
 	defer h.Close()
 	// Short timers, so that a lossy queue's run ends soon after the loss:
 	// a stream connection stalled for 300ms, a JetStream task unacked for
-	// 500ms, are taken back; 1s without a result ends the wait.
-	defer setQuiet(time.Second)()
+	// 300ms, are taken back. The wait ends after 2s without a result:
+	// longer than a dead JetStream worker's pull requests live (1s, the
+	// workers' PullExpiry), which may take redeliveries until they expire,
+	// so that a task counted lost is lost, not late.
+	defer setQuiet(2 * time.Second)()
 	oldStall, oldAck := dist.Stall, dist.AckWait
-	dist.Stall, dist.AckWait = 300*time.Millisecond, 500*time.Millisecond
+	dist.Stall, dist.AckWait = 300*time.Millisecond, 300*time.Millisecond
 	defer func() { dist.Stall, dist.AckWait = oldStall, oldAck }()
 	for _, q := range dist.Queues() {
 		for _, f := range []string{dist.FaultKill, dist.FaultLinkDown} {

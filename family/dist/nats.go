@@ -42,6 +42,9 @@ const (
 // the task again.
 var AckWait = 5 * time.Second
 
+// PullExpiry is how long a JetStream worker's pull request lives.
+var PullExpiry = time.Second
+
 type natsMaster struct {
 	*queues
 	srv   *server.Server
@@ -246,6 +249,8 @@ func jetstreamWorker(nc *nats.Conn, run func([]byte, uint64) bool, ready func() 
 	}
 	// The result is published before the ack: a worker that dies between
 	// the two makes a duplicate result, never a lost one.
+	// Pull requests expire after PullExpiry: those of a worker that has
+	// died or been cut off stop attracting redeliveries after that.
 	cc, err := c.Consume(func(msg jetstream.Msg) {
 		var delivered uint64 = 1
 		if md, err := msg.Metadata(); err == nil {
@@ -254,7 +259,7 @@ func jetstreamWorker(nc *nats.Conn, run func([]byte, uint64) bool, ready func() 
 		if run(msg.Data(), delivered) {
 			msg.Ack()
 		}
-	})
+	}, jetstream.PullExpiry(PullExpiry))
 	if err != nil {
 		return fmt.Errorf("jetstream consume: %w", err)
 	}

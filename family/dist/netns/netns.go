@@ -164,11 +164,18 @@ func (h *Hosts) remove() error {
 
 // SetLink sets host i's link up or down (the "link down" fault).
 func (h *Hosts) SetLink(i int, up bool) error {
-	state := "down"
-	if up {
-		state = "up"
+	if !up {
+		return ip("link", "set", h.Hosts[i].Veth, "down")
 	}
-	return ip("link", "set", h.Hosts[i].Veth, state)
+	if err := ip("link", "set", h.Hosts[i].Veth, "up"); err != nil {
+		return err
+	}
+	// Neighbour entries that failed while the link was down would answer
+	// the next connect with "no route to host" for a while.
+	if err := ip("-n", h.Hosts[i].NS, "neigh", "flush", "all"); err != nil {
+		return err
+	}
+	return ip("neigh", "flush", "dev", h.Bridge)
 }
 
 // WireBytes is the sum of bytes received and sent on the root ends of the
