@@ -37,6 +37,24 @@ func (p distPoint) name() string {
 	return fmt.Sprintf("queue=%s/hosts=%d/procs=%d/rtt=%s/task=%s", p.queue, p.hosts, p.procs, rtt, p.task)
 }
 
+// distHosts makes n worker hosts, removed when tb ends; without root or ip
+// it skips tb with the one line that says which is missing.
+func distHosts(tb testing.TB, n int) *netns.Hosts {
+	if err := netns.Available(); err != nil {
+		tb.Skip(err)
+	}
+	h, err := netns.Create(n)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := h.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return h
+}
+
 // distSkip says why a queue cannot run here, or "".
 func distSkip(q dist.Queue) string {
 	if q == dist.PythonManager {
@@ -62,14 +80,7 @@ func distSkip(q dist.Queue) string {
 // included); wire-B/task counts the bytes on the hosts' links, headers
 // included.
 func BenchmarkDistributed(b *testing.B) {
-	if err := netns.Available(); err != nil {
-		b.Skip(err)
-	}
-	h, err := netns.Create(4)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer h.Close()
+	h := distHosts(b, 4)
 	for _, p := range distPoints() {
 		b.Run(p.name(), func(b *testing.B) { benchDist(b, h, p, "") })
 	}
@@ -174,14 +185,7 @@ const faultTasks = 1000
 // end, redelivered the tasks the queue handed out a second time (both per
 // op). A wrong result still fails the run.
 func BenchmarkDistributedFault(b *testing.B) {
-	if err := netns.Available(); err != nil {
-		b.Skip(err)
-	}
-	h, err := netns.Create(2)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer h.Close()
+	h := distHosts(b, 2)
 	// Short timers, so that a lossy queue's run ends soon after the loss:
 	// a stream connection stalled for 300ms, a JetStream task unacked for
 	// 300ms, are taken back. The wait ends after 2s without a result:
@@ -262,14 +266,7 @@ func TestDistFailsOnDroppedResult(t *testing.T) { distMustFail(t, "drop@2") }
 func TestDistFailsOnCorruptResult(t *testing.T) { distMustFail(t, "corrupt@2") }
 
 func distMustFail(t *testing.T, fault string) {
-	if err := netns.Available(); err != nil {
-		t.Skip(err)
-	}
-	h, err := netns.Create(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h := distHosts(t, 1)
 	defer setQuiet(time.Second)()
 	for _, q := range []dist.Queue{dist.Manager, dist.Stream, dist.NATS, dist.JetStream} {
 		p := distPoint{q, dist.Square, 1, 1, 0}

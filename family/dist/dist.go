@@ -135,9 +135,9 @@ func Start(cfg Config) (*Cluster, error) {
 func (c *Cluster) startMaster(listen string) (master, error) {
 	switch c.cfg.Queue {
 	case Manager:
-		return startManager(listen, c.cfg.Secret)
+		return startTCP(listen, c.cfg.Secret, serveManager)
 	case Stream:
-		return startStream(listen, c.cfg.Secret)
+		return startTCP(listen, c.cfg.Secret, serveStream)
 	case NATS, JetStream:
 		return startNATS(c.cfg.Queue, listen, c.cfg.Secret)
 	case PythonManager:

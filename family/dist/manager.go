@@ -61,14 +61,16 @@ const (
 	frameSize = 17
 )
 
-type managerMaster struct {
+// tcpMaster is a Go queue's master: the queues, served on a listener by
+// one serve function per connection (the manager's or the stream's).
+type tcpMaster struct {
 	*queues
 	srv *tcpServer
 }
 
-func startManager(addr, secret string) (*managerMaster, error) {
-	m := &managerMaster{queues: newQueues()}
-	srv, err := listen(addr, secret, m.serve)
+func startTCP(addr, secret string, serve func(*queues, net.Conn)) (*tcpMaster, error) {
+	m := &tcpMaster{queues: newQueues()}
+	srv, err := listen(addr, secret, func(c net.Conn) { serve(m.queues, c) })
 	if err != nil {
 		return nil, err
 	}
@@ -76,17 +78,17 @@ func startManager(addr, secret string) (*managerMaster, error) {
 	return m, nil
 }
 
-func (m *managerMaster) addr() string { return m.srv.addr() }
-func (m *managerMaster) clients() int { return m.srv.clients() }
+func (m *tcpMaster) addr() string { return m.srv.addr() }
+func (m *tcpMaster) clients() int { return m.srv.clients() }
 
-func (m *managerMaster) close() error {
+func (m *tcpMaster) close() error {
 	close(m.done)
 	m.srv.close()
 	return nil
 }
 
-// serve answers one worker's requests until it hangs up.
-func (m *managerMaster) serve(c net.Conn) {
+// serveManager answers one worker's requests until it hangs up.
+func serveManager(m *queues, c net.Conn) {
 	req, resp := make([]byte, frameSize), make([]byte, frameSize)
 	for {
 		if _, err := io.ReadFull(c, req); err != nil {

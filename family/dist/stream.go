@@ -31,40 +31,18 @@ const Window = 16
 // result before the master takes them back.
 var Stall = time.Second
 
-type streamMaster struct {
-	*queues
-	srv *tcpServer
-}
-
-func startStream(addr, secret string) (*streamMaster, error) {
-	m := &streamMaster{queues: newQueues()}
-	srv, err := listen(addr, secret, m.serve)
-	if err != nil {
-		return nil, err
-	}
-	m.srv = srv
-	return m, nil
-}
-
-func (m *streamMaster) addr() string { return m.srv.addr() }
-func (m *streamMaster) clients() int { return m.srv.clients() }
-
-func (m *streamMaster) close() error {
-	close(m.done)
-	m.srv.close()
-	return nil
-}
-
 // conn is one worker's connection on the master.
 type streamConn struct {
-	m      *streamMaster
+	m      *queues
 	c      net.Conn
 	credit chan struct{}
 	mu     sync.Mutex
 	out    map[uint64]pair // in flight
 }
 
-func (m *streamMaster) serve(c net.Conn) {
+// serveStream pushes tasks to one worker and collects its results until
+// the connection fails or stalls; then it requeues what was in flight.
+func serveStream(m *queues, c net.Conn) {
 	var w [8]byte
 	if _, err := io.ReadFull(c, w[:]); err != nil {
 		return
