@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/proc"
@@ -79,10 +81,28 @@ func TestCreateClose(t *testing.T) {
 	}
 }
 
-// A run killed with SIGKILL cannot clean up; the next Create (through
-// RemoveStale) removes what it left.
-func TestStaleRemovedAfterSIGKILL(t *testing.T) {
+// Ctrl-C (SIGINT) or SIGTERM removes the hosts before the process dies of
+// the signal.
+func TestRemovedOnSignal(t *testing.T) {
 	skip(t)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		c, names := startHolder(t)
+		err := c.Signal(sig, 5*time.Second)
+		ws, _ := c.Cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if !ws.Signaled() || ws.Signal() != sig {
+			t.Errorf("holder ended %v (%v), want killed by %v", c.Status(), err, sig)
+		}
+		for _, n := range names {
+			if exists(n) {
+				t.Errorf("%s left after %v", n, sig)
+			}
+		}
+	}
+}
+
+// startHolder starts a process that makes two hosts and waits.
+func startHolder(t *testing.T) (*proc.Child, []string) {
+	t.Helper()
 	c, err := proc.Start(roleHold, proc.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +112,14 @@ func TestStaleRemovedAfterSIGKILL(t *testing.T) {
 		c.Kill()
 		t.Fatal(err)
 	}
-	names := strings.Fields(line)
+	return c, strings.Fields(line)
+}
+
+// A run killed with SIGKILL cannot clean up; the next Create (through
+// RemoveStale) removes what it left.
+func TestStaleRemovedAfterSIGKILL(t *testing.T) {
+	skip(t)
+	c, names := startHolder(t)
 	c.Kill()
 	for _, n := range names {
 		if !exists(n) {
