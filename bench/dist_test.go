@@ -133,6 +133,25 @@ func benchDist(b *testing.B, h *netns.Hosts, p distPoint, fault string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	timeTasks(b, c, func() {
+		cpu1, err := c.CPU()
+		if err != nil {
+			b.Fatal(err)
+		}
+		wire1, err := h.WireBytes(p.hosts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "master-cpu-ns/task")
+		b.ReportMetric(float64(wire1-wire0)/float64(b.N), "wire-B/task")
+	})
+}
+
+// timeTasks is the measured part of every dist benchmark: one task put per
+// loop iteration, every result awaited (timed) and checked, after (if not
+// nil) run with the loop's counters still fresh, then single tasks timed
+// one at a time for p50/p99.
+func timeTasks(b *testing.B, c *dist.Cluster, after func()) {
 	t0 := time.Now()
 	for b.Loop() {
 		if _, err := c.Put(); err != nil {
@@ -149,24 +168,64 @@ func benchDist(b *testing.B, h *netns.Hosts, p distPoint, fault string) {
 	if st.Duplicates != 0 || st.Redelivered != 0 {
 		b.Fatalf("%d results repeated, %d tasks redelivered in a run without faults", st.Duplicates, st.Redelivered)
 	}
-	cpu1, err := c.CPU()
-	if err != nil {
-		b.Fatal(err)
-	}
-	wire1, err := h.WireBytes(p.hosts)
-	if err != nil {
-		b.Fatal(err)
+	if after != nil {
+		after()
 	}
 	lat, err := c.Single(min(b.N, 200))
 	if err != nil {
 		b.Fatal(err)
 	}
-	n := float64(b.N)
-	b.ReportMetric(n/elapsed.Seconds(), "tasks/s")
-	b.ReportMetric(float64(cpu1-cpu0)/n, "master-cpu-ns/task")
-	b.ReportMetric(float64(wire1-wire0)/n, "wire-B/task")
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "tasks/s")
 	b.ReportMetric(float64(lat[len(lat)/2]), "p50-ns")
 	b.ReportMetric(float64(lat[len(lat)*99/100]), "p99-ns")
+}
+
+// BenchmarkManagerQueue answers the seeds' remark that Pool workers need
+// Manager().Queue(): on one machine, what does a queue proxied through a
+// manager process cost beside a plain pipe queue, in Go and in the seeds'
+// Python?
+//
+// One op = one task (the seeds' n*n) put by the master and, after the
+// loop, its result taken and checked, as in BenchmarkDistributed; procs
+// worker processes. queue=manager: the queues live in a manager process
+// and every put and get, the master's and the workers', is a proxy call
+// (Go: role dist-manager; Python: multiprocessing.Manager().Queue());
+// queue=pipe: a shared task pipe and a shared result pipe (Go: 16-byte
+// frames; Python: multiprocessing.Queue()). model=process is Go's worker
+// processes, model=python-process multiprocessing.Process workers.
+func BenchmarkManagerQueue(b *testing.B) {
+	for _, c := range []struct {
+		queue string
+		kind  model.Kind
+		q     dist.Queue
+	}{
+		{"manager", model.KindProcess, dist.LocalManager},
+		{"pipe", model.KindProcess, dist.LocalPipe},
+		{"manager", model.KindPythonProcess, dist.PythonLocalManager},
+		{"pipe", model.KindPythonProcess, dist.PythonLocalPipe},
+	} {
+		p := distPoint{queue: c.q, task: dist.Square, procs: 2}
+		b.Run("queue="+c.queue+"/model="+string(c.kind)+"/procs=2", func(b *testing.B) { benchManagerQueue(b, c.kind, p) })
+	}
+}
+
+func benchManagerQueue(b *testing.B, k model.Kind, p distPoint) {
+	atProcs(b)
+	if k.Python() {
+		if _, err := model.Interpreter(k); err != nil {
+			b.Skip(err)
+		}
+	}
+	c, err := dist.Start(dist.Config{Queue: p.queue, Task: p.task, Procs: p.procs, Secret: "concbench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		if err := c.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
+	timeTasks(b, c, nil)
 }
 
 // faultTasks is how many tasks a fault run puts: the fault strikes once a

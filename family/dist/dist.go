@@ -27,7 +27,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -122,8 +124,8 @@ func Start(cfg Config) (*Cluster, error) {
 		defer c.wg.Done()
 		c.col.run(c.m.resultsCh(), c.stop)
 	}()
-	if cfg.NoWorkers {
-		return c, nil
+	if cfg.NoWorkers || cfg.Queue == PythonLocalManager || cfg.Queue == PythonLocalPipe {
+		return c, nil // none, or the script's own
 	}
 	if err := c.startWorkers(); err != nil {
 		c.Close()
@@ -142,6 +144,18 @@ func (c *Cluster) startMaster(listen string) (master, error) {
 		return startNATS(c.cfg.Queue, listen, c.cfg.Secret)
 	case PythonManager:
 		pm, err := startPythonMaster(listen, c.cfg.Secret)
+		if err != nil {
+			return nil, err
+		}
+		c.cpu = pm.cpuTime
+		return pm, nil
+	case LocalManager:
+		return startProxyMaster(c.cfg.Secret)
+	case LocalPipe:
+		return startPipeMaster()
+	case PythonLocalManager, PythonLocalPipe:
+		kind := strings.TrimPrefix(string(c.cfg.Queue), "python-local-")
+		pm, err := startPythonLocal(kind, c.cfg.Procs)
 		if err != nil {
 			return nil, err
 		}
@@ -176,6 +190,9 @@ func (c *Cluster) startWorkers() error {
 			c.workers = append(c.workers, w)
 		}
 	}
+	if p, ok := c.m.(*pipeMaster); ok {
+		p.workersStarted()
+	}
 	return nil
 }
 
@@ -183,7 +200,11 @@ func (c *Cluster) startWorker(ns, addr string) (*proc.Child, error) {
 	if c.cfg.Queue == PythonManager {
 		return startPythonWorker(ns, addr, c.cfg.Secret)
 	}
-	w, err := proc.Start(RoleWorker, proc.Options{Env: []string{
+	var files []*os.File
+	if p, ok := c.m.(*pipeMaster); ok {
+		files = p.workerFiles()
+	}
+	w, err := proc.Start(RoleWorker, proc.Options{Files: files, Env: []string{
 		envQueue + "=" + string(c.cfg.Queue), envAddr + "=" + addr, envNS + "=" + ns,
 		envTask + "=" + string(c.cfg.Task), envSecret + "=" + c.cfg.Secret, EnvFault + "=" + c.cfg.Fault}})
 	if err != nil {

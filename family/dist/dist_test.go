@@ -113,3 +113,19 @@ func TestPythonManager(t *testing.T) {
 		t.Fatalf("%+v, %v", st, err)
 	}
 }
+
+func TestLocalQueues(t *testing.T) {
+	for _, q := range LocalQueues() {
+		t.Run(string(q), func(t *testing.T) {
+			if strings.HasPrefix(string(q), "python") {
+				if _, err := model.Interpreter(model.KindPythonProcess); err != nil {
+					t.Skip(err)
+				}
+			}
+			st, err := run(t, Config{Queue: q, Task: Square, Procs: 2, Secret: "s"}, 300)
+			if err != nil || st.Distinct != 300 || st.Duplicates != 0 {
+				t.Fatalf("%+v, %v", st, err)
+			}
+		})
+	}
+}

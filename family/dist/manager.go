@@ -1,7 +1,6 @@
 package dist
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -108,6 +107,20 @@ func serveManager(m *queues, c net.Conn) {
 				return
 			}
 			resp[0] = stOK
+		case opPutTask: // the master's put, to a manager process
+			t := getPair(req[1:])
+			if m.put(t.a, t.b) != nil {
+				return
+			}
+			resp[0] = stOK
+		case opGetResult: // the master taking a result from a manager process
+			select {
+			case r := <-m.results:
+				resp[0] = stTask
+				putPair(resp[1:], r)
+			case <-m.done:
+				return
+			}
 		default:
 			return // a stray byte: the connection is not a manager client
 		}
@@ -119,19 +132,9 @@ func serveManager(m *queues, c net.Conn) {
 
 // managerWorker gets, computes and puts until the master says closed.
 func managerWorker(c net.Conn, do step) error {
-	r := bufio.NewReader(c)
 	req, resp := make([]byte, frameSize), make([]byte, frameSize)
-	call := func(op byte, p pair) error {
-		req[0] = op
-		putPair(req[1:], p)
-		if _, err := c.Write(req); err != nil {
-			return err
-		}
-		_, err := io.ReadFull(r, resp)
-		return err
-	}
 	for {
-		if err := call(opGet, pair{}); err != nil {
+		if err := call(c, req, resp, opGet, pair{}); err != nil {
 			if hungUp(err) {
 				return nil // the master has gone: the run is over
 			}
@@ -148,7 +151,7 @@ func managerWorker(c net.Conn, do step) error {
 		if !send {
 			continue
 		}
-		if err := call(opPut, pair{t.a, v}); err != nil {
+		if err := call(c, req, resp, opPut, pair{t.a, v}); err != nil {
 			if hungUp(err) {
 				return nil
 			}

@@ -102,7 +102,16 @@ func startPythonMaster(listen, secret string) (*pyMaster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dist: python-manager: listen %q: %w", listen, err)
 	}
-	c, r, at, err := startPython(python.DistMaster, "", host, port, secret)
+	return startPyMaster(python.DistMaster, host, port, secret)
+}
+
+// startPythonLocal starts dist_local.py: kind is "manager" or "pipe".
+func startPythonLocal(kind string, procs int) (*pyMaster, error) {
+	return startPyMaster(python.DistLocal, kind, strconv.Itoa(procs))
+}
+
+func startPyMaster(script []byte, args ...string) (*pyMaster, error) {
+	c, r, at, err := startPython(script, "", args...)
 	if err != nil {
 		return nil, err
 	}

@@ -66,8 +66,10 @@ func workerMain(queue Queue, addr, secret string, task Task, fault string, ready
 	}
 	var run func(net.Conn, step) error
 	switch queue {
-	case Manager:
+	case Manager, LocalManager:
 		run = managerWorker
+	case LocalPipe:
+		return pipeWorker(do, ready)
 	case Stream:
 		run = streamWorker
 	case NATS, JetStream:

@@ -12,3 +12,9 @@ var DistMaster []byte
 //
 //go:embed dist_worker.py
 var DistWorker []byte
+
+// DistLocal is dist_local.py: Manager().Queue() or multiprocessing.Queue()
+// between local worker processes, fed and read like DistMaster.
+//
+//go:embed dist_local.py
+var DistLocal []byte
