@@ -10,13 +10,28 @@
 # multiprocessing.Queue() (pipe: a pipe with a feeder thread). Each stdin
 # line "SEQ N" is put as a task; each result is printed as "SEQ VALUE". The
 # first line out is "local"; EOF on stdin stops the workers.
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 import threading
+from multiprocessing.managers import SyncManager
+
+
+def die_with_parent():
+    """Linux: SIGKILL this process when its parent dies (prctl
+    PR_SET_PDEATHSIG), so that a killed run leaves no server or worker
+    behind; Python's multiprocessing children outlive a parent killed with
+    SIGKILL otherwise."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
 
 
 def work(task, result):
+    die_with_parent()
     while True:
         t = task.get()
         if t is None:
@@ -42,7 +57,8 @@ def main():
     kind, procs = sys.argv[1], int(sys.argv[2])
     manager = None
     if kind == 'manager':
-        manager = multiprocessing.Manager()
+        manager = SyncManager()
+        manager.start(die_with_parent)
         task, result = manager.Queue(), manager.Queue()
     else:
         task, result = multiprocessing.Queue(), multiprocessing.Queue()

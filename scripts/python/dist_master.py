@@ -10,7 +10,9 @@
 # (SEQ, N); each result (SEQ, N*N) a worker puts is printed as "SEQ VALUE".
 # The first line out is the address the manager listens on; EOF on stdin
 # shuts the manager down.
+import ctypes
 import os
+import signal
 import queue
 import sys
 import threading
@@ -22,6 +24,17 @@ result_queue = queue.Queue()
 
 class QueueManager(BaseManager):
     pass
+
+
+def die_with_parent():
+    """Linux: SIGKILL this process when its parent dies (prctl
+    PR_SET_PDEATHSIG), so that a killed run leaves no server or worker
+    behind; Python's multiprocessing children outlive a parent killed with
+    SIGKILL otherwise."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
 
 
 QueueManager.register('get_task_queue', callable=lambda: task_queue)
@@ -39,7 +52,7 @@ def feed(task, manager):
 def main():
     host, port, authkey = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
     manager = QueueManager(address=(host, port), authkey=authkey)
-    manager.start()
+    manager.start(die_with_parent)
     task = manager.get_task_queue()
     result = manager.get_result_queue()
     print('%s:%d' % manager.address, flush=True)
