@@ -90,6 +90,11 @@ var FamilyTable = []Family{
 	{Name: "Distributed", Specs: []Spec{{Where: map[string]string{"procs": "1"}, Split: []string{"rtt", "task"},
 		X: "hosts", Series: []string{"queue"}, Unit: "tasks/s", LogY: true,
 		Title: "Distributed: tasks/s vs worker hosts", XLabel: "worker hosts", YLabel: "throughput"}}},
+	{Name: "DistributedFault", Specs: []Spec{
+		{X: "queue", Series: []string{"fault"}, Unit: "lost-tasks",
+			Title: "Distributed: tasks lost to a killed worker or a downed link", XLabel: "queue", YLabel: "lost tasks per run"},
+		{X: "queue", Series: []string{"fault"}, Unit: "redelivered",
+			Title: "Distributed: tasks handed out twice", XLabel: "queue", YLabel: "redelivered per run"}}},
 	{Name: "Stop", Specs: []Spec{{Unit: "stop-sec", Title: "Stop: request to confirmed stop", YLabel: "time to stop"}}},
 	{Name: "SpawnParent", Specs: []Spec{{X: "touched", Series: []string{"model"}, Unit: "sec/op", LogY: true,
 		Title: "Spawn cost vs the parent's touched memory", XLabel: "parent's touched memory (bytes)", YLabel: "time per spawn"}}},
