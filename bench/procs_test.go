@@ -76,6 +76,7 @@ var procsCases = []string{
 	"BusyLoop/model=goroutine/workers=1$",
 	"Coroutine/handoff=iter-pull$",
 	"Counter/sync=atomic/workers=1$",
+	"Distributed/queue=stream/hosts=1/procs=1/rtt=0/task=square$",
 	"IPC/pattern=stream/transport=chan-buffered/peer=goroutine/size=8B$",
 	"Local/state=explicit/workers=1$",
 	"Pool/kernel=noop/model=goroutine/mode=map/chunk=1$",

@@ -128,6 +128,17 @@ var FamilyTable = []Family{
 		Questions: []Question{{Text: "spawn from a parent with the most touched memory",
 			Where: map[string]string{"touched": "max"}, Map: map[string]string{"fork": "process"},
 			Refs: []Ref{{Where: map[string]string{"model": "exec-true"}}}}}},
+	// One line per queue over the worker hosts (one process each), a chart
+	// per added round trip and task: a queue that pays a round trip per
+	// item stays flat at rtt=1ms, a pipelined one does not.
+	{Name: "Distributed", Specs: []Spec{{Where: map[string]string{"procs": "1"}, Split: []string{"rtt", "task"},
+		X: "hosts", Series: []string{"queue"}, Unit: "tasks/s", LogY: true,
+		Title: "Distributed: tasks/s vs worker hosts", XLabel: "worker hosts", YLabel: "throughput"}}},
+	{Name: "DistributedFault", Specs: []Spec{
+		{X: "queue", Series: []string{"fault"}, Unit: "lost-tasks",
+			Title: "Distributed: tasks lost to a killed worker or a downed link", XLabel: "queue", YLabel: "lost tasks per run"},
+		{X: "queue", Series: []string{"fault"}, Unit: "redelivered",
+			Title: "Distributed: tasks handed out twice", XLabel: "queue", YLabel: "redelivered per run"}}},
 	// One chart per path: req/s and p99 of single requests vs the
 	// closed-loop client's connections, one line per server and workers.
 	{Name: "Web", Specs: []Spec{

@@ -36,6 +36,7 @@ var commands = map[string]command{
 	"upload":    {"send result files to a perfdata server (x/perf storage) and print the upload id", runUpload},
 	"trend":     {"each benchmark over commits (x/perf benchseries): change points, the largest moves, a chart per family", runTrend},
 	"gil":       {"the seeds' GIL busy-loop experiment, live: per-core bars for every model", runGIL},
+	"dist":      {"the seeds' distributed master/worker across real machines: dist master, dist worker", runDist},
 }
 
 func main() {

@@ -1,0 +1,337 @@
+package bench
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/concbench/concbench/family/dist"
+	"github.com/concbench/concbench/family/dist/netns"
+	"github.com/concbench/concbench/model"
+)
+
+func init() {
+	declareUnit("tasks/s", "better=higher")
+	declareUnit("p50-ns", "better=lower")
+	declareUnit("p99-ns", "better=lower")
+	declareUnit("master-cpu-ns/task", "better=lower")
+	declareUnit("wire-B/task", "better=lower")
+	declareUnit("lost-tasks", "better=lower assume=exact")
+	declareUnit("redelivered", "better=lower assume=exact")
+}
+
+// distPoint is one point of the matrix.
+type distPoint struct {
+	queue        dist.Queue
+	task         dist.Task
+	hosts, procs int
+	rtt          time.Duration
+}
+
+func (p distPoint) name() string {
+	rtt := "0"
+	if p.rtt > 0 {
+		rtt = p.rtt.String()
+	}
+	return fmt.Sprintf("queue=%s/hosts=%d/procs=%d/rtt=%s/task=%s", p.queue, p.hosts, p.procs, rtt, p.task)
+}
+
+// distHosts makes n worker hosts, removed when tb ends; without root or ip
+// it skips tb with the one line that says which is missing.
+func distHosts(tb testing.TB, n int) *netns.Hosts {
+	if err := netns.Available(); err != nil {
+		tb.Skip(err)
+	}
+	h, err := netns.Create(n)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := h.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return h
+}
+
+// distSkip says why a queue cannot run here, or "".
+func distSkip(q dist.Queue) string {
+	if q == dist.PythonManager {
+		if _, err := model.Interpreter(model.KindPythonProcess); err != nil {
+			return "python-manager needs " + err.Error()
+		}
+	}
+	return ""
+}
+
+// BenchmarkDistributed answers the seeds' multiprocessing.managers section:
+// what does a master/worker queue cost across hosts, and what does a
+// network round trip per item do to it?
+//
+// Each host is a network namespace on a bridge (package netns); the master
+// listens on the bridge, procs worker processes run in each host, and rtt
+// is added by a forwarder on the path. One op = one task put by the
+// master; the results of every op are awaited (and timed) after the loop
+// and each is checked against the answer table, with an exact count.
+// tasks/s is ops over that whole time; p50/p99 come from single tasks
+// run one at a time afterwards (master put → verified result);
+// master-cpu-ns/task is the master's own CPU (an embedded broker's
+// included); wire-B/task counts the bytes on the hosts' links, headers
+// included.
+func BenchmarkDistributed(b *testing.B) {
+	h := distHosts(b, 4)
+	for _, p := range distPoints() {
+		b.Run(p.name(), func(b *testing.B) { benchDist(b, h, p, "") })
+	}
+}
+
+// distPoints is the matrix: every queue across 1, 2 and 4 hosts of one
+// worker process and one host of two, at rtt 0 and 1ms, with the seeds'
+// square task; the sha256 task at rtt 0. python-manager runs the seeds'
+// task only, at 1 and 2 hosts (two processes on one host at rtt 0 only):
+// each of its workers takes a third of a second to connect.
+func distPoints() []distPoint {
+	topo := [][2]int{{1, 1}, {1, 2}, {2, 1}, {4, 1}} // hosts, procs
+	var out []distPoint
+	for _, q := range dist.Queues() {
+		for _, t := range topo {
+			for _, rtt := range []time.Duration{0, time.Millisecond} {
+				for _, task := range dist.Tasks() {
+					py := q == dist.PythonManager
+					if task == dist.SHA256 && (rtt > 0 || py) || py && (t[0] == 4 || t[1] == 2 && rtt > 0) {
+						continue
+					}
+					out = append(out, distPoint{q, task, t[0], t[1], rtt})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func benchDist(b *testing.B, h *netns.Hosts, p distPoint, fault string) {
+	atProcs(b)
+	if why := distSkip(p.queue); why != "" {
+		b.Skip(why)
+	}
+	c, err := dist.Start(dist.Config{Queue: p.queue, Task: p.task, Hosts: h, NHosts: p.hosts, Procs: p.procs,
+		RTT: p.rtt, Secret: "concbench", Fault: fault})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		if err := c.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
+	cpu0, err := c.CPU()
+	if err != nil {
+		b.Fatal(err)
+	}
+	wire0, err := h.WireBytes(p.hosts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	timeTasks(b, c, func() {
+		cpu1, err := c.CPU()
+		if err != nil {
+			b.Fatal(err)
+		}
+		wire1, err := h.WireBytes(p.hosts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "master-cpu-ns/task")
+		b.ReportMetric(float64(wire1-wire0)/float64(b.N), "wire-B/task")
+	})
+}
+
+// timeTasks is the measured part of every dist benchmark: one task put per
+// loop iteration, every result awaited (timed) and checked, after (if not
+// nil) run with the loop's counters still fresh, then single tasks timed
+// one at a time for p50/p99.
+func timeTasks(b *testing.B, c *dist.Cluster, after func()) {
+	t0 := time.Now()
+	for b.Loop() {
+		if _, err := c.Put(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StartTimer()
+	st, err := c.Wait()
+	b.StopTimer()
+	elapsed := time.Since(t0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if st.Duplicates != 0 || st.Redelivered != 0 {
+		b.Fatalf("%d results repeated, %d tasks redelivered in a run without faults", st.Duplicates, st.Redelivered)
+	}
+	if after != nil {
+		after()
+	}
+	lat, err := c.Single(min(b.N, 200))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "tasks/s")
+	b.ReportMetric(float64(lat[len(lat)/2]), "p50-ns")
+	b.ReportMetric(float64(lat[len(lat)*99/100]), "p99-ns")
+}
+
+// BenchmarkManagerQueue answers the seeds' remark that Pool workers need
+// Manager().Queue(): on one machine, what does a queue proxied through a
+// manager process cost beside a plain pipe queue, in Go and in the seeds'
+// Python?
+//
+// One op = one task (the seeds' n*n) put by the master and, after the
+// loop, its result taken and checked, as in BenchmarkDistributed; procs
+// worker processes. queue=manager: the queues live in a manager process
+// and every put and get, the master's and the workers', is a proxy call
+// (Go: role dist-manager; Python: multiprocessing.Manager().Queue());
+// queue=pipe: a shared task pipe and a shared result pipe (Go: 16-byte
+// frames; Python: multiprocessing.Queue()). model=process is Go's worker
+// processes, model=python-process multiprocessing.Process workers.
+func BenchmarkManagerQueue(b *testing.B) {
+	for _, c := range []struct {
+		queue string
+		kind  model.Kind
+		q     dist.Queue
+	}{
+		{"manager", model.KindProcess, dist.LocalManager},
+		{"pipe", model.KindProcess, dist.LocalPipe},
+		{"manager", model.KindPythonProcess, dist.PythonLocalManager},
+		{"pipe", model.KindPythonProcess, dist.PythonLocalPipe},
+	} {
+		p := distPoint{queue: c.q, task: dist.Square, procs: 2}
+		b.Run("queue="+c.queue+"/model="+string(c.kind)+"/procs=2", func(b *testing.B) { benchManagerQueue(b, c.kind, p) })
+	}
+}
+
+func benchManagerQueue(b *testing.B, k model.Kind, p distPoint) {
+	atProcs(b)
+	if k.Python() {
+		if _, err := model.Interpreter(k); err != nil {
+			b.Skip(err)
+		}
+	}
+	c, err := dist.Start(dist.Config{Queue: p.queue, Task: p.task, Procs: p.procs, Secret: "concbench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		if err := c.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
+	timeTasks(b, c, nil)
+}
+
+// faultTasks is how many tasks a fault run puts: the fault strikes once a
+// quarter of them have results.
+const faultTasks = 1000
+
+// BenchmarkDistributedFault answers: which queues lose the tasks a dead
+// worker or a dead link held, and which hand them to another worker?
+//
+// Two hosts, one worker process each, no added delay, the sha256 task
+// (square for python-manager). One op = put
+// faultTasks tasks, wait for a quarter of the results, plant the fault
+// (fault=kill: SIGKILL to a worker process; fault=link-down: one host's
+// link set down), then wait until every task has a verified result or none
+// has come for dist.Quiet. lost-tasks is the tasks with no result at the
+// end, redelivered the tasks the queue handed out a second time (both per
+// op). A wrong result still fails the run.
+func BenchmarkDistributedFault(b *testing.B) {
+	h := distHosts(b, 2)
+	// Short timers, so that a lossy queue's run ends soon after the loss:
+	// a stream connection stalled for 300ms, a JetStream task unacked for
+	// 300ms, are taken back. The wait ends after 2s without a result:
+	// longer than a dead JetStream worker's pull requests live (1s, the
+	// workers' PullExpiry), which may take redeliveries until they expire,
+	// so that a task counted lost is lost, not late.
+	defer setQuiet(2 * time.Second)()
+	oldStall, oldAck := dist.Stall, dist.AckWait
+	dist.Stall, dist.AckWait = 300*time.Millisecond, 300*time.Millisecond
+	defer func() { dist.Stall, dist.AckWait = oldStall, oldAck }()
+	for _, q := range dist.Queues() {
+		for _, f := range []string{dist.FaultKill, dist.FaultLinkDown} {
+			b.Run("queue="+string(q)+"/fault="+f, func(b *testing.B) { benchFault(b, h, q, f) })
+		}
+	}
+}
+
+func setQuiet(d time.Duration) (restore func()) {
+	old := dist.Quiet
+	dist.Quiet = d
+	return func() { dist.Quiet = old }
+}
+
+func benchFault(b *testing.B, h *netns.Hosts, q dist.Queue, fault string) {
+	atProcs(b)
+	if why := distSkip(q); why != "" {
+		b.Skip(why)
+	}
+	var lost, redo int64
+	for b.Loop() {
+		st, err := faultRun(h, q, fault)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lost += int64(st.Lost)
+		redo += st.Redelivered + int64(st.Duplicates)
+	}
+	b.ReportMetric(float64(lost)/float64(b.N), "lost-tasks")
+	b.ReportMetric(float64(redo)/float64(b.N), "redelivered")
+}
+
+// faultRun is one op of BenchmarkDistributedFault; a loss is a result, not
+// an error.
+func faultRun(h *netns.Hosts, q dist.Queue, fault string) (dist.Stats, error) {
+	task := dist.SHA256 // long enough that the fault strikes with tasks out
+	if q == dist.PythonManager {
+		task = dist.Square // the seeds' task, slow enough in Python
+	}
+	c, err := dist.Start(dist.Config{Queue: q, Task: task, Hosts: h, NHosts: 2, Procs: 1, Secret: "concbench"})
+	if err != nil {
+		return dist.Stats{}, err
+	}
+	defer c.Close() // the victim's exit status is the fault's doing
+	defer h.SetLink(0, true)
+	for range faultTasks {
+		if _, err := c.Put(); err != nil {
+			return dist.Stats{}, err
+		}
+	}
+	if err := c.WaitFor(faultTasks / 4); err != nil {
+		return dist.Stats{}, err
+	}
+	if err := c.Inject(fault); err != nil {
+		return dist.Stats{}, err
+	}
+	st, err := c.Wait()
+	if err != nil && !strings.Contains(err.Error(), "lost") {
+		return st, err
+	}
+	return st, nil
+}
+
+// TestDistFailsOnDroppedResult and TestDistFailsOnCorruptResult plant a
+// fault in a Go worker and require BenchmarkDistributed's leaf to fail
+// (testing.Benchmark reports N=0 for a failed benchmark): a result that
+// never comes, or comes wrong, must not be timed.
+func TestDistFailsOnDroppedResult(t *testing.T) { distMustFail(t, "drop@2") }
+func TestDistFailsOnCorruptResult(t *testing.T) { distMustFail(t, "corrupt@2") }
+
+func distMustFail(t *testing.T, fault string) {
+	h := distHosts(t, 1)
+	defer setQuiet(time.Second)()
+	for _, q := range []dist.Queue{dist.Manager, dist.Stream, dist.NATS, dist.JetStream} {
+		p := distPoint{q, dist.Square, 1, 1, 0}
+		r := testing.Benchmark(func(b *testing.B) { benchDist(b, h, p, fault) })
+		if r.N != 0 {
+			t.Errorf("%s with fault %s: benchmark passed (%v)", q, fault, r)
+		}
+	}
+}

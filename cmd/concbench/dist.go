@@ -1,0 +1,114 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/concbench/concbench/family/dist"
+)
+
+// runDist is the distributed family on real machines: the same master and
+// worker roles as BenchmarkDistributed, over the real network between
+// them. The master prints benchfmt lines, so a user with two servers gets
+// the same table (docs/distributed.md).
+func runDist(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "master" && args[0] != "worker" {
+		return fmt.Errorf("want dist master or dist worker (usage: concbench dist master -h)")
+	}
+	role := args[0]
+	fs := flag.NewFlagSet("dist "+role, flag.ContinueOnError)
+	queue := fs.String("queue", string(dist.Manager), "queue: manager, stream, nats or nats-jetstream")
+	task := fs.String("task", string(dist.Square), "task: square (the seeds' n*n) or sha256")
+	secret := fs.String("secret", "", "shared secret, as the seeds' authkey (required)")
+	listen := fs.String("listen", "", "master: address to listen on, host:port (required)")
+	connect := fs.String("connect", "", "worker: the master's address, host:port (required)")
+	tasks := fs.Int("tasks", 10000, "master: tasks to run")
+	single := fs.Int("single", 200, "master: tasks timed one at a time after the run, for p50/p99")
+	quiet := fs.Duration("quiet", time.Minute, "master: give up after this long without a result")
+	workers := fs.Int("workers", 1, "master: wait for this many workers to connect before the first task")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: concbench dist master -listen HOST:PORT -secret S [flags]
+       concbench dist worker -connect HOST:PORT -secret S [flags]
+
+The seeds' distributed master/worker across real machines. Start the
+master, then workers with the same -queue, -task and -secret; once
+-workers have connected the master puts -tasks tasks (workers that connect
+later take what is left), checks every result, and prints benchfmt lines:
+tasks/s, p50/p99 of single tasks, master CPU per task.
+
+`)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args[1:], stderr); err != nil {
+		return err
+	}
+	q, t := dist.Queue(*queue), dist.Task(*task)
+	switch {
+	case fs.NArg() != 0:
+		return fmt.Errorf("unexpected argument %q (usage: concbench dist %s -h)", fs.Arg(0), role)
+	case *secret == "":
+		return fmt.Errorf("-secret is required (usage: concbench dist %s -h)", role)
+	case q == dist.PythonManager:
+		return fmt.Errorf("-queue python-manager: run scripts/python/dist_master.py and dist_worker.py instead")
+	case role == "worker" && *connect == "":
+		return fmt.Errorf("-connect is required (usage: concbench dist worker -h)")
+	case role == "worker":
+		if err := dist.Work(q, *connect, *secret, t); err != nil {
+			return failed(err.Error())
+		}
+		return nil
+	case *listen == "":
+		return fmt.Errorf("-listen is required (usage: concbench dist master -h)")
+	case *tasks < 1 || *single < 1 || *workers < 1:
+		return fmt.Errorf("-tasks %d, -single %d, -workers %d: each must be at least 1", *tasks, *single, *workers)
+	}
+	dist.Quiet = *quiet
+	c, err := dist.Start(dist.Config{Queue: q, Task: t, Listen: *listen, Secret: *secret, NoWorkers: true})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	fmt.Fprintf(stderr, "concbench dist: %s master listening on %s, waiting for %d workers\n", q, c.Addr(), *workers)
+	if err := c.AwaitWorkers(*workers, *quiet); err != nil {
+		return failed(err.Error())
+	}
+	return distMaster(c, q, t, *tasks, *single, stdout)
+}
+
+// distMaster runs the tasks and prints the result lines.
+func distMaster(c *dist.Cluster, q dist.Queue, t dist.Task, tasks, single int, stdout io.Writer) error {
+	cpu0, err := c.CPU()
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	for range tasks {
+		if _, err := c.Put(); err != nil {
+			return failed(err.Error())
+		}
+	}
+	if _, err := c.Wait(); err != nil {
+		return failed(err.Error())
+	}
+	elapsed := time.Since(t0)
+	cpu1, err := c.CPU()
+	if err != nil {
+		return err
+	}
+	lat, err := c.Single(single)
+	if err != nil {
+		return failed(err.Error())
+	}
+	fmt.Fprintf(stdout, "goos: %s\ngoarch: %s\nncpu: %d\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	fmt.Fprintln(stdout, strings.Join([]string{"Unit tasks/s better=higher", "Unit p50-ns better=lower",
+		"Unit p99-ns better=lower", "Unit master-cpu-ns/task better=lower"}, "\n"))
+	n := float64(tasks)
+	fmt.Fprintf(stdout, "BenchmarkDistributedRemote/queue=%s/task=%s %d %.0f ns/op %.1f tasks/s %d p50-ns %d p99-ns %.0f master-cpu-ns/task\n",
+		q, t, tasks, float64(elapsed.Nanoseconds())/n, n/elapsed.Seconds(),
+		lat[len(lat)/2].Nanoseconds(), lat[len(lat)*99/100].Nanoseconds(), float64(cpu1-cpu0)/n)
+	return nil
+}

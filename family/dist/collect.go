@@ -1,0 +1,90 @@
+package dist
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// collector checks every result as it arrives: a value that is not the
+// answer table's, or a result for a task that was never put, is an error
+// that Wait returns at once.
+type collector struct {
+	ans      *answers
+	mu       sync.Mutex
+	puts     uint64          // tasks put so far (seq < puts)
+	seen     map[uint64]bool // tasks answered
+	dups     int
+	err      error
+	notify   chan struct{} // a result arrived (capacity 1: a wake-up, not a count)
+	distinct int
+}
+
+func newCollector(a *answers) *collector {
+	return &collector{ans: a, seen: make(map[uint64]bool, queueCap), notify: make(chan struct{}, 1)}
+}
+
+func (c *collector) sent(seq uint64) {
+	c.mu.Lock()
+	c.puts = seq + 1
+	c.mu.Unlock()
+}
+
+func (c *collector) run(results <-chan pair, stop <-chan struct{}) {
+	for {
+		select {
+		case p := <-results:
+			c.check(p)
+		case <-stop:
+			return
+		}
+		select {
+		case c.notify <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (c *collector) check(p pair) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.err != nil:
+	case p.a >= c.puts:
+		c.err = fmt.Errorf("dist: result for task %d, which was never put", p.a)
+	case p.b != c.ans.want(p.a):
+		c.err = fmt.Errorf("dist: task %d: result %d, want %d", p.a, p.b, c.ans.want(p.a))
+	case c.seen[p.a]:
+		c.dups++
+	default:
+		c.seen[p.a] = true
+		c.distinct++
+	}
+}
+
+func (c *collector) stats(want int) (Stats, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return Stats{Distinct: c.distinct, Lost: want - c.distinct, Duplicates: c.dups}, c.err
+}
+
+// selfCPU is this process's CPU time: a Go master's, with its broker when
+// it embeds one.
+func selfCPU() (time.Duration, error) {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		return 0, fmt.Errorf("dist: getrusage: %w", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
+}
+
+// hungUp says whether err is the other side closing the connection: the
+// end of a run for a worker, not a failure.
+func hungUp(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF)
+}

@@ -1,0 +1,131 @@
+package dist
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/concbench/concbench/family/dist/netns"
+	"github.com/concbench/concbench/internal/leakcheck"
+	"github.com/concbench/concbench/model"
+)
+
+func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
+
+// run starts cfg, puts n tasks and waits for them.
+func run(t *testing.T, cfg Config, n int) (Stats, error) {
+	t.Helper()
+	c, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := c.Close(); err != nil && cfg.Fault == "" {
+			t.Error(err)
+		}
+	}()
+	for range n {
+		if _, err := c.Put(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c.Wait()
+}
+
+func goQueues() []Queue { return []Queue{Manager, Stream, NATS, JetStream} }
+
+func TestQueuesLoopback(t *testing.T) {
+	for _, q := range goQueues() {
+		for _, task := range Tasks() {
+			t.Run(string(q)+"/"+string(task), func(t *testing.T) {
+				st, err := run(t, Config{Queue: q, Task: task, Procs: 2, Secret: "s"}, 500)
+				if err != nil || st.Distinct != 500 || st.Duplicates != 0 || st.Redelivered != 0 {
+					t.Fatalf("%+v, %v", st, err)
+				}
+			})
+		}
+	}
+}
+
+func TestQueuesAcrossHostsWithDelay(t *testing.T) {
+	if err := netns.Available(); err != nil {
+		t.Skip(err)
+	}
+	h, err := netns.Create(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	for _, q := range goQueues() {
+		t.Run(string(q), func(t *testing.T) {
+			st, err := run(t, Config{Queue: q, Task: Square, Hosts: h, NHosts: 2, Procs: 1, RTT: time.Millisecond, Secret: "s"}, 50)
+			if err != nil || st.Distinct != 50 {
+				t.Fatalf("%+v, %v", st, err)
+			}
+			if b, err := h.WireBytes(2); err != nil || b == 0 {
+				t.Errorf("wire bytes %d, %v", b, err)
+			}
+		})
+	}
+}
+
+// The tests below plant a fault in a worker and require the run to fail.
+func TestFailsOnCorruptResult(t *testing.T) {
+	Quiet = 2 * time.Second
+	for _, q := range goQueues() {
+		_, err := run(t, Config{Queue: q, Task: Square, Procs: 1, Secret: "s", Fault: "corrupt@3"}, 20)
+		if err == nil || !strings.Contains(err.Error(), "task") {
+			t.Errorf("%s: a corrupted result passed: %v", q, err)
+		}
+	}
+}
+
+func TestFailsOnDroppedResult(t *testing.T) {
+	Quiet = 2 * time.Second
+	for _, q := range goQueues() {
+		st, err := run(t, Config{Queue: q, Task: Square, Procs: 1, Secret: "s", Fault: "drop@3"}, 20)
+		// A queue that takes the task back shows it as redelivered; one
+		// that does not, as lost. Either fails a benchmark.
+		if err == nil && st.Redelivered == 0 {
+			t.Errorf("%s: a dropped result went unnoticed: %+v", q, st)
+		}
+	}
+}
+
+func TestWrongSecretRefused(t *testing.T) {
+	c, err := Start(Config{Queue: Manager, Task: Square, Secret: "right", NoWorkers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if conn, err := dial(c.Addr(), "wrong"); err == nil {
+		conn.Close()
+		t.Fatal("a worker with the wrong secret was let in")
+	}
+}
+
+func TestPythonManager(t *testing.T) {
+	if _, err := model.Interpreter(model.KindPythonProcess); err != nil {
+		t.Skip(err)
+	}
+	st, err := run(t, Config{Queue: PythonManager, Task: Square, Procs: 2, Secret: "s"}, 300)
+	if err != nil || st.Distinct != 300 || st.Duplicates != 0 {
+		t.Fatalf("%+v, %v", st, err)
+	}
+}
+
+func TestLocalQueues(t *testing.T) {
+	for _, q := range LocalQueues() {
+		t.Run(string(q), func(t *testing.T) {
+			if strings.HasPrefix(string(q), "python") {
+				if _, err := model.Interpreter(model.KindPythonProcess); err != nil {
+					t.Skip(err)
+				}
+			}
+			st, err := run(t, Config{Queue: q, Task: Square, Procs: 2, Secret: "s"}, 300)
+			if err != nil || st.Distinct != 300 || st.Duplicates != 0 {
+				t.Fatalf("%+v, %v", st, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,71 @@
+# dist_master.py: the seeds' distributed master (multiprocessing.managers),
+# driven by concbench over stdin and stdout.
+#
+# usage: python3 dist_master.py HOST PORT AUTHKEY
+#
+# As in the seeds, a BaseManager registers a task queue and a result queue,
+# serves them on HOST:PORT with AUTHKEY (manager.start() forks the server
+# process), and the master puts tasks and gets results through proxies.
+# concbench feeds the tasks: each stdin line "SEQ N" is put as the task
+# (SEQ, N); each result (SEQ, N*N) a worker puts is printed as "SEQ VALUE".
+# The first line out is the address the manager listens on; EOF on stdin
+# shuts the manager down.
+import ctypes
+import os
+import signal
+import queue
+import sys
+import threading
+from multiprocessing.managers import BaseManager
+
+task_queue = queue.Queue()
+result_queue = queue.Queue()
+
+
+class QueueManager(BaseManager):
+    pass
+
+
+def die_with_parent():
+    """Linux: SIGKILL this process when its parent dies (prctl
+    PR_SET_PDEATHSIG), so that a killed run leaves no server or worker
+    behind; Python's multiprocessing children outlive a parent killed with
+    SIGKILL otherwise."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+QueueManager.register('get_task_queue', callable=lambda: task_queue)
+QueueManager.register('get_result_queue', callable=lambda: result_queue)
+
+
+def feed(task, manager):
+    for line in sys.stdin:
+        seq, n = line.split()
+        task.put((int(seq), int(n)))
+    manager.shutdown()
+    os._exit(0)
+
+
+def main():
+    host, port, authkey = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
+    manager = QueueManager(address=(host, port), authkey=authkey)
+    manager.start(die_with_parent)
+    task = manager.get_task_queue()
+    result = manager.get_result_queue()
+    print('%s:%d' % manager.address, flush=True)
+    threading.Thread(target=feed, args=(task, manager), daemon=True).start()
+    out = sys.stdout
+    while True:
+        try:
+            seq, value = result.get()
+        except (EOFError, OSError):
+            os._exit(0)  # feed has shut the manager down
+        out.write('%d %d\n' % (seq, value))
+        out.flush()
+
+
+if __name__ == '__main__':
+    main()
