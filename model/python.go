@@ -33,3 +33,10 @@ func PythonCommand(k Kind, py string, args ...string) (*exec.Cmd, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	return cmd, nil
 }
+
+// KillGroup kills, with SIGKILL, the process group of the interpreter with
+// pid started from PythonCommand: the interpreter and its multiprocessing
+// children. The group's id is the interpreter's pid, so call it before the
+// interpreter is reaped, or while some member of the group still lives;
+// after that the id may be reused.
+func KillGroup(pid int) { syscall.Kill(-pid, syscall.SIGKILL) }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/concbench/concbench/model"
@@ -133,7 +132,7 @@ func (p *pyCrew) kill() { p.end(true) }
 func (p *pyCrew) end(kill bool) error {
 	p.once.Do(func() {
 		if kill {
-			syscall.Kill(-p.c.Pid(), syscall.SIGKILL)
+			model.KillGroup(p.c.Pid())
 			p.c.Kill()
 		} else if err := p.c.Close(); err != nil {
 			p.err = err

@@ -25,7 +25,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/concbench/concbench/model"
@@ -168,11 +167,11 @@ func (d *Driver) kill() { d.end(true) }
 func (d *Driver) end(kill bool) error {
 	d.once.Do(func() {
 		if kill {
-			syscall.Kill(-d.c.Pid(), syscall.SIGKILL)
+			model.KillGroup(d.c.Pid())
 		} else if err := d.c.Close(); err != nil {
 			d.err = fmt.Errorf("py %s: %w%s", d.py, err, d.stderr())
 		}
-		syscall.Kill(-d.c.Pid(), syscall.SIGKILL) // a child left behind
+		model.KillGroup(d.c.Pid()) // a child left behind
 		d.c.Kill()
 	})
 	return d.err
