@@ -493,6 +493,14 @@ func (ts *Tables) writeMarkdown(w io.Writer, known []Config) error {
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
+// opt is sep+s, or nothing when s is empty: an optional part of a cell.
+func opt(sep, s string) string {
+	if s == "" {
+		return ""
+	}
+	return sep + s
+}
+
 func (t *Table) writeMarkdown(b *strings.Builder) {
 	var fn footnotes
 	hdr := []string{"benchmark"}
@@ -510,23 +518,9 @@ func (t *Table) writeMarkdown(b *strings.Builder) {
 	line := func(label string, cts []cellText) {
 		cells := []string{mdEscape(label)}
 		for i, c := range cts {
-			s := c.center
-			if c.rng != "" {
-				s += " ± " + c.rng
-			}
-			if c.warn != "" {
-				s += " " + c.warn
-			}
-			cells = append(cells, s)
+			cells = append(cells, c.center+opt(" ± ", c.rng)+opt(" ", c.warn))
 			if i > 0 {
-				d := c.delta
-				if c.test != "" {
-					d += " " + c.test
-				}
-				if c.cwarn != "" {
-					d += " " + c.cwarn
-				}
-				cells = append(cells, d)
+				cells = append(cells, c.delta+opt(" ", c.test)+opt(" ", c.cwarn))
 			}
 		}
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")

@@ -100,7 +100,7 @@ func (s *Set) scan(paths []string, filter string, each func(*benchfmt.Result)) e
 		ok, err := f.Apply(rec)
 		if err != nil {
 			name, line := rec.Pos()
-			return &Error{File: name, Line: line, Msg: "-filter: " + err.Error()}
+			return &Error{File: name, Line: line, Err: fmt.Errorf("-filter: %w", err)}
 		}
 		if ok {
 			n++

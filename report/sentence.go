@@ -32,15 +32,21 @@ func ratio(r float64) string {
 	return fmt.Sprintf("%.0f×", r)
 }
 
-// rank orders contenders best first and says how far behind the others are:
-// "goroutine is fastest (3.2M tasks/s); thread is 3.1× slower (1.0M tasks/s), process 12× slower (…)".
-func rank(rs []ranked, better int, bestW, worseW string, f func(float64) string) string {
+// measured keeps the contenders with a figure to compare: a number above 0.
+func measured(rs []ranked) []ranked {
 	var ok []ranked
 	for _, r := range rs {
 		if !math.IsNaN(r.v) && r.v > 0 {
 			ok = append(ok, r)
 		}
 	}
+	return ok
+}
+
+// rank orders contenders best first and says how far behind the others are:
+// "goroutine is fastest (3.2M tasks/s); thread is 3.1× slower (1.0M tasks/s), process 12× slower (…)".
+func rank(rs []ranked, better int, bestW, worseW string, f func(float64) string) string {
+	ok := measured(rs)
 	if len(ok) == 0 {
 		return ""
 	}
@@ -232,12 +238,7 @@ func knee(sp Spec, ss []*series) string {
 // extremes names the best and the worst of many: "Of 6 sub-benchmarks,
 // sync=atomic is fastest (2.1ns/op) and sync=channel slowest (95ns/op, 45× slower)."
 func extremes(rs []ranked, better int, bestW, worseW string, f func(float64) string) string {
-	var ok []ranked
-	for _, r := range rs {
-		if !math.IsNaN(r.v) && r.v > 0 {
-			ok = append(ok, r)
-		}
-	}
+	ok := measured(rs)
 	if len(ok) == 0 {
 		return ""
 	}

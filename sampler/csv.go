@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/concbench/concbench/internal/fileerr"
 )
 
 // The samples CSV is this package's own format: WriteCSV writes it and
@@ -48,20 +50,7 @@ func (s Series) WriteCSV(w io.Writer) error {
 
 // CSVError is a samples file that WriteCSV could not have written, at
 // file:line (Line 0: the file as a whole).
-type CSVError struct {
-	File string
-	Line int
-	Err  error
-}
-
-func (e *CSVError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
-	}
-	return fmt.Sprintf("%s: %v", e.File, e.Err)
-}
-
-func (e *CSVError) Unwrap() error { return e.Err }
+type CSVError = fileerr.Error
 
 // ReadCSV reads a samples CSV that WriteCSV wrote; file names it in errors.
 // The windows come back as WriteCSV saw them at its precision: times from
@@ -83,13 +72,13 @@ func ReadCSV(r io.Reader, file string) (Series, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return Series{}, &CSVError{file, pe.Line, pe.Err}
+				return Series{}, &CSVError{File: file, Line: pe.Line, Err: pe.Err}
 			}
 			return Series{}, &CSVError{File: file, Err: err}
 		}
 		line, _ := cr.FieldPos(0)
 		if err := rd.row(rec, line); err != nil {
-			return Series{}, &CSVError{file, line, err}
+			return Series{}, &CSVError{File: file, Line: line, Err: err}
 		}
 	}
 	return rd.finish()

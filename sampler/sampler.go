@@ -88,7 +88,8 @@
 // than bench/sampler because bench holds only _test.go files by design, and
 // more than the benchmarks use it: the live view (concbench gil) and the
 // experiment runner (family/busy) import it too. It depends on nothing in
-// concbench, so anything that wants per-core figures can use it.
+// concbench but the leaf internal/fileerr (its file:line error), so
+// anything that wants per-core figures can use it.
 package sampler
 
 import (

@@ -93,6 +93,14 @@ func exitCode(err error) int {
 // errHelp is -h: the usage went to stderr, and the command did nothing.
 var errHelp = &exitError{2, ""}
 
+// setUsage makes text, then the flags, what -h prints for fs.
+func setUsage(fs *flag.FlagSet, text string) {
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), text)
+		fs.PrintDefaults()
+	}
+}
+
 // parseFlags parses a command's flags. An error is one line naming the
 // flag (the flag package would print the whole usage after it); -h prints
 // the usage to stderr.

@@ -14,12 +14,9 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	var o report.Options
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	o.Register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: concbench report [flags] [label=]file...\n\n"+
-			"Prints benchstat's tables for the files; with -o dir also writes dir/README.md,\n"+
-			"PNG and SVG charts and tables.txt/tables.csv. Flags as benchstat's:")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "usage: concbench report [flags] [label=]file...\n\n"+
+		"Prints benchstat's tables for the files; with -o dir also writes dir/README.md,\n"+
+		"PNG and SVG charts and tables.txt/tables.csv. Flags as benchstat's:")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}

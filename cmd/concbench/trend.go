@@ -20,13 +20,10 @@ func runTrend(args []string, stdout, stderr io.Writer) error {
 	n := fs.Int("n", 20, "print the `n` largest moves (0: all)")
 	addr := fs.String("perfdata", "", "read the recordings from the perfdata server at `address` (with -q): one per upload, oldest first")
 	query := fs.String("q", "", "perfdata `query` for -perfdata: 'host-id:…'")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: concbench trend [-o dir] [-n 20] file... | -perfdata addr -q query\n\n"+
-			"One result file per commit (results/<host-id>/<stamp>.txt, ordered by the stamp in the name),\n"+
-			"each compared with the first by x/perf's benchseries; a change point is a commit whose 95% CI\n"+
-			"does not overlap the one before.")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "usage: concbench trend [-o dir] [-n 20] file... | -perfdata addr -q query\n\n"+
+		"One result file per commit (results/<host-id>/<stamp>.txt, ordered by the stamp in the name),\n"+
+		"each compared with the first by x/perf's benchseries; a change point is a commit whose 95% CI\n"+
+		"does not overlap the one before.")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}

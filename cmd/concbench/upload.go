@@ -25,11 +25,8 @@ const perfdataTimeout = 2 * time.Minute
 func runUpload(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
 	addr := fs.String("perfdata", os.Getenv(perfdataEnv), "perfdata server `address` (host:port or URL); default $"+perfdataEnv)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: concbench upload [-perfdata addr] file...\n\n"+
-			"Uploads result files to a perfdata server (x/perf storage; make perfdata runs one) and prints the upload id.")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "usage: concbench upload [-perfdata addr] file...\n\n"+
+		"Uploads result files to a perfdata server (x/perf storage; make perfdata runs one) and prints the upload id.")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}

@@ -5,13 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/concbench/concbench/model"
 	"github.com/concbench/concbench/proc"
 	"github.com/concbench/concbench/scripts/python"
 )
@@ -42,28 +40,18 @@ type pyCrew struct {
 // is how the script is told to stop.) It returns once the script says
 // every worker spins.
 func startPython(ctx context.Context, c Config) (*pyCrew, error) {
-	py := c.Python
-	if py == "" {
-		var err error
-		if py, err = Interpreter(c.Model); err != nil {
-			return nil, err
-		}
-	}
 	mode := "thread"
 	if c.Model == PythonProcess {
 		mode = "process"
 	}
 	// --seconds is only the script's own deadline, in case nobody stops it.
 	limit := c.Duration + 2*c.Interval + time.Minute
-	cmd := exec.Command(py, "-c", string(python.BusyLoop), "--mode", mode, "--workers", strconv.Itoa(c.Workers),
-		"--seconds", strconv.FormatFloat(limit.Seconds(), 'f', 3, 64), "--stop-on-stdin")
-	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
-	if c.Model == PythonFreeThreaded {
-		// A free-threaded build turns the GIL back on when an extension
-		// asks for it, or when this says 1; the model is the build without.
-		cmd.Env = append(cmd.Env, "PYTHON_GIL=0")
+	cmd, err := model.PythonCommand(model.Kind(c.Model), c.Python, "-c", string(python.BusyLoop), "--mode", mode,
+		"--workers", strconv.Itoa(c.Workers), "--seconds", strconv.FormatFloat(limit.Seconds(), 'f', 3, 64), "--stop-on-stdin")
+	if err != nil {
+		return nil, err
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	py := cmd.Args[0]
 	child, err := proc.StartCmd(cmd)
 	if err != nil {
 		return nil, err
@@ -144,7 +132,7 @@ func (p *pyCrew) kill() { p.end(true) }
 func (p *pyCrew) end(kill bool) error {
 	p.once.Do(func() {
 		if kill {
-			syscall.Kill(-p.c.Pid(), syscall.SIGKILL)
+			model.KillGroup(p.c.Pid())
 			p.c.Kill()
 		} else if err := p.c.Close(); err != nil {
 			p.err = err

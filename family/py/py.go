@@ -22,12 +22,9 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/concbench/concbench/model"
@@ -66,24 +63,14 @@ type Driver struct {
 // Start starts the interpreter for kind k and waits for its ready line.
 // The error wraps model.ErrNoPython when k's interpreter is not installed.
 func Start(k model.Kind, o Options) (*Driver, error) {
-	py := o.Python
-	if py == "" {
-		var err error
-		if py, err = model.Interpreter(k); err != nil {
-			return nil, err
-		}
+	cmd, err := model.PythonCommand(k, o.Python, "-c", string(python.Driver))
+	if err != nil {
+		return nil, err
 	}
-	cmd := exec.Command(py, "-c", string(python.Driver))
-	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
-	if k == model.KindPythonFreeThreaded {
-		// A free-threaded build turns the GIL back on when an extension
-		// asks for it, or when this says 1; the model is the build without.
-		cmd.Env = append(cmd.Env, "PYTHON_GIL=0")
-	}
+	py := cmd.Args[0]
 	if o.Fault {
 		cmd.Env = append(cmd.Env, EnvFault+"=1")
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	c, err := proc.StartCmd(cmd)
 	if err != nil {
 		return nil, fmt.Errorf("py %s: %w", py, err)
@@ -180,11 +167,11 @@ func (d *Driver) kill() { d.end(true) }
 func (d *Driver) end(kill bool) error {
 	d.once.Do(func() {
 		if kill {
-			syscall.Kill(-d.c.Pid(), syscall.SIGKILL)
+			model.KillGroup(d.c.Pid())
 		} else if err := d.c.Close(); err != nil {
 			d.err = fmt.Errorf("py %s: %w%s", d.py, err, d.stderr())
 		}
-		syscall.Kill(-d.c.Pid(), syscall.SIGKILL) // a child left behind
+		model.KillGroup(d.c.Pid()) // a child left behind
 		d.c.Kill()
 	})
 	return d.err

@@ -11,22 +11,13 @@ import (
 	"strings"
 
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/concbench/concbench/internal/fileerr"
 )
 
 // Error is a load error at a place in an input. Line is 0 when the error is
 // about the whole file (missing, empty).
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
-}
+type Error = fileerr.Error
 
 // Input is one file to read and its ".file" label.
 type Input struct{ Label, Path string }
@@ -110,10 +101,10 @@ func Open(inputs []Input) (*Reader, error) {
 			if errors.Is(err, fs.ErrNotExist) {
 				msg = "no such file"
 			}
-			return nil, &Error{File: in.Path, Msg: msg}
+			return nil, &Error{File: in.Path, Err: errors.New(msg)}
 		}
 		if st.IsDir() {
-			return nil, &Error{File: in.Path, Msg: "is a directory, want a result file"}
+			return nil, &Error{File: in.Path, Err: errors.New("is a directory, want a result file")}
 		}
 		r.files = append(r.files, File{Label: in.Label, Path: in.Path})
 	}
@@ -159,7 +150,7 @@ func (r *Reader) openNext() bool {
 	in := &r.files[r.i]
 	f, err := os.Open(in.Path)
 	if err != nil {
-		r.err = &Error{File: in.Path, Msg: err.Error()}
+		r.err = &Error{File: in.Path, Err: err}
 		return false
 	}
 	r.f, r.lines = f, &lineCounter{r: f}
@@ -188,7 +179,7 @@ func (r *Reader) endFile() {
 	}
 	r.closeFile()
 	if in.Results == 0 {
-		r.err = &Error{File: in.Path, Msg: "no benchmark results (empty or not benchmark output)"}
+		r.err = &Error{File: in.Path, Err: errors.New("no benchmark results (empty or not benchmark output)")}
 	}
 }
 
@@ -201,7 +192,7 @@ func (r *Reader) closeFile() {
 
 // fail records an error at a line of the current input and stops.
 func (r *Reader) fail(line int, msg string) {
-	r.err = &Error{File: r.files[r.i].Path, Line: line, Msg: msg}
+	r.err = &Error{File: r.files[r.i].Path, Line: line, Err: errors.New(msg)}
 	r.closeFile()
 }
 
@@ -272,7 +263,7 @@ func (r *Reader) checkUnits() error {
 		if !builtinUnits[u] && !declared[u] {
 			p := r.firstUse[u]
 			return &Error{File: p.file, Line: p.line,
-				Msg: fmt.Sprintf("unit %q is not declared (add a line \"Unit %s better=lower\" or better=higher)", u, u)}
+				Err: fmt.Errorf("unit %q is not declared (add a line \"Unit %s better=lower\" or better=higher)", u, u)}
 		}
 	}
 	return nil

@@ -90,7 +90,7 @@ func TestRejects(t *testing.T) {
 			if !errors.As(err, &e) {
 				t.Fatalf("got %v (%T), want *Error", err, err)
 			}
-			if e.File != path || e.Line != c.line || !strings.Contains(e.Msg, c.want) {
+			if e.File != path || e.Line != c.line || !strings.Contains(e.Err.Error(), c.want) {
 				t.Errorf("got %q, want %s:%d: ...%s...", err, path, c.line, c.want)
 			}
 			if !oneLine.MatchString(err.Error()) {
