@@ -60,9 +60,9 @@ func TestSummary(t *testing.T) {
 		"BenchmarkSpawn/model=floor-go-2 1500000 ns/op",
 	}
 	later := []string{ // a family with no FamilyTable entry, and Python
-		"BenchmarkWeb/model=goroutine/conc=8-2 20000 ns/op",
-		"BenchmarkWeb/model=goroutine/conc=64-2 15000 ns/op",
-		"BenchmarkWeb/model=python-thread/conc=8-2 90000 ns/op",
+		"BenchmarkLater/model=goroutine/conc=8-2 20000 ns/op",
+		"BenchmarkLater/model=goroutine/conc=64-2 15000 ns/op",
+		"BenchmarkLater/model=python-thread/conc=8-2 90000 ns/op",
 	}
 	crossover := []string{ // thread leads at 1 worker, goroutine at 2
 		"BenchmarkScale/kind=cpu/kernel=sha256/model=goroutine/workers=1-2 120000 ns/op",
@@ -91,7 +91,7 @@ func TestSummary(t *testing.T) {
 		{"floors as the reference", "floor-kernel: [400.0µs"},
 		{"floor-go too", "floor-go: [1.500ms"},
 		{"python column", "| question | goroutine | thread | process | python | reference |"},
-		{"generic row of a new family, best per model", "| Web: the best sub-benchmark per model (`Web`) | [15.00µs ±0%](#web) (conc=64) |  |  | python-thread: [90.00µs ±0%](#web) |"},
+		{"generic row of a new family, best per model", "| Later: the best sub-benchmark per model (`Later`) | [15.00µs ±0%](#later) (conc=64) |  |  | python-thread: [90.00µs ±0%](#later) |"},
 		{"CI and link", "[1.000µs ±0%](#spawn)"},
 		{"verdict with factors", "**Spawn** (a worker's whole life: spawn, one task, join): goroutine is fastest (1.000µs); thread is 30× slower (30.00µs), process 3000× slower (3.000ms)"},
 		{"reference in the verdict", "floor-kernel (reference) is 400.0µs, process takes 7.5× as long"},
@@ -108,7 +108,7 @@ func TestSummary(t *testing.T) {
 	if strings.Contains(md, "IO-bound") {
 		t.Errorf("a question without data has a row:\n%s", md)
 	}
-	if got, want := strings.Join(s.Families(), " "), "Spawn Scale Web Sampler"; got != want {
+	if got, want := strings.Join(s.Families(), " "), "Spawn Scale Later Sampler"; got != want {
 		t.Errorf("families in order %q, want %q (seeds' order, new families, then the suite's own)", got, want)
 	}
 }
