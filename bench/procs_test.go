@@ -86,7 +86,7 @@ var procsCases = []string{
 	"SpawnParent/touched=0B/model=fork$",
 	"Stop/model=goroutine/state=busy$",
 	"Subprocess/cmd=true/api=proc$",
-	"Web/server=goroutine/workers=1/path=hello/conns=1$",
+	"Web/server=goroutine/workers=1/gomaxprocs=1/path=hello/conns=1$",
 }
 
 // A row's name; go test leaves -1 off.

@@ -76,7 +76,7 @@ func startWeb(b *testing.B, o web.Options) *web.Server {
 func BenchmarkWeb(b *testing.B) {
 	for _, k := range web.Servers {
 		for _, w := range webWorkers() {
-			b.Run(fmt.Sprintf("server=%s/workers=%d", k, w), func(b *testing.B) {
+			b.Run(webServerName(k, w), func(b *testing.B) {
 				s := startWeb(b, web.Options{Server: k, Workers: w})
 				for _, p := range web.Paths {
 					for _, c := range webConns {
@@ -181,7 +181,7 @@ const WebCounterCloseEvery = 4
 func BenchmarkWebCounter(b *testing.B) {
 	w := max(2, runtime.NumCPU())
 	for _, c := range webCounterCases {
-		name := fmt.Sprintf("server=%s/workers=%d/counter=%s", c.server, w, c.counter)
+		name := webServerName(c.server, w) + "/counter=" + string(c.counter)
 		b.Run(name, func(b *testing.B) {
 			benchWebCounter(b, web.Options{Server: c.server, Workers: w, Counter: c.counter})
 		})
@@ -225,7 +225,7 @@ const WebOpenRate = 500
 func BenchmarkWebOpen(b *testing.B) {
 	w := runtime.NumCPU()
 	for _, k := range web.Servers {
-		b.Run(fmt.Sprintf("server=%s/workers=%d", k, w), func(b *testing.B) {
+		b.Run(webServerName(k, w), func(b *testing.B) {
 			s := startWeb(b, web.Options{Server: k, Workers: w})
 			for _, p := range web.Paths {
 				b.Run(fmt.Sprintf("path=%s/rate=%d", p, WebOpenRate), func(b *testing.B) { benchWebOpen(b, s.Pids(), s.Addr, p) })
@@ -274,7 +274,7 @@ var WebRefDuration = time.Second
 // is printed as a "# ratio:" comment line.
 func BenchmarkWebReference(b *testing.B) {
 	w := runtime.NumCPU()
-	b.Run(fmt.Sprintf("server=goroutine/workers=%d/path=hello/conns=16", w), func(b *testing.B) {
+	b.Run(webServerName(web.Goroutine, w)+"/path=hello/conns=16", func(b *testing.B) {
 		atProcs(b)
 		s := startWeb(b, web.Options{Server: web.Goroutine, Workers: w})
 		var ours, theirs float64
@@ -333,4 +333,15 @@ func TestWebFailsOnWrongAnswer(t *testing.T) {
 			t.Errorf("a wrong %s passed %d requests without a failure", name, r.N)
 		}
 	}
+}
+
+// webServerName is a server's part of a Web row's name: the server, its
+// workers, and for Go servers the GOMAXPROCS each process runs at (goroutine:
+// one process at workers; prefork, reuseport: workers processes at 1).
+func webServerName(k web.ServerKind, workers int) string {
+	name := fmt.Sprintf("server=%s/workers=%d", k, workers)
+	if _, gmp := k.Procs(workers); gmp > 0 {
+		name += fmt.Sprintf("/gomaxprocs=%d", gmp)
+	}
+	return name
 }

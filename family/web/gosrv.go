@@ -31,10 +31,7 @@ func init() { proc.Register(RoleServer, serveRole) }
 // accept on one listener opened here and passed down as descriptor 3;
 // reuseport's workers each open their own on a port reserved here.
 func (s *Server) startGo(env []string, shm *os.File) error {
-	procs, gomaxprocs := s.o.Workers, 1
-	if s.o.Server == Goroutine {
-		procs, gomaxprocs = 1, s.o.Workers
-	}
+	procs, gomaxprocs := s.o.Server.Procs(s.o.Workers)
 	env = append(env, "GOMAXPROCS="+strconv.Itoa(gomaxprocs))
 	var ln net.Listener
 	var files []*os.File

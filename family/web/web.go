@@ -60,6 +60,20 @@ var Servers = []ServerKind{Goroutine, Prefork, Reuseport, GunicornSync, Gunicorn
 // IsGunicorn says whether k runs Python under gunicorn.
 func (k ServerKind) IsGunicorn() bool { return k == GunicornSync || k == GunicornGthread }
 
+// Procs is how many server processes k runs for workers, and GoMaxProcs
+// the GOMAXPROCS of each (0 for gunicorn's Python workers): goroutine is
+// one process at GOMAXPROCS=workers, prefork and reuseport are workers
+// processes at GOMAXPROCS=1.
+func (k ServerKind) Procs(workers int) (procs, gomaxprocs int) {
+	switch {
+	case k.IsGunicorn():
+		return workers, 0
+	case k == Goroutine:
+		return 1, workers
+	}
+	return workers, 1
+}
+
 // Options say which server to start.
 type Options struct {
 	Server  ServerKind
