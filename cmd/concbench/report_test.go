@@ -87,12 +87,12 @@ func TestReportFormats(t *testing.T) {
 }
 
 // readmeRecording is the recording README.md's figures table is made from.
-const readmeRecording = "results/c32ac51fa19a/20261201T192635Z.txt"
+const readmeRecording = "results/8ecd64460d00/20261201T234934Z.txt"
 
 // summarySection is the text of README.md between the summary markers.
 // Regenerate it with
 //
-//	go run ./cmd/concbench report -summary results/c32ac51fa19a/20261201T192635Z.txt
+//	go run ./cmd/concbench report -summary results/8ecd64460d00/20261201T234934Z.txt
 //
 // and paste the output between the markers.
 func summarySection(readme string) (string, error) {
