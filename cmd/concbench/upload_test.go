@@ -9,6 +9,10 @@ import (
 	"github.com/concbench/concbench/report/perfdata/perfdatatest"
 )
 
+// uploadRecording is a committed recording whose host-id and commit the
+// queries below name.
+const uploadRecording = "results/c32ac51fa19a/20261201T192635Z.txt"
+
 // TestUploadAndReport: concbench upload stores the committed recording in
 // a real perfdata server and prints the upload id; concbench report
 // -perfdata -q renders the same tables from the server as from the file.
@@ -16,14 +20,14 @@ func TestUploadAndReport(t *testing.T) {
 	t.Chdir("../..")
 	addr := perfdatatest.Server(t)
 	var out, errb bytes.Buffer
-	if code := run([]string{"upload", "-perfdata", addr, readmeRecording}, &out, &errb); code != 0 {
+	if code := run([]string{"upload", "-perfdata", addr, uploadRecording}, &out, &errb); code != 0 {
 		t.Fatalf("upload: exit %d: %s", code, errb.String())
 	}
 	if id := strings.TrimSpace(out.String()); id == "" || strings.Contains(id, "\n") {
 		t.Fatalf("upload printed %q, want one upload id", out.String())
 	}
 	var fromFile, fromServer bytes.Buffer
-	if code := run([]string{"report", "perfdata=" + readmeRecording}, &fromFile, &errb); code != 0 {
+	if code := run([]string{"report", "perfdata=" + uploadRecording}, &fromFile, &errb); code != 0 {
 		t.Fatalf("report file: exit %d: %s", code, errb.String())
 	}
 	if code := run([]string{"report", "-perfdata", addr, "-q", "host-id:c32ac51fa19a commit:3261c11387ab"}, &fromServer, &errb); code != 0 {
@@ -33,7 +37,7 @@ func TestUploadAndReport(t *testing.T) {
 		t.Errorf("report from the server differs from the report of the file")
 	}
 	var sum1, sum2 bytes.Buffer
-	run([]string{"report", "-summary", "perfdata=" + readmeRecording}, &sum1, &errb)
+	run([]string{"report", "-summary", "perfdata=" + uploadRecording}, &sum1, &errb)
 	run([]string{"report", "-summary", "-perfdata", addr, "-q", "host-id:c32ac51fa19a"}, &sum2, &errb)
 	if a, b := cutLinks(sum1.String()), cutLinks(sum2.String()); a != b || a == "" {
 		t.Errorf("summary from the server differs from the summary of the file")
@@ -58,7 +62,7 @@ func cutLinks(s string) string {
 // naming it; no address is exit 2; the file is untouched.
 func TestUploadServerDown(t *testing.T) {
 	t.Chdir("../..")
-	before, _ := os.ReadFile(readmeRecording)
+	before, _ := os.ReadFile(uploadRecording)
 	down := perfdatatest.Down(t)
 	t.Setenv(perfdataEnv, "")
 	for _, c := range []struct {
@@ -66,9 +70,9 @@ func TestUploadServerDown(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"upload", "-perfdata", down, readmeRecording}, 1, down},
+		{[]string{"upload", "-perfdata", down, uploadRecording}, 1, down},
 		{[]string{"report", "-perfdata", down, "-q", "host-id:x"}, 1, down},
-		{[]string{"upload", readmeRecording}, 2, "-perfdata: no server address"},
+		{[]string{"upload", uploadRecording}, 2, "-perfdata: no server address"},
 		{[]string{"report", "-perfdata", down}, 2, "-perfdata and -q go together"},
 	} {
 		var out, errb bytes.Buffer
@@ -77,7 +81,7 @@ func TestUploadServerDown(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d and one line with %q", c.args, code, errb.String(), c.code, c.want)
 		}
 	}
-	if after, _ := os.ReadFile(readmeRecording); !bytes.Equal(before, after) {
+	if after, _ := os.ReadFile(uploadRecording); !bytes.Equal(before, after) {
 		t.Error("the recording changed")
 	}
 }
