@@ -10,24 +10,15 @@
 # multiprocessing.Queue() (pipe: a pipe with a feeder thread). Each stdin
 # line "SEQ N" is put as a task; each result is printed as "SEQ VALUE". The
 # first line out is "local"; EOF on stdin stops the workers.
-import ctypes
 import multiprocessing
 import os
-import signal
 import sys
 import threading
+
+if 'relay' not in globals():  # run as a file; concbench prepends dist_common.py
+    from dist_common import die_with_parent, relay
 from multiprocessing.managers import SyncManager
 
-
-def die_with_parent():
-    """Linux: SIGKILL this process when its parent dies (prctl
-    PR_SET_PDEATHSIG), so that a killed run leaves no server or worker
-    behind; Python's multiprocessing children outlive a parent killed with
-    SIGKILL otherwise."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
 
 
 def work(task, result):
@@ -67,14 +58,7 @@ def main():
         w.start()
     print('local', flush=True)
     threading.Thread(target=feed, args=(task, procs, workers, manager), daemon=True).start()
-    out = sys.stdout
-    while True:
-        try:
-            seq, value = result.get()
-        except (EOFError, OSError):
-            os._exit(0)  # feed has shut the manager down
-        out.write('%d %d\n' % (seq, value))
-        out.flush()
+    relay(result)
 
 
 if __name__ == '__main__':

@@ -10,12 +10,13 @@
 # (SEQ, N); each result (SEQ, N*N) a worker puts is printed as "SEQ VALUE".
 # The first line out is the address the manager listens on; EOF on stdin
 # shuts the manager down.
-import ctypes
 import os
-import signal
 import queue
 import sys
 import threading
+
+if 'relay' not in globals():  # run as a file; concbench prepends dist_common.py
+    from dist_common import die_with_parent, relay
 from multiprocessing.managers import BaseManager
 
 task_queue = queue.Queue()
@@ -25,16 +26,6 @@ result_queue = queue.Queue()
 class QueueManager(BaseManager):
     pass
 
-
-def die_with_parent():
-    """Linux: SIGKILL this process when its parent dies (prctl
-    PR_SET_PDEATHSIG), so that a killed run leaves no server or worker
-    behind; Python's multiprocessing children outlive a parent killed with
-    SIGKILL otherwise."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
 
 
 QueueManager.register('get_task_queue', callable=lambda: task_queue)
@@ -57,14 +48,7 @@ def main():
     result = manager.get_result_queue()
     print('%s:%d' % manager.address, flush=True)
     threading.Thread(target=feed, args=(task, manager), daemon=True).start()
-    out = sys.stdout
-    while True:
-        try:
-            seq, value = result.get()
-        except (EOFError, OSError):
-            os._exit(0)  # feed has shut the manager down
-        out.write('%d %d\n' % (seq, value))
-        out.flush()
+    relay(result)
 
 
 if __name__ == '__main__':
