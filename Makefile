@@ -13,7 +13,7 @@ export GO
 help: ## list the targets and what each does
 	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-14s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-test: fmt-check vet race smoke ## what CI runs: fmt-check, vet, race, smoke
+test: deps fmt-check vet race smoke ## what CI runs: deps (as root), fmt-check, vet, race, smoke
 
 fmt: ## gofmt -w every Go file (changes files)
 	gofmt -w $$(git ls-files -co --exclude-standard '*.go')
@@ -42,7 +42,8 @@ deps: ## install the Debian packages some rows need (root; apt-get)
 	if [ -z "$$missing" ]; then echo "make deps: installed already: $(DEPS)"; \
 	elif [ "$$(id -u)" != 0 ]; then echo "make deps: not root, skipping; as root: apt-get install -y $$missing"; \
 	elif ! command -v apt-get >/dev/null; then echo "make deps: no apt-get, skipping; install: $$missing"; \
-	else apt-get update && apt-get install -y $$missing; fi
+	else { apt-get update && apt-get install -y $$missing; } || \
+	  echo "make deps: apt-get failed; the rows that need $$missing will skip, each with one line"; fi
 
 bench: ## record a run: results/<host-id>/<stamp>.txt (BENCH COUNT BENCHTIME; UPLOAD=1 uploads it to CONCBENCH_PERFDATA)
 	scripts/bench.sh -count $(COUNT) -benchtime $(BENCHTIME) -bench '$(BENCH)'
@@ -69,7 +70,7 @@ REPORT_OUT ?=
 PROFILE_COUNT ?= 6
 PROFILE_BENCHTIME ?= 20ms
 
-report: ## tables and charts of this machine's newest run (RESULTS REPORT_FLAGS REPORT_OUT)
+report: deps ## tables and charts of this machine's newest run (RESULTS REPORT_FLAGS REPORT_OUT)
 	scripts/report.sh $(if $(REPORT_OUT),-o $(REPORT_OUT)) -count $(PROFILE_COUNT) -benchtime $(PROFILE_BENCHTIME) -- $(REPORT_FLAGS) $(RESULTS)
 
 # The kernel's reference figures (perf bench sched pipe, /bin/true spawns)
