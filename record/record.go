@@ -30,7 +30,7 @@ type Options struct {
 	Benchtime string // default 1s
 	CPU       string // -cpu list; "" runs BusyLoop at 1,ncpu and the rest as is
 	Timeout   string // per pass, default 3h: a lost frame fails the run instead of hanging it
-	Profile   bool   // the short profile of make report: BusyLoop at workers=ncpu only, twice
+	Profile   bool   // the short profile of make report: the families whose ops are whole experiments narrowed (see profile)
 	Reference bool   // append the kernel's reference figures when IPC or Spawn ran
 	Stamp     string // the file's base name, default the UTC time at the start
 
@@ -170,17 +170,15 @@ func (o Options) plan(ctx context.Context, bin string) ([]pass, error) {
 	var passes []pass
 	for _, f := range picked {
 		pattern, count, cpu := Pattern(f, rest), o.Count, o.CPU
-		if f == "BenchmarkBusyLoop" {
+		if o.Profile && rest == "" {
+			if p, ok := profile(f, ncpu); ok {
+				pattern, count = Pattern(f, p.rest), min(count, p.count)
+			}
+		}
+		if f == "BenchmarkBusyLoop" && cpu == "" {
 			// Go's nearest thing to a GIL is GOMAXPROCS=1, so BusyLoop
-			// compares it with =ncpu unless -cpu says otherwise; in the
-			// profile each op is a whole experiment, so only workers=ncpu,
-			// twice.
-			if o.Profile && rest == "" {
-				pattern, count = Pattern(f, ".*/workers="+ncpu+"$"), 2
-			}
-			if cpu == "" {
-				cpu = "1," + ncpu
-			}
+			// compares it with =ncpu unless -cpu says otherwise.
+			cpu = "1," + ncpu
 		}
 		args := []string{"-test.run", "^$", "-test.bench", pattern, "-test.count", strconv.Itoa(count),
 			"-test.benchtime", o.Benchtime, "-test.timeout", o.Timeout}
@@ -240,4 +238,27 @@ func BuildBench(ctx context.Context, goCmd, pkg, dir string, stderr io.Writer) (
 		return "", fmt.Errorf("record: build %s with %s: %w", pkg, goCmd, errors.Join(err, context.Cause(ctx)))
 	}
 	return bin, nil
+}
+
+// profileFamily is how make report's short profile narrows one family.
+type profileFamily struct {
+	rest  string // the sub-benchmark filter
+	count int    // at most this many counts
+}
+
+// profile narrows, in the short profile, the families whose every op is a
+// whole experiment (a second of busy loop, hosts brought up, a server under
+// load): the points their summary row and charts need, at workers=ncpu,
+// and fewer counts for the slowest. Every other family runs whole.
+func profile(family, ncpu string) (profileFamily, bool) {
+	p, ok := map[string]profileFamily{
+		"BenchmarkBusyLoop":         {".*/workers=" + ncpu + "$", 2},
+		"BenchmarkDistributed":      {"queue=/hosts=1$/procs=1$/rtt=0$", 6},
+		"BenchmarkDistributedFault": {"queue=/fault=kill$", 2},
+		"BenchmarkWeb":              {"server=/workers=" + ncpu + "$", 6},
+		"BenchmarkWebOpen":          {"server=/workers=" + ncpu + "$", 2},
+		"BenchmarkWebCounter":       {"server=/workers=" + ncpu + "$", 2},
+		"BenchmarkWebReference":     {"", 2},
+	}[family]
+	return p, ok
 }

@@ -3,6 +3,7 @@ package record_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -302,5 +303,33 @@ func TestStoreFailureIsAnError(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "gone")
 	if path, err := record.Store(missing, "S", txt, filepath.Join(work, "samples")); err == nil || !strings.Contains(err.Error(), "store "+missing) {
 		t.Errorf("store into a missing folder: %q, %v; want an error naming it", path, err)
+	}
+}
+
+// TestProfileNarrows: make report's short profile narrows BusyLoop to
+// workers=ncpu, at most twice, and runs every other family whole at -count.
+func TestProfileNarrows(t *testing.T) {
+	bin := fakeBench(t)
+	ncpu := strconv.Itoa(host.This().NCPU)
+	o := options(t, bin, ".")
+	o.Profile = true
+	path, err := record.Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	got := map[string]string{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if args, ok := strings.CutPrefix(l, "args: "); ok {
+			got[flagValue(args, "-test.bench")] = flagValue(args, "-test.count")
+		}
+	}
+	want := map[string]string{
+		"^BenchmarkBusyLoop$/.*/workers=" + ncpu + "$": strconv.Itoa(min(o.Count, 2)),
+		"^BenchmarkIPC$": strconv.Itoa(o.Count), "^BenchmarkSpawn$": strconv.Itoa(o.Count),
+		"^BenchmarkSpawnParent$": strconv.Itoa(o.Count), "^BenchmarkFake$": strconv.Itoa(o.Count),
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("profile ran %v, want %v", got, want)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/concbench/concbench/internal/host"
@@ -58,7 +59,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	if *reuse {
 		var err error
 		if path, err = record.Newest(o.Root, host.This()); err != nil {
-			return fmt.Errorf("%w", err)
+			return err
 		}
 		if path != "" {
 			fmt.Fprintf(stderr, "concbench: this machine's newest results: %s\n", path)
@@ -69,7 +70,8 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 		defer stop()
 		var err error
 		if path, err = record.Run(ctx, o); err != nil {
-			return fmt.Errorf("concbench %w", err)
+			// main says "concbench record: " before the message.
+			return errors.New(strings.TrimPrefix(err.Error(), "record: "))
 		}
 	}
 	if *pathOnly {
@@ -108,11 +110,11 @@ func runReference(args []string, stdout, stderr io.Writer) error {
 		record.RemoveStale(tmp, "concbench-ref-")
 		dir, err := record.MkdirOwned(tmp, "concbench-ref-")
 		if err != nil {
-			return fmt.Errorf("%w", err)
+			return err
 		}
 		defer os.RemoveAll(dir)
 		if o.Bin, err = record.BuildBench(ctx, *goCmd, o.Dir, dir, stderr); err != nil {
-			return fmt.Errorf("%w", err)
+			return err
 		}
 	}
 	if err := record.Reference(ctx, stdout, o); err != nil {
