@@ -13,9 +13,6 @@ const header = "goos: linux\nhost-id: 0123456789ab\n" +
 	"Unit p99-ns better=lower\nUnit iters/s better=higher\nUnit cpu-ns/op better=lower\n" +
 	"Unit ctxsw/op better=lower\nUnit lost-updates better=lower assume=exact\n"
 
-// headerLines is the line count of header: results after it start at 8.
-const headerLines = 7
-
 // write puts content in a new file named name and returns its path.
 func write(t testing.TB, dir, name, content string) string {
 	t.Helper()
