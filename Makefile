@@ -68,7 +68,7 @@ RESULTS ?=
 REPORT_FLAGS ?=
 REPORT_OUT ?=
 PROFILE_COUNT ?= 6
-PROFILE_BENCHTIME ?= 20ms
+PROFILE_BENCHTIME ?= 10ms
 
 report: deps ## tables and charts of this machine's newest run (RESULTS REPORT_FLAGS REPORT_OUT)
 	scripts/report.sh $(if $(REPORT_OUT),-o $(REPORT_OUT)) -count $(PROFILE_COUNT) -benchtime $(PROFILE_BENCHTIME) -- $(REPORT_FLAGS) $(RESULTS)

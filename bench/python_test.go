@@ -24,7 +24,7 @@ func init() { declareUnit("py-ns/op", "better=lower") }
 // against the same answers as the Go rows. The interpreter's start-up and
 // the family's set-up (a pool, a peer process) are outside the timed loop.
 // One op is the family's op; the timed loop hands the driver a round of
-// pyRow.round ops at a time (the last partial round runs after the loop
+// at most pyRow.round ops at a time (the last partial round runs after the loop
 // with the timer on, so every op counted was done). ns/op is what Go
 // measured, the protocol's round trips included; py-ns/op is what Python's
 // own clock (time.perf_counter_ns) said the ops took: the difference is
@@ -44,27 +44,42 @@ type pyRow struct {
 	check  func(b *testing.B, r py.Result) error
 }
 
-// runPy runs rows as sub-benchmarks of b.
+// runPy runs rows as sub-benchmarks of b. go test runs a row's -count
+// (and -cpu) runs one after the other inside its b.Run, so a row's
+// interpreter is started once, kept across them and closed after: its
+// start-up is untimed either way, and each run opens the family afresh.
 func runPy(b *testing.B, rows []pyRow) {
 	for _, r := range rows {
-		b.Run(r.name, func(b *testing.B) { benchPy(b, r, false) })
+		var kept *py.Driver
+		b.Run(r.name, func(b *testing.B) { benchPy(b, r, &kept, false) })
+		if kept != nil {
+			if err := kept.Close(); err != nil {
+				b.Errorf("%s: %v", r.name, err)
+			}
+		}
 	}
 }
 
-// benchPy runs one Python row; fault plants a wrong answer in the
-// driver's workers (tests).
-func benchPy(b *testing.B, row pyRow, fault bool) {
+// benchPy runs one Python row with the interpreter in *kept, started if
+// nil, and left there for the row's next run; a failed run closes it.
+// fault plants a wrong answer in the driver's workers (tests).
+func benchPy(b *testing.B, row pyRow, kept **py.Driver, fault bool) {
 	atProcs(b)
-	d, err := py.Start(row.kind, py.Options{Fault: fault})
-	if errors.Is(err, model.ErrNoPython) {
-		b.Skipf("model=%s: %v", row.kind, err)
+	if *kept == nil {
+		d, err := py.Start(row.kind, py.Options{Fault: fault})
+		if errors.Is(err, model.ErrNoPython) {
+			b.Skipf("model=%s: %v", row.kind, err)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		*kept = d
 	}
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := *kept
 	defer func() {
-		if err := d.Close(); err != nil {
-			b.Error(err)
+		if b.Failed() {
+			d.Close() // its error is not the failure's cause
+			*kept = nil
 		}
 	}()
 	if err := d.Open(row.family, row.params...); err != nil {
@@ -72,17 +87,22 @@ func benchPy(b *testing.B, row pyRow, fault bool) {
 	}
 	mt := startMeter()
 	var took time.Duration
-	pending := 0
+	// Rounds grow 1, 2, 4 … up to row.round, so that each of b.Loop's
+	// ramp-up steps runs its ops before the next step is sized: a fixed
+	// round larger than a step would leave the step's ops to after the
+	// loop, b.Loop would see them take no time and ramp to 100× the
+	// benchtime.
+	pending, round := 0, 1
 	run := func() {
 		t, err := d.Run(pending)
 		if err != nil {
 			b.Fatal(err)
 		}
 		took += t
-		pending = 0
+		pending, round = 0, min(2*round, row.round)
 	}
 	for b.Loop() {
-		if pending++; pending == row.round {
+		if pending++; pending >= round {
 			run()
 		}
 	}
@@ -391,11 +411,29 @@ func TestPythonFailsOnWrongAnswer(t *testing.T) {
 		pyCoroutineRows(), pyLocalRows(), pySubprocessRows(), pyStopRows(), pyForkRows()} {
 		row := rows[0]
 		t.Run(row.family, func(t *testing.T) {
-			if r := testing.Benchmark(func(b *testing.B) { benchPy(b, row, true) }); r.N != 0 {
+			var kept *py.Driver
+			if r := testing.Benchmark(func(b *testing.B) { benchPy(b, row, &kept, true) }); r.N != 0 {
 				t.Errorf("%s %s: a wrong Python answer completed %d ops; it must fail", row.family, row.name, r.N)
 			}
-			if r := testing.Benchmark(func(b *testing.B) { benchPy(b, row, false) }); r.N == 0 {
-				t.Errorf("%s %s: the healthy Python row failed", row.family, row.name)
+			if kept != nil {
+				t.Errorf("%s %s: the failed row's interpreter was kept", row.family, row.name)
+				kept.Close()
+			}
+			// The healthy row twice, as two -count runs: the second
+			// reuses the first's interpreter and is checked as well.
+			for run := 1; run <= 2; run++ {
+				first := kept
+				if r := testing.Benchmark(func(b *testing.B) { benchPy(b, row, &kept, false) }); r.N == 0 {
+					t.Errorf("%s %s: the healthy Python row failed in run %d", row.family, row.name, run)
+				}
+				if run == 2 && (kept == nil || kept != first) {
+					t.Errorf("%s %s: run 2 started a new interpreter", row.family, row.name)
+				}
+			}
+			if kept != nil {
+				if err := kept.Close(); err != nil {
+					t.Error(err)
+				}
 			}
 		})
 	}

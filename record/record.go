@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -33,6 +34,7 @@ type Options struct {
 	Profile   bool   // the short profile of make report: the families whose ops are whole experiments narrowed (see profile)
 	Reference bool   // append the kernel's reference figures when IPC or Spawn ran
 	Stamp     string // the file's base name, default the UTC time at the start
+	Times     string // the pass timings of the progress line's estimate, default <user cache dir>/concbench/pass-times.json
 
 	Stdout io.Writer // the benchmark output as it comes, besides the file (nil: none)
 	Stderr io.Writer // progress and the benchmarks' own stderr (nil: none)
@@ -51,6 +53,7 @@ func (o Options) withDefaults() Options {
 	def(&o.Benchtime, "1s")
 	def(&o.Timeout, "3h")
 	def(&o.Stamp, time.Now().UTC().Format("20060102T150405Z"))
+	def(&o.Times, timesFile())
 	if o.Count == 0 {
 		o.Count = 10
 	}
@@ -71,6 +74,8 @@ const envSamplesDir = "CONCBENCH_SAMPLES_DIR"
 type pass struct {
 	family string
 	args   []string
+	env    []string // added to the environment
+	expect float64  // seconds, when known beforehand (see eta)
 }
 
 // Run records and returns the stored file's path. Any error means that
@@ -115,10 +120,10 @@ func Run(ctx context.Context, o Options) (string, error) {
 
 // record runs every pass (and the reference) into txt.
 func (o Options) record(ctx context.Context, work, txt, samples string) error {
-	bin := o.Bin
+	bin, env := o.Bin, []string(nil)
 	if bin == "" {
 		var err error
-		if bin, err = BuildBench(ctx, o.Go, o.Pkg, work, o.Stderr); err != nil {
+		if bin, env, err = o.build(ctx, work); err != nil {
 			return err
 		}
 	}
@@ -131,15 +136,25 @@ func (o Options) record(ctx context.Context, work, txt, samples string) error {
 		return fmt.Errorf("record: %w", err)
 	}
 	defer out.Close()
-	start := time.Now()
+	start, eta := time.Now(), newETA(passes, o.Times)
+	if left := eta.left(-1); strings.HasPrefix(left, "about") {
+		fmt.Fprintf(o.Stderr, "concbench: %d passes, %s\n", len(passes), left)
+	} else {
+		fmt.Fprintf(o.Stderr, "concbench: %d passes, none timed before on this machine\n", len(passes))
+	}
 	for i, p := range passes {
-		fmt.Fprintf(o.Stderr, "concbench: [%d/%d] %s: %s\n", i+1, len(passes), p.family, strings.Join(p.args, " "))
+		fmt.Fprintf(o.Stderr, "concbench: [%d/%d] %s: %s\n", i+1, len(passes), p.family, strings.Join(slices.Concat(p.env, p.args), " "))
 		t0 := time.Now()
-		if err := o.runPass(ctx, bin, p, io.MultiWriter(out, o.Stdout), samples); err != nil {
+		if err := o.runPass(ctx, bin, p, env, io.MultiWriter(out, o.Stdout), samples); err != nil {
 			return err
 		}
-		fmt.Fprintf(o.Stderr, "concbench: [%d/%d] %s done in %s (total %s)\n", i+1, len(passes), p.family,
-			time.Since(t0).Round(time.Second), time.Since(start).Round(time.Second))
+		took := time.Since(t0)
+		eta.done(i, p, took)
+		progress := fmt.Sprintf("total %s", time.Since(start).Round(time.Second))
+		if left := eta.left(i); left != "" {
+			progress += ", " + left
+		}
+		fmt.Fprintf(o.Stderr, "concbench: [%d/%d] %s done in %s (%s)\n", i+1, len(passes), p.family, took.Round(time.Second), progress)
 	}
 	if o.Reference && slices.ContainsFunc(passes, func(p pass) bool { return p.family == "BenchmarkIPC" || p.family == "BenchmarkSpawn" }) {
 		o.appendReference(ctx, io.MultiWriter(out, o.Stdout))
@@ -169,31 +184,43 @@ func (o Options) plan(ctx context.Context, bin string) ([]pass, error) {
 	ncpu := strconv.Itoa(host.This().NCPU)
 	var passes []pass
 	for _, f := range picked {
-		pattern, count, cpu := Pattern(f, rest), o.Count, o.CPU
-		if o.Profile && rest == "" {
-			if p, ok := profile(f, ncpu); ok {
-				pattern, count = Pattern(f, p.rest), min(count, p.count)
-			}
-		}
+		cpu := o.CPU
 		if f == "BenchmarkBusyLoop" && cpu == "" {
 			// Go's nearest thing to a GIL is GOMAXPROCS=1, so BusyLoop
 			// compares it with =ncpu unless -cpu says otherwise.
 			cpu = "1," + ncpu
 		}
-		args := []string{"-test.run", "^$", "-test.bench", pattern, "-test.count", strconv.Itoa(count),
-			"-test.benchtime", o.Benchtime, "-test.timeout", o.Timeout}
-		if cpu != "" {
-			args = append(args, "-test.cpu", cpu)
+		var pps []profilePass
+		if o.Profile && rest == "" {
+			pps = profile(f, ncpu)
 		}
-		passes = append(passes, pass{f, args})
+		if len(pps) == 0 {
+			pps = []profilePass{{rest: rest}}
+		}
+		for _, pp := range pps {
+			count, benchtime := o.Count, o.Benchtime
+			if pp.count > 0 {
+				count = min(count, pp.count)
+			}
+			if pp.benchtime != "" {
+				benchtime = pp.benchtime
+			}
+			args := []string{"-test.run", "^$", "-test.bench", Pattern(f, pp.rest), "-test.count", strconv.Itoa(count),
+				"-test.benchtime", benchtime, "-test.timeout", o.Timeout}
+			if cpu != "" {
+				args = append(args, "-test.cpu", cpu)
+			}
+			passes = append(passes, pass{family: f, args: args, env: pp.env, expect: pp.expect})
+		}
 	}
 	return passes, nil
 }
 
-func (o Options) runPass(ctx context.Context, bin string, p pass, out io.Writer, samples string) error {
+// runPass runs one pass with env (the worker's) added to the pass's own.
+func (o Options) runPass(ctx context.Context, bin string, p pass, env []string, out io.Writer, samples string) error {
 	cmd := exec.CommandContext(ctx, bin, p.args...)
 	cmd.Dir = o.Pkg
-	cmd.Env = append(os.Environ(), envSamplesDir+"="+samples)
+	cmd.Env = slices.Concat(os.Environ(), p.env, env, []string{envSamplesDir + "=" + samples})
 	cmd.Stdout, cmd.Stderr = out, o.Stderr
 	// An interrupt reaches the bench binary as SIGINT, so that it can remove
 	// its private TMPDIR (internal/leakcheck); it is killed if it has not
@@ -226,6 +253,48 @@ func (o Options) appendReference(ctx context.Context, out io.Writer) {
 	out.Write(buf.Bytes())
 }
 
+// envWorker is model.EnvWorker, spelled out for the same reason as
+// envSamplesDir.
+const envWorker = "CONCBENCH_WORKER"
+
+// workerPkg is the process model's static worker.
+const workerPkg = "github.com/concbench/concbench/cmd/concbench-worker"
+
+// build builds the bench binary and, at the same time, the process
+// model's static worker, which every pass then gets in its environment:
+// without it each pass would go build the worker as it starts (bench's
+// worker_test.go), a fraction of a second each time, and on a cold cache
+// the first pass would compile it, in its own configuration
+// (CGO_ENABLED=0), after the bench binary instead of beside it. A worker
+// that does not build is left to the passes, whose config line says what
+// their workers ran from.
+func (o Options) build(ctx context.Context, work string) (bin string, env []string, err error) {
+	if os.Getenv(envWorker) != "" {
+		bin, err = BuildBench(ctx, o.Go, o.Pkg, work, o.Stderr)
+		return bin, nil, err
+	}
+	worker := filepath.Join(work, "concbench-worker")
+	var werr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		cmd := exec.CommandContext(ctx, o.Go, "build", "-o", worker, workerPkg)
+		cmd.Dir, cmd.Env = o.Pkg, append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			werr = fmt.Errorf("%w: %s", err, bytes.TrimSpace(out))
+		}
+	})
+	bin, err = BuildBench(ctx, o.Go, o.Pkg, work, o.Stderr)
+	wg.Wait()
+	if err != nil {
+		return "", nil, err
+	}
+	if werr != nil {
+		fmt.Fprintf(o.Stderr, "concbench: warning: build %s: %v; each pass builds its own\n", workerPkg, werr)
+		return bin, nil, nil
+	}
+	return bin, []string{envWorker + "=" + worker}, nil
+}
+
 // BuildBench builds the bench binary of pkg into dir with goCmd.
 func BuildBench(ctx context.Context, goCmd, pkg, dir string, stderr io.Writer) (string, error) {
 	bin := filepath.Join(dir, "bench.test")
@@ -240,25 +309,58 @@ func BuildBench(ctx context.Context, goCmd, pkg, dir string, stderr io.Writer) (
 	return bin, nil
 }
 
-// profileFamily is how make report's short profile narrows one family.
-type profileFamily struct {
-	rest  string // the sub-benchmark filter
-	count int    // at most this many counts
+// profilePass is one pass of a family in make report's short profile.
+type profilePass struct {
+	rest      string   // the sub-benchmark filter; "" runs the family whole
+	count     int      // at most this many counts; 0: the run's -count
+	benchtime string   // "": the run's -benchtime
+	env       []string // added to the bench binary's environment
+	expect    float64  // seconds it took on the reference machine (progress line's estimate)
 }
 
-// profile narrows, in the short profile, the families whose every op is a
-// whole experiment (a second of busy loop, hosts brought up, a server under
-// load): the points their summary row and charts need, at workers=ncpu,
-// and fewer counts for the slowest. Every other family runs whole.
-func profile(family, ncpu string) (profileFamily, bool) {
-	p, ok := map[string]profileFamily{
-		"BenchmarkBusyLoop":         {".*/workers=" + ncpu + "$", 2},
-		"BenchmarkDistributed":      {"queue=/hosts=1$/procs=1$/rtt=0$", 6},
-		"BenchmarkDistributedFault": {"queue=/fault=kill$", 2},
-		"BenchmarkWeb":              {"server=/workers=" + ncpu + "$", 6},
-		"BenchmarkWebOpen":          {"server=/workers=" + ncpu + "$", 2},
-		"BenchmarkWebCounter":       {"server=/workers=" + ncpu + "$", 2},
-		"BenchmarkWebReference":     {"", 2},
+// profile is how the short profile of make report runs a family: the
+// points its summary rows and charts need, in passes small enough that
+// every family fits in the profile's few minutes (docs/report.md has the
+// times). It keeps -count 6 (the fewest samples with a 95% confidence
+// interval) for the rows that answer the summary's questions and takes
+// fewer counts, fewer sizes or fewer ops for the rest. A family not named
+// here runs whole.
+func profile(family, ncpu string) []profilePass {
+	gtp, gtpWeb := "(goroutine|thread|process)$", "(goroutine|prefork|reuseport)$"
+	return map[string][]profilePass{
+		// a 0.2 s busy loop: 2 of the sampler's 100 ms windows per core
+		"BenchmarkBusyLoop": {{rest: ".*/workers=" + ncpu + "$", count: 2, env: []string{"CONCBENCH_BUSY_SECONDS=0.2"}}},
+		// Distributed's, Scale's and Web's ops are pipelined (put now,
+		// checked after the loop), so b.Loop's ramp-up sees no time in
+		// its first steps and runs at least 100 ops: rows whose op takes
+		// a millisecond or more get a fixed number of ops instead.
+		"BenchmarkDistributed":      {{rest: "queue=/hosts=1$/procs=1$/rtt=0$/task=square$", count: 3, benchtime: "1000x"}},
+		"BenchmarkManagerQueue":     {{count: 3, benchtime: "1000x"}},
+		"BenchmarkDistributedFault": {{rest: "queue=/fault=kill$", count: 1, benchtime: "1x"}}, // an op is a whole run
+		"BenchmarkIPC": {
+			{rest: "pattern=/transport=/peer=" + gtp + "/size=(8B|64KiB)$", benchtime: "5ms"},
+			{rest: "pattern=/transport=/peer=python-process$/size=8B$", count: 3},
+		},
+		"BenchmarkPool": {
+			{rest: "kernel=noop$/model=" + gtp + "/mode=/chunk=(1|64)$"},
+			{rest: "kernel=noop$/model=python-/mode=(map|apply)$/chunk=(1|64)$", count: 3},
+			{rest: "kernel=sha256$/model=/mode=map$/chunk=64$", count: 3},
+		},
+		"BenchmarkScale": {
+			{rest: "kind=/kernel=(noop|sha256)$"},
+			{rest: "kind=/kernel=sleep$", benchtime: "40x"},
+			{rest: "kind=/kernel=(busyloop|memwalk|fsync|tcp)$/model=" + gtp + "/workers=(1|" + ncpu + ")$", count: 2},
+		},
+		// conns=16 is the summary's point; gunicorn's start-up (~1 s)
+		// makes its rows the dearest.
+		"BenchmarkWeb": {
+			{rest: "server=" + gtpWeb + "/workers=" + ncpu + "$/gomaxprocs=/path=/conns=16$", benchtime: "1000x"},
+			{rest: "server=" + gtpWeb + "/workers=" + ncpu + "$/gomaxprocs=/path=/conns=1$", count: 2, benchtime: "200x"},
+			{rest: "server=" + gtpWeb + "/workers=" + ncpu + "$/gomaxprocs=/path=/conns=256$", count: 1, benchtime: "2560x"},
+			{rest: "server=gunicorn-/workers=" + ncpu + "$/path=/conns=16$", count: 2, benchtime: "300x"},
+		},
+		"BenchmarkWebOpen":      {{rest: "server=/workers=" + ncpu + "$", count: 2, benchtime: "100x"}}, // 0.2 s at 500 req/s
+		"BenchmarkWebCounter":   {{rest: "server=/workers=" + ncpu + "$", count: 2, benchtime: "1000x"}},
+		"BenchmarkWebReference": {{count: 1}}, // an op is a second of wrk and a second of ours
 	}[family]
-	return p, ok
 }

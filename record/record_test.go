@@ -3,7 +3,6 @@ package record_test
 import (
 	"context"
 	"errors"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,7 +38,7 @@ echo "BenchmarkFake/at=begin 1 $$ ns/op"
 if [ -n "$CONCBENCH_SAMPLES_DIR" ]; then mkdir -p "$CONCBENCH_SAMPLES_DIR" && echo $$ > "$CONCBENCH_SAMPLES_DIR/fake-$$.csv"; fi
 [ -n "$FAKE_HANG" ] && exec sleep 60
 sleep "${FAKE_SLEEP:-0}"
-echo "args: $*"
+echo "args: $* busy=$CONCBENCH_BUSY_SECONDS"
 [ -n "$FAKE_FAIL" ] && exit 1
 echo "BenchmarkFake/at=end 1 $$ ns/op"
 `
@@ -50,7 +49,8 @@ echo "BenchmarkFake/at=end 1 $$ ns/op"
 }
 
 func options(t *testing.T, bin, bench string) record.Options {
-	return record.Options{Root: t.TempDir(), Bin: bin, Pkg: t.TempDir(), Bench: bench, Count: 1, Stamp: "20260101T000000Z"}
+	return record.Options{Root: t.TempDir(), Bin: bin, Pkg: t.TempDir(), Bench: bench, Count: 1, Stamp: "20260101T000000Z",
+		Times: filepath.Join(t.TempDir(), "pass-times.json")} // not the user's
 }
 
 // entries lists what is in the host folder of root (leftovers included).
@@ -306,30 +306,66 @@ func TestStoreFailureIsAnError(t *testing.T) {
 	}
 }
 
-// TestProfileNarrows: make report's short profile narrows BusyLoop to
-// workers=ncpu, at most twice, and runs every other family whole at -count.
+// TestProfileNarrows: make report's short profile runs a family in the
+// passes profile names, each with its own count cap, benchtime and
+// environment (BusyLoop at workers=ncpu, twice, with a short loop; IPC in
+// a Go and a Python pass), and every other family whole at -count.
 func TestProfileNarrows(t *testing.T) {
 	bin := fakeBench(t)
 	ncpu := strconv.Itoa(host.This().NCPU)
 	o := options(t, bin, ".")
-	o.Profile = true
+	o.Profile, o.Count, o.Benchtime = true, 6, "20ms"
 	path, err := record.Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(path)
-	got := map[string]string{}
+	var got []string
 	for _, l := range strings.Split(string(b), "\n") {
 		if args, ok := strings.CutPrefix(l, "args: "); ok {
-			got[flagValue(args, "-test.bench")] = flagValue(args, "-test.count")
+			got = append(got, strings.Join([]string{flagValue(args, "-test.bench"), flagValue(args, "-test.count"),
+				flagValue(args, "-test.benchtime"), strings.TrimPrefix(args[strings.LastIndex(args, " ")+1:], "busy=")}, " "))
 		}
 	}
-	want := map[string]string{
-		"^BenchmarkBusyLoop$/.*/workers=" + ncpu + "$": strconv.Itoa(min(o.Count, 2)),
-		"^BenchmarkIPC$": strconv.Itoa(o.Count), "^BenchmarkSpawn$": strconv.Itoa(o.Count),
-		"^BenchmarkSpawnParent$": strconv.Itoa(o.Count), "^BenchmarkFake$": strconv.Itoa(o.Count),
+	gtp := "(goroutine|thread|process)$"
+	want := []string{
+		"^BenchmarkBusyLoop$/.*/workers=" + ncpu + "$ 2 20ms 0.2",
+		"^BenchmarkIPC$/pattern=/transport=/peer=" + gtp + "/size=(8B|64KiB)$ 6 5ms ",
+		"^BenchmarkIPC$/pattern=/transport=/peer=python-process$/size=8B$ 3 20ms ",
+		"^BenchmarkSpawn$ 6 20ms ", "^BenchmarkSpawnParent$ 6 20ms ", "^BenchmarkFake$ 6 20ms ",
 	}
-	if !maps.Equal(got, want) {
-		t.Errorf("profile ran %v, want %v", got, want)
+	if !slices.Equal(got, want) {
+		t.Errorf("profile ran\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestProgressSaysTimeLeft: a first recording says its passes were never
+// timed; the same recording again says how long the rest will take, from
+// the first one's times, and every pass line says it.
+func TestProgressSaysTimeLeft(t *testing.T) {
+	t.Setenv("FAKE_SLEEP", "0.6")
+	bin := fakeBench(t)
+	times := filepath.Join(t.TempDir(), "pass-times.json")
+	run := func() string {
+		var stderr strings.Builder
+		o := options(t, bin, "IPC|Spawn|Fake")
+		o.Stderr, o.Times = &stderr, times
+		if _, err := record.Run(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		return stderr.String()
+	}
+	first := run()
+	for _, want := range []string{"concbench: 3 passes, none timed before on this machine", "[1/3] BenchmarkIPC done in 1s (total 1s, 2 passes not timed before)",
+		"[3/3] BenchmarkFake done in 1s (total 2s)"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("first run's progress lacks %q:\n%s", want, first)
+		}
+	}
+	second := run()
+	for _, want := range []string{"concbench: 3 passes, about 2s left", "[1/3] BenchmarkIPC done in 1s (total 1s, about 1s left)"} {
+		if !strings.Contains(second, want) {
+			t.Errorf("second run's progress lacks %q:\n%s", want, second)
+		}
 	}
 }

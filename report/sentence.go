@@ -47,6 +47,14 @@ func measured(rs []ranked) []ranked {
 // "goroutine is fastest (3.2M tasks/s); thread is 3.1× slower (1.0M tasks/s), process 12× slower (…)".
 func rank(rs []ranked, better int, bestW, worseW string, f func(float64) string) string {
 	ok := measured(rs)
+	if better < 0 {
+		// lower is better and none is the best there is: lost tasks
+		for _, r := range rs {
+			if r.v == 0 {
+				ok = append(ok, r)
+			}
+		}
+	}
 	if len(ok) == 0 {
 		return ""
 	}
@@ -56,6 +64,9 @@ func rank(rs []ranked, better int, bestW, worseW string, f func(float64) string)
 		}
 		return ok[i].v < ok[j].v
 	})
+	if ok[0].v == 0 {
+		return rankFromZero(ok, bestW, f)
+	}
 	s := fmt.Sprintf("%s is %s (%s)", ok[0].name, bestW, f(ok[0].v))
 	for i, r := range ok[1:] {
 		x := r.v / ok[0].v
@@ -72,6 +83,30 @@ func rank(rs []ranked, better int, bestW, worseW string, f func(float64) string)
 			continue
 		}
 		s += fmt.Sprintf("%s%s%s %s %s (%s)", sep, r.name, verb, ratio(x), worseW, f(r.v))
+	}
+	return s
+}
+
+// rankFromZero is rank when the best is 0, which no factor is of: "stream
+// and jetstream are lowest (0 lost-tasks); manager is 1 lost-tasks, nats
+// 141 lost-tasks".
+func rankFromZero(ok []ranked, bestW string, f func(float64) string) string {
+	var zeros []string
+	i := 0
+	for ; i < len(ok) && ok[i].v == 0; i++ {
+		zeros = append(zeros, ok[i].name)
+	}
+	verb := "is"
+	if len(zeros) > 1 {
+		verb = "are"
+	}
+	s := fmt.Sprintf("%s %s %s (%s)", strings.Join(zeros, ", "), verb, bestW, f(0))
+	for j, r := range ok[i:] {
+		sep, verb := ", ", ""
+		if j == 0 {
+			sep, verb = "; ", " is"
+		}
+		s += fmt.Sprintf("%s%s%s %s", sep, r.name, verb, f(r.v))
 	}
 	return s
 }

@@ -120,7 +120,7 @@ var FamilyTable = []Family{
 		{Where: map[string]string{"cmd": "true"}, X: "api", Unit: "sec/op",
 			Title: "Subprocess: run /bin/true to completion", XLabel: "API", YLabel: "time per run"}},
 		Questions: []Question{{Text: "run /bin/true to completion: the cheapest API",
-			Where: map[string]string{"cmd": "true"}, Column: "process"}}},
+			Where: map[string]string{"cmd": "true"}, By: "api", Column: "process"}}},
 	// Stop's headline is stop-ns (request to confirmed stop), not the
 	// whole start-and-stop op; process has a signal key the others lack.
 	{Name: "Stop", Specs: []Spec{{Unit: "stop-sec", Title: "Stop: request to confirmed stop", YLabel: "time to stop"}},
@@ -136,19 +136,36 @@ var FamilyTable = []Family{
 	// item stays flat at rtt=1ms, a pipelined one does not.
 	{Name: "Distributed", Specs: []Spec{{Where: map[string]string{"procs": "1"}, Split: []string{"rtt", "task"},
 		X: "hosts", Series: []string{"queue"}, Unit: "tasks/s", LogY: true,
-		Title: "Distributed: tasks/s vs worker hosts", XLabel: "worker hosts", YLabel: "throughput"}}},
+		Title: "Distributed: tasks/s vs worker hosts", XLabel: "worker hosts", YLabel: "throughput"}},
+		// Go's queues and the Python manager in the columns, the brokers
+		// a team would deploy beside them.
+		Questions: []Question{{Text: "a task through a master/worker queue: 1 worker host, no added delay",
+			Unit: "tasks/s", By: "queue", Where: map[string]string{"hosts": "1", "procs": "1", "rtt": "0", "task": "square"},
+			Map:  map[string]string{"manager": colProcess, "stream": colProcess, "python-manager": colPython},
+			Refs: []Ref{{Where: map[string]string{"queue": "nats"}}, {Where: map[string]string{"queue": "nats-jetstream"}}}}}},
 	{Name: "DistributedFault", Specs: []Spec{
 		{X: "queue", Series: []string{"fault"}, Unit: "lost-tasks",
 			Title: "Distributed: tasks lost to a killed worker or a downed link", XLabel: "queue", YLabel: "lost tasks per run"},
 		{X: "queue", Series: []string{"fault"}, Unit: "redelivered",
-			Title: "Distributed: tasks handed out twice", XLabel: "queue", YLabel: "redelivered per run"}}},
+			Title: "Distributed: tasks handed out twice", XLabel: "queue", YLabel: "redelivered per run"}},
+		Questions: []Question{{Text: "tasks lost when a worker process is killed mid-run (of 1000)",
+			Unit: "lost-tasks", By: "queue", Where: map[string]string{"fault": "kill"},
+			Map:  map[string]string{"manager": colProcess, "stream": colProcess, "python-manager": colPython},
+			Refs: []Ref{{Where: map[string]string{"queue": "nats"}}, {Where: map[string]string{"queue": "nats-jetstream"}}}}}},
 	// One chart per path: req/s and p99 of single requests vs the
 	// closed-loop client's connections, one line per server and workers.
 	{Name: "Web", Specs: []Spec{
 		{Split: []string{"path"}, X: "conns", Series: []string{"server", "workers"}, Unit: "req/s", LogX: true, LogY: true,
 			Title: "Web: requests per second vs connections", XLabel: "connections", YLabel: "throughput"},
 		{Split: []string{"path"}, X: "conns", Series: []string{"server", "workers"}, Unit: "p99-sec", LogX: true, LogY: true,
-			Title: "Web: p99 latency of single requests vs connections", XLabel: "connections", YLabel: "p99 latency"}}},
+			Title: "Web: p99 latency of single requests vs connections", XLabel: "connections", YLabel: "p99 latency"}},
+		// The seeds' pre-fork servers are processes; gunicorn is their
+		// Python. wrk on the goroutine server is the client's ceiling.
+		Questions: []Question{{Text: "a web server's /hello at 16 connections, ncpu workers",
+			Unit: "req/s", By: "server", Where: map[string]string{"path": "hello", "conns": "16", "workers": "ncpu"},
+			Map: map[string]string{"prefork": colProcess, "reuseport": colProcess,
+				"gunicorn-sync": colPython, "gunicorn-gthread": colPython},
+			Refs: []Ref{{Label: "wrk on goroutine", Family: "WebReference", Unit: "wrk-req/s"}}}}},
 	{Name: "WebCounter", Specs: []Spec{{Unit: "req/s", Title: "Web: /count throughput per counter (the fixes' cost)", YLabel: "throughput"}}},
 	{Name: "Reference", Last: true},
 	{Name: "Sampler", Last: true},

@@ -24,8 +24,9 @@ type Question struct {
 	Unit  string // after benchunit.Tidy; default sec/op
 	// By is the key whose value picks the column (default "model"):
 	// goroutine, thread, process, python-* (the python column), or a
-	// value Map names. Column instead puts every point in one column
-	// (Counter's workers are all goroutines).
+	// value Map names. Column is the column of a point whose By value is
+	// none of those, or that has no By key (Counter's Go rows, all
+	// goroutines, have no model key; its Python rows have one).
 	By     string
 	Column string
 	Map    map[string]string
@@ -181,23 +182,18 @@ func selectPoints(pts []Point, unit string, where map[string]string, ncpu string
 
 // column is the summary column of a point's model, "" for none.
 func (q Question) column(p Point) (col, label string) {
-	if q.Column != "" {
-		return q.Column, ""
+	if v, ok := keyVal(p, q.by()); ok {
+		if c, ok := q.Map[v]; ok {
+			return c, v
+		}
+		switch {
+		case v == colGoroutine || v == colThread || v == colProcess:
+			return v, v
+		case strings.HasPrefix(v, "python-"):
+			return colPython, v
+		}
 	}
-	v, ok := keyVal(p, q.by())
-	if !ok {
-		return "", ""
-	}
-	if c, ok := q.Map[v]; ok {
-		return c, v
-	}
-	switch {
-	case v == colGoroutine || v == colThread || v == colProcess:
-		return v, v
-	case strings.HasPrefix(v, "python-"):
-		return colPython, v
-	}
-	return "", ""
+	return q.Column, ""
 }
 
 // answer computes a question's row over one file's points of its family
@@ -219,7 +215,9 @@ func answer(fam string, q Question, byFam map[string][]Point, ncpu string, bette
 		groups[k] = append(groups[k], p)
 	}
 	for _, k := range order {
-		if e, ok := q.pick(groups[k], ncpu, better(q.unit())); ok {
+		// a By value that is not a column is what tells the
+		// Column's points apart: name it
+		if e, ok := q.pick(groups[k], ncpu, better(q.unit()), k[1] != ""); ok {
 			e.label = k[1]
 			r.cells[k[0]] = append(r.cells[k[0]], e)
 		}
@@ -231,7 +229,7 @@ func answer(fam string, q Question, byFam map[string][]Point, ncpu string, bette
 // pick chooses the best point of a group (the cheapest, or the highest of
 // a higher-is-better unit) at To, paired with the same sub-benchmark at
 // From, and names what was picked when there was a choice.
-func (q Question) pick(g []Point, ncpu string, better int) (entry, bool) {
+func (q Question) pick(g []Point, ncpu string, better int, skipBy bool) (entry, bool) {
 	at, from := g, []Point(nil)
 	if q.Vary != "" {
 		at = selectPoints(g, q.unit(), map[string]string{q.Vary: q.To}, ncpu)
@@ -248,7 +246,7 @@ func (q Question) pick(g []Point, ncpu string, better int) (entry, bool) {
 		}
 	}
 	e := entry{at: at[bi]}
-	skip := map[string]bool{q.by(): true, q.Vary: true}
+	skip := map[string]bool{q.by(): skipBy, q.Vary: true}
 	if len(at) > 1 {
 		e.pick = differing(at, bi, skip)
 	}
@@ -327,7 +325,7 @@ func (q Question) refs(fam string, byFam map[string][]Point, ncpu string, better
 			sel := selectPoints(byFam[f], u, where, ncpu)
 			sub := q
 			sub.Unit, sub.Vary = u, ""
-			if e, ok := sub.pick(sel, ncpu, better(u)); ok {
+			if e, ok := sub.pick(sel, ncpu, better(u), true); ok {
 				e.label = rf.Label
 				if e.label == "" {
 					e.label = strings.Join(whereValues(rf.Where), " ")

@@ -326,8 +326,13 @@ func (sum *Summary) verdict(r row) string {
 				worst = x
 			}
 		}
-		s += fmt.Sprintf("; %s (reference) is %s, %s takes %s× as long%s", ref[0].label, f(ref[0].at.Summary.Center),
-			worst.name, trimRatio(worst.v/ref[0].at.Summary.Center), "")
+		s += fmt.Sprintf("; %s (reference) is %s", ref[0].label, f(ref[0].at.Summary.Center))
+		switch x := worst.v / ref[0].at.Summary.Center; {
+		case strings.Contains(unit, "sec"): // a time
+			s += fmt.Sprintf(", %s takes %s× as long", worst.name, trimRatio(x))
+		case better > 0 && x > 0:
+			s += fmt.Sprintf(", %s reaches %s× of it", worst.name, trimRatio(x))
+		}
 	}
 	return s + "."
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -70,9 +71,27 @@ func TestSummary(t *testing.T) {
 		"BenchmarkScale/kind=cpu/kernel=sha256/model=thread/workers=1-2 100000 ns/op",
 		"BenchmarkScale/kind=cpu/kernel=sha256/model=thread/workers=2-2 60000 ns/op",
 	}
+	column := []string{ // Go rows have no model key, Python rows have one
+		"BenchmarkCounter/sync=mutex/workers=4-2 20 ns/op",
+		"BenchmarkCounter/sync=atomic/workers=4-2 8 ns/op",
+		"BenchmarkCounter/sync=mutex/model=python-thread/workers=4-2 200 ns/op",
+	}
+	higher := []string{ // a higher-is-better question with a reference
+		"BenchmarkWeb/server=goroutine/workers=2/gomaxprocs=2/path=hello/conns=16-2 40000 req/s",
+		"BenchmarkWeb/server=prefork/workers=2/gomaxprocs=1/path=hello/conns=16-2 50000 req/s",
+		"BenchmarkWeb/server=gunicorn-sync/workers=2/path=hello/conns=16-2 5000 req/s",
+		"BenchmarkWebReference/server=goroutine/workers=2/gomaxprocs=2/path=hello/conns=16-2 60000 wrk-req/s",
+	}
+	zero := []string{ // none lost is the best, and no factor of 0
+		"BenchmarkDistributedFault/queue=stream/fault=kill-2 0 lost-tasks",
+		"BenchmarkDistributedFault/queue=manager/fault=kill-2 2 lost-tasks",
+		"BenchmarkDistributedFault/queue=nats/fault=kill-2 140 lost-tasks",
+	}
+	units := []string{"Unit req/s better=higher", "Unit wrk-req/s better=higher", "Unit lost-tasks better=lower"}
 	sampler := "BenchmarkSampler-2 14000 ns/op"
 	old := synth(t, dir, "old.txt", machineA, append([]string{sampler}, spawn...)...)
-	all := synth(t, dir, "new.txt", machineA, append(append(append(append([]string{sampler}, later...), spawn...), floors...), crossover...)...)
+	all := synth(t, dir, "new.txt", append(machineA, units...),
+		slices.Concat([]string{sampler}, later, spawn, floors, crossover, column, higher, zero)...)
 
 	t.Run("exec-true stands in for missing floors", func(t *testing.T) {
 		_, md := summaryOf(t, old)
@@ -96,6 +115,10 @@ func TestSummary(t *testing.T) {
 		{"verdict with factors", "**Spawn** (a worker's whole life: spawn, one task, join): goroutine is fastest (1.000µs); thread is 30× slower (30.00µs), process 3000× slower (3.000ms)"},
 		{"reference in the verdict", "floor-kernel (reference) is 400.0µs, process takes 7.5× as long"},
 		{"gains and crossover", "from workers=1 to 2: goroutine 2.40×, thread 1.67× (crossover: thread leads at workers=1, goroutine at 2)"},
+		{"Column for rows without the By key, python for those with", "(`Counter`) | [8.000ns ±0%](#counter) (sync=atomic) |  |  | python-thread: [200.0ns ±0%](#counter) |  |"},
+		{"a By value mapped to a column", "| [40.00k req/s ±0%](#web) |  | [50.00k req/s ±0%](#web) | gunicorn-sync: [5.000k req/s ±0%](#web) |"},
+		{"a higher-is-better reference", "wrk on goroutine (reference) is 60.00k req/s, gunicorn-sync reaches 0.083× of it."},
+		{"zero is lowest, no factor", "stream is lowest (0.000 lost-tasks); manager is 2.000 lost-tasks; nats (reference) is 140.0 lost-tasks."},
 	}
 	for _, c := range checks {
 		if !strings.Contains(md, c.want) {
@@ -108,7 +131,7 @@ func TestSummary(t *testing.T) {
 	if strings.Contains(md, "IO-bound") {
 		t.Errorf("a question without data has a row:\n%s", md)
 	}
-	if got, want := strings.Join(s.Families(), " "), "Spawn Scale Later Sampler"; got != want {
+	if got, want := strings.Join(s.Families(), " "), "Spawn Scale Counter DistributedFault Web Later WebReference Sampler"; got != want {
 		t.Errorf("families in order %q, want %q (seeds' order, new families, then the suite's own)", got, want)
 	}
 }

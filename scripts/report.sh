@@ -7,12 +7,13 @@
 # With no files it takes this machine's newest results/<host-id>/*.txt
 # (concbench record -reuse, which refuses a file whose config lines name
 # another machine); when there is none it first records a short profile
-# of every family (-count 6 -benchtime 20ms, BusyLoop at workers=ncpu
-# only), stored like make bench stores a run.
+# of every family (concbench record -profile: -count 6 -benchtime 10ms,
+# each family narrowed to the rows its summary and charts need, see
+# docs/report.md), stored like make bench stores a run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-out="" count=6 benchtime=20ms
+out="" count=6 benchtime=10ms
 flags=() files=()
 while [ $# -gt 0 ]; do
   case "$1" in
