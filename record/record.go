@@ -192,7 +192,7 @@ func (o Options) plan(ctx context.Context, bin string) ([]pass, error) {
 		}
 		var pps []profilePass
 		if o.Profile && rest == "" {
-			pps = profile(f, ncpu)
+			pps = profile(f, host.This().NCPU)
 		}
 		if len(pps) == 0 {
 			pps = []profilePass{{rest: rest}}
@@ -324,43 +324,55 @@ type profilePass struct {
 // times). It keeps -count 6 (the fewest samples with a 95% confidence
 // interval) for the rows that answer the summary's questions and takes
 // fewer counts, fewer sizes or fewer ops for the rest. A family not named
-// here runs whole.
-func profile(family, ncpu string) []profilePass {
+// here runs whole. go test matches a filter level by level and reports no
+// row with fewer levels than the filter, so a row with a level more where
+// the filter has its workers= (Scale's pipe=raw) stays out, and a level
+// more after the filter's last (IPC's check=bare) stays in.
+func profile(family string, n int) []profilePass {
 	gtp, gtpWeb := "(goroutine|thread|process)$", "(goroutine|prefork|reuseport)$"
+	ncpu, twice := strconv.Itoa(n), strconv.Itoa(2*n) // Scale's workers run 1, 2, 4 … 2×ncpu
 	return map[string][]profilePass{
+		"BenchmarkSampler":     {{expect: 0.2}},
+		"BenchmarkCoroutine":   {{expect: 0.7}},
+		"BenchmarkCounter":     {{expect: 4.2}},
+		"BenchmarkLocal":       {{expect: 3.6}},
+		"BenchmarkSpawn":       {{expect: 1.8}},
+		"BenchmarkSpawnParent": {{expect: 6.0}},
+		"BenchmarkStop":        {{expect: 1.9}},
+		"BenchmarkSubprocess":  {{expect: 2.2}},
 		// a 0.2 s busy loop: 2 of the sampler's 100 ms windows per core
-		"BenchmarkBusyLoop": {{rest: ".*/workers=" + ncpu + "$", count: 2, env: []string{"CONCBENCH_BUSY_SECONDS=0.2"}}},
+		"BenchmarkBusyLoop": {{rest: ".*/workers=" + ncpu + "$", count: 2, env: []string{"CONCBENCH_BUSY_SECONDS=0.2"}, expect: 7.5}},
 		// Distributed's, Scale's and Web's ops are pipelined (put now,
 		// checked after the loop), so b.Loop's ramp-up sees no time in
 		// its first steps and runs at least 100 ops: rows whose op takes
 		// a millisecond or more get a fixed number of ops instead.
-		"BenchmarkDistributed":      {{rest: "queue=/hosts=1$/procs=1$/rtt=0$/task=square$", count: 3, benchtime: "1000x"}},
-		"BenchmarkManagerQueue":     {{count: 3, benchtime: "1000x"}},
-		"BenchmarkDistributedFault": {{rest: "queue=/fault=kill$", count: 1, benchtime: "1x"}}, // an op is a whole run
+		"BenchmarkDistributed":      {{rest: "queue=/hosts=1$/procs=1$/rtt=0$/task=square$", count: 3, benchtime: "1000x", expect: 4.9}},
+		"BenchmarkManagerQueue":     {{count: 3, benchtime: "1000x", expect: 1.8}},
+		"BenchmarkDistributedFault": {{rest: "queue=/fault=kill$", count: 1, benchtime: "1x", expect: 6.6}}, // an op is a whole run
 		"BenchmarkIPC": {
-			{rest: "pattern=/transport=/peer=" + gtp + "/size=(8B|64KiB)$", benchtime: "5ms"},
-			{rest: "pattern=/transport=/peer=python-process$/size=8B$", count: 3},
+			{rest: "pattern=/transport=/peer=" + gtp + "/size=(8B|64KiB)$", benchtime: "5ms", expect: 6.5},
+			{rest: "pattern=/transport=/peer=python-process$/size=8B$", count: 3, expect: 1.2},
 		},
 		"BenchmarkPool": {
-			{rest: "kernel=noop$/model=" + gtp + "/mode=/chunk=(1|64)$"},
-			{rest: "kernel=noop$/model=python-/mode=(map|apply)$/chunk=(1|64)$", count: 3},
-			{rest: "kernel=sha256$/model=/mode=map$/chunk=64$", count: 3},
+			{rest: "kernel=noop$/model=" + gtp + "/mode=/chunk=(1|64)$", expect: 4.1},
+			{rest: "kernel=noop$/model=python-/mode=(map|apply)$/chunk=(1|64)$", count: 3, expect: 4.3},
+			{rest: "kernel=sha256$/model=/mode=map$/chunk=64$", count: 3, expect: 1.6},
 		},
 		"BenchmarkScale": {
-			{rest: "kind=/kernel=(noop|sha256)$"},
-			{rest: "kind=/kernel=sleep$", benchtime: "40x"},
-			{rest: "kind=/kernel=(busyloop|memwalk|fsync|tcp)$/model=" + gtp + "/workers=(1|" + ncpu + ")$", count: 2},
+			{rest: "kind=/kernel=(noop|sha256)$/model=/workers=(1|" + ncpu + "|" + twice + ")$", expect: 5.2},
+			{rest: "kind=/kernel=sleep$/model=/workers=(1|" + twice + ")$", benchtime: "40x", expect: 8.6},
+			{rest: "kind=/kernel=(busyloop|memwalk|fsync|tcp)$/model=" + gtp + "/workers=(1|" + ncpu + ")$", count: 2, expect: 6.5},
 		},
 		// conns=16 is the summary's point; gunicorn's start-up (~1 s)
 		// makes its rows the dearest.
 		"BenchmarkWeb": {
-			{rest: "server=" + gtpWeb + "/workers=" + ncpu + "$/gomaxprocs=/path=/conns=16$", benchtime: "1000x"},
-			{rest: "server=" + gtpWeb + "/workers=" + ncpu + "$/gomaxprocs=/path=/conns=1$", count: 2, benchtime: "200x"},
-			{rest: "server=" + gtpWeb + "/workers=" + ncpu + "$/gomaxprocs=/path=/conns=256$", count: 1, benchtime: "2560x"},
-			{rest: "server=gunicorn-/workers=" + ncpu + "$/path=/conns=16$", count: 2, benchtime: "300x"},
+			{rest: "server=" + gtpWeb + "/workers=" + ncpu + "$/gomaxprocs=/path=/conns=16$", benchtime: "1000x", expect: 5.3},
+			{rest: "server=" + gtpWeb + "/workers=" + ncpu + "$/gomaxprocs=/path=/conns=1$", count: 2, benchtime: "200x", expect: 2.5},
+			{rest: "server=" + gtpWeb + "/workers=" + ncpu + "$/gomaxprocs=/path=/conns=256$", count: 1, benchtime: "2560x", expect: 2.2},
+			{rest: "server=gunicorn-/workers=" + ncpu + "$/path=/conns=16$", count: 2, benchtime: "300x", expect: 3.8},
 		},
-		"BenchmarkWebOpen":      {{rest: "server=/workers=" + ncpu + "$", count: 2, benchtime: "100x"}}, // 0.2 s at 500 req/s
-		"BenchmarkWebCounter":   {{rest: "server=/workers=" + ncpu + "$", count: 2, benchtime: "1000x"}},
-		"BenchmarkWebReference": {{count: 1}}, // an op is a second of wrk and a second of ours
+		"BenchmarkWebOpen":      {{rest: "server=/workers=" + ncpu + "$", count: 2, benchtime: "50x", expect: 5}}, // 0.1 s at 500 req/s
+		"BenchmarkWebCounter":   {{rest: "server=/workers=" + ncpu + "$", count: 2, benchtime: "1000x", expect: 4.5}},
+		"BenchmarkWebReference": {{count: 1, expect: 2.1}}, // an op is a second of wrk and a second of ours
 	}[family]
 }
