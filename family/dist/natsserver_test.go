@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/concbench/concbench/internal/leakcheck"
 )
 
@@ -121,5 +123,34 @@ func TestNATSServerPortTaken(t *testing.T) {
 	}
 	if err := leakcheck.TempLeft(os.TempDir()); err != nil {
 		t.Error(err)
+	}
+}
+
+// The secret reaches nats-server as its token whatever it holds: a client
+// with it is let in, one without it is refused.
+func TestNATSServerToken(t *testing.T) {
+	if err := NATSMissing(); err != nil {
+		t.Skip(err)
+	}
+	for _, secret := range []string{"s", `a "quoted" \back\slash $VAR {x} # not a comment`} {
+		c, err := Start(Config{Queue: NATS, Task: Square, Secret: secret, NoWorkers: true})
+		if err != nil {
+			t.Fatalf("secret %q: %v", secret, err)
+		}
+		for _, try := range []string{secret, secret + "x"} {
+			nc, err := nats.Connect(c.Addr(), nats.Token(try), nats.NoReconnect())
+			if err == nil {
+				nc.Close()
+			}
+			if (err == nil) != (try == secret) {
+				t.Errorf("secret %q, client token %q: %v", secret, try, err)
+			}
+		}
+		if err := c.Close(); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := Start(Config{Queue: NATS, Task: Square, Secret: "a\nb", NoWorkers: true}); err == nil || strings.Contains(err.Error(), "a\nb") {
+		t.Errorf("a secret with a newline: %v", err)
 	}
 }
