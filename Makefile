@@ -36,7 +36,7 @@ smoke: ## every benchmark once (-benchtime 1x): each runs and verifies its work
 # gunicorn, python3-flask, redis-server and wrk for the web family); without
 # them only those rows skip. Needs root; skips cleanly
 # otherwise, and when everything is installed already.
-DEPS ?= linux-perf gunicorn python3-flask redis-server wrk
+DEPS ?= linux-perf gunicorn nats-server python3-flask redis-server wrk
 deps: ## install the Debian packages some rows need (root; apt-get)
 	@missing=$$(for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "make deps: installed already: $(DEPS)"; \

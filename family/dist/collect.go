@@ -73,8 +73,8 @@ func (c *collector) stats(want int) (Stats, error) {
 	return Stats{Distinct: c.distinct, Lost: want - c.distinct, Duplicates: c.dups}, c.err
 }
 
-// selfCPU is this process's CPU time: a Go master's, with its broker when
-// it embeds one.
+// selfCPU is this process's CPU time: a Go master's (the nats queues add
+// their broker's, a child's).
 func selfCPU() (time.Duration, error) {
 	var ru unix.Rusage
 	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {

@@ -8,7 +8,7 @@
 //	stream          one connection per worker, credit-based push of tasks,
 //	                results streamed back
 //	python-manager  the seeds' own BaseManager master and workers (python3)
-//	nats            an embedded NATS server, workers in a queue group
+//	nats            Debian's nats-server, workers in a queue group
 //	nats-jetstream  a JetStream work-queue stream with explicit acks
 //
 // A caller fills a Config and calls Start, which starts the master in this
@@ -141,7 +141,12 @@ func (c *Cluster) startMaster(listen string) (master, error) {
 	case Stream:
 		return startTCP(listen, c.cfg.Secret, serveStream)
 	case NATS, JetStream:
-		return startNATS(c.cfg.Queue, listen, c.cfg.Secret)
+		nm, err := startNATS(c.cfg.Queue, listen, c.cfg.Secret)
+		if err != nil {
+			return nil, err
+		}
+		c.cpu = nm.cpuTime
+		return nm, nil
 	case PythonManager:
 		pm, err := startPythonMaster(listen, c.cfg.Secret)
 		if err != nil {

@@ -6,19 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// The nats queues are the broker a team would deploy: an embedded NATS
-// server in the master's process (so in the master's namespace), the
-// shared secret as its token. Tasks and results are 16-byte messages.
+// The nats queues are the broker a team would deploy: Debian's nats-server
+// run by the master (natsserver.go), in the master's namespace, the shared
+// secret as its token. Tasks and results are 16-byte messages.
 //
 //	nats            core NATS: the master publishes each task on
 //	                subjTasks, workers take them in one queue group (each
@@ -47,39 +45,24 @@ var PullExpiry = time.Second
 
 type natsMaster struct {
 	*queues
-	srv   *server.Server
-	nc    *nats.Conn
-	js    jetstream.JetStream
-	store string // JetStream's directory, removed on close
-	buf   [16]byte
+	srv *natsServer
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	buf [16]byte
 }
 
-func startNATS(q Queue, listen, secret string) (master, error) {
+func startNATS(q Queue, listen, secret string) (*natsMaster, error) {
 	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
 		return nil, fmt.Errorf("dist: nats: listen %q: %w", listen, err)
 	}
 	p, err := strconv.Atoi(port)
-	if err != nil || p == 0 {
-		p = server.RANDOM_PORT
+	if err != nil {
+		return nil, fmt.Errorf("dist: nats: listen %q: port: %w", listen, err)
 	}
 	m := &natsMaster{queues: newQueues()}
-	opts := &server.Options{Host: host, Port: p, NoLog: true, NoSigs: true, Authorization: secret,
-		MaxPending: 1 << 30}
-	if q == JetStream {
-		if m.store, err = os.MkdirTemp("", "concbench-nats-"); err != nil {
-			return nil, fmt.Errorf("dist: nats store: %w", err)
-		}
-		opts.JetStream, opts.StoreDir = true, m.store
-	}
-	if m.srv, err = server.NewServer(opts); err != nil {
-		m.close()
-		return nil, fmt.Errorf("dist: nats server: %w", err)
-	}
-	go m.srv.Start()
-	if !m.srv.ReadyForConnections(10 * time.Second) {
-		m.close()
-		return nil, errors.New("dist: nats server not ready after 10s")
+	if m.srv, err = startNATSServer(host, p, secret, q == JetStream); err != nil {
+		return nil, err
 	}
 	if err := m.connect(q, secret); err != nil {
 		m.close()
@@ -93,7 +76,7 @@ func startNATS(q Queue, listen, secret string) (master, error) {
 func (m *natsMaster) connect(q Queue, secret string) error {
 	nc, err := nats.Connect(m.addr(), nats.Token(secret), nats.NoReconnect())
 	if err != nil {
-		return fmt.Errorf("dist: nats master: %w", err)
+		return fmt.Errorf("dist: nats master: %w (nats-server: %s)", err, oneLine(m.srv.c.Stderr()))
 	}
 	m.nc = nc
 	sub, err := nc.Subscribe(subjResults, func(msg *nats.Msg) {
@@ -133,10 +116,20 @@ func (m *natsMaster) connect(q Queue, secret string) error {
 	return nil
 }
 
-func (m *natsMaster) addr() string { return m.srv.Addr().String() }
+func (m *natsMaster) addr() string { return m.srv.addr }
 
 // clients leaves out the master's own connection.
-func (m *natsMaster) clients() int { return m.srv.NumClients() - 1 }
+func (m *natsMaster) clients() int { return max(m.srv.clients()-1, 0) }
+
+// cpuTime is the master's CPU and its broker's.
+func (m *natsMaster) cpuTime() (time.Duration, error) {
+	self, err := selfCPU()
+	if err != nil {
+		return 0, err
+	}
+	srv, err := m.srv.cpu()
+	return self + srv, err
+}
 
 func (m *natsMaster) put(seq, arg uint64) error {
 	if m.js == nil {
@@ -162,14 +155,7 @@ func (m *natsMaster) close() error {
 	if m.nc != nil {
 		m.nc.Close()
 	}
-	if m.srv != nil {
-		m.srv.Shutdown()
-		m.srv.WaitForShutdown()
-	}
-	if m.store != "" {
-		return os.RemoveAll(m.store)
-	}
-	return nil
+	return m.srv.close()
 }
 
 // natsWorker serves tasks until its stdin closes. Reconnection is off: a

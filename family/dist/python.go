@@ -175,27 +175,19 @@ func (m *pyMaster) close() error {
 
 // cpuTime is the Python master's CPU and its manager server's, from /proc.
 func (m *pyMaster) cpuTime() (time.Duration, error) {
-	pids := []string{strconv.Itoa(m.c.Pid())}
+	pids := []int{m.c.Pid()}
 	kids, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", m.c.Pid(), m.c.Pid()))
-	pids = append(pids, strings.Fields(string(kids))...)
-	var ticks uint64
-	for _, pid := range pids {
-		b, err := os.ReadFile("/proc/" + pid + "/stat")
-		if err != nil {
-			return 0, fmt.Errorf("dist: python master cpu: %w", err)
+	for _, k := range strings.Fields(string(kids)) {
+		if pid, err := strconv.Atoi(k); err == nil {
+			pids = append(pids, pid)
 		}
-		// Fields after the command's closing paren; utime and stime are
-		// the 14th and 15th of the whole line.
-		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-		u, _ := strconv.ParseUint(f[11], 10, 64)
-		s, _ := strconv.ParseUint(f[12], 10, 64)
-		ticks += u + s
 	}
-	return time.Duration(ticks) * time.Second / clockTicks, nil
+	cpu, err := procCPU(pids...)
+	if err != nil {
+		return 0, fmt.Errorf("dist: python master: %w", err)
+	}
+	return cpu, nil
 }
-
-// clockTicks is USER_HZ, 100 on every Linux concbench runs on.
-const clockTicks = 100
 
 func startPythonWorker(ns, addr, secret string) (*proc.Child, error) {
 	host, port, err := net.SplitHostPort(addr)
