@@ -33,7 +33,8 @@ smoke: ## every benchmark once (-benchtime 1x): each runs and verifies its work
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./bench
 
 # The Debian packages some rows need (linux-perf for the kernel reference;
-# gunicorn, python3-flask, redis-server and wrk for the web family); without
+# nats-server for the distributed family's NATS queues; gunicorn,
+# python3-flask, redis-server and wrk for the web family); without
 # them only those rows skip. Needs root; skips cleanly
 # otherwise, and when everything is installed already.
 DEPS ?= linux-perf gunicorn nats-server python3-flask redis-server wrk
