@@ -19,11 +19,15 @@ const (
 	// atomic, so that within one process no update is lost and what the
 	// seeds' problem shows is only the split across processes.
 	Global CounterKind = "global"
-	// Shm is one atomic uint64 on a MAP_SHARED mapping of a memfd that the
-	// parent creates and every worker process maps: one counter per server.
+	// Shm is one uint64 on a MAP_SHARED mapping of a memfd that the parent
+	// creates and every worker process maps: one counter per server. The
+	// Go servers add to it atomically; webapp.py, which has no atomic add,
+	// under a multiprocessing lock its gunicorn master makes before the
+	// fork.
 	Shm CounterKind = "shm"
 	// Redis is INCR on a redis-server the benchmark starts: one counter
-	// per server, kept outside it.
+	// per server, kept outside it (go-redis in Go, a few lines of RESP in
+	// webapp.py).
 	Redis CounterKind = "redis"
 )
 
@@ -100,6 +104,16 @@ type Tally struct {
 	// counter's total, or for per-process counters the sum of each
 	// worker's highest answer (its final value).
 	Lost int64
+}
+
+// Exact is nil when the counter counted every request: nothing lost, and
+// some answer showed R. Every shared counter must be exact, and so must a
+// one-process server's global.
+func (t Tally) Exact() error {
+	if t.Lost != 0 || t.MaxSeen != t.Requests {
+		return fmt.Errorf("%d of %d updates lost, max-seen %d", t.Lost, t.Requests, t.MaxSeen)
+	}
+	return nil
 }
 
 // Summarize tallies a /count load of r requests; total is the shared

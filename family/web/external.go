@@ -57,10 +57,17 @@ func (s *Server) privateDir() (string, error) {
 	return s.dir, nil
 }
 
+// webApp is the source startGunicorn writes as webapp.py: tests plant
+// faults in a copy.
+var webApp = python.WebApp
+
 // startGunicorn writes webapp.py into the private directory and starts
 // gunicorn on a listener opened here (--bind fd://3), then waits until
-// every worker has booted and /hello answers.
-func (s *Server) startGunicorn() error {
+// every worker has booted and /hello answers. The counter reaches the app
+// as it reaches the Go servers: env names redis-server's socket, and shm,
+// if not nil, is passed as descriptor 4 (the app maps it in the master,
+// which --preload makes import it before the fork).
+func (s *Server) startGunicorn(env []string, shm *os.File) error {
 	if err := gunicornCheck(); err != nil {
 		return err
 	}
@@ -68,7 +75,7 @@ func (s *Server) startGunicorn() error {
 	if err != nil {
 		return err
 	}
-	for name, b := range map[string][]byte{"webapp.py": python.WebApp, "gunicorn_conf.py": python.GunicornConf} {
+	for name, b := range map[string][]byte{"webapp.py": webApp, "gunicorn_conf.py": python.GunicornConf} {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
 			return fmt.Errorf("write %s: %w", name, err)
 		}
@@ -90,8 +97,11 @@ func (s *Server) startGunicorn() error {
 		args = append(args[:len(args)-1], "gthread", "--threads", strconv.Itoa(GthreadThreads))
 	}
 	cmd := exec.Command(GunicornBin, append(args, "webapp:app")...)
-	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
+	cmd.Env = append(append(os.Environ(), env...), "PYTHONDONTWRITEBYTECODE=1")
 	cmd.ExtraFiles = []*os.File{f}
+	if shm != nil {
+		cmd.Env, cmd.ExtraFiles = append(cmd.Env, envShmFD+"=4"), append(cmd.ExtraFiles, shm)
+	}
 	c, err := proc.StartCmd(cmd)
 	if err != nil {
 		return err

@@ -136,10 +136,7 @@ func (s *Server) start() error {
 		return fmt.Errorf("unknown counter %q (have global, shm, redis)", s.o.Counter)
 	}
 	if s.o.Server.IsGunicorn() {
-		if s.o.Counter != Global {
-			return fmt.Errorf("counter %s: the Flask app has only the global counter", s.o.Counter)
-		}
-		return s.startGunicorn()
+		return s.startGunicorn(env, shm)
 	}
 	return s.startGo(env, shm)
 }

@@ -137,6 +137,10 @@ func TestCounterDivergesUnlessShared(t *testing.T) {
 		{Options{Server: Prefork, Workers: 2, Counter: Shm}, false},
 		{Options{Server: Prefork, Workers: 2, Counter: Redis}, false},
 		{Options{Server: Reuseport, Workers: 2, Counter: Shm}, false},
+		{Options{Server: GunicornSync, Workers: 2, Counter: Shm}, false},
+		{Options{Server: GunicornSync, Workers: 2, Counter: Redis}, false},
+		{Options{Server: GunicornGthread, Workers: 2, Counter: Shm}, false},
+		{Options{Server: GunicornGthread, Workers: 2, Counter: Redis}, false},
 	}
 	for _, c := range cases {
 		t.Run(string(c.o.Server)+"/"+string(c.o.Counter), func(t *testing.T) {

@@ -1,4 +1,5 @@
-"""gunicorn settings for webapp.py: every worker dies with its master.
+"""gunicorn settings for webapp.py: every worker dies with its master, and
+a shared counter is made before the fork.
 
     gunicorn -c gunicorn_conf.py webapp:app
 
@@ -6,12 +7,22 @@ A gunicorn worker notices a dead master only when its own poll times out
 (half of --timeout, 15 s by default for sync workers), so a benchmark killed
 by Ctrl-C would leave its workers serving for that long. The master itself
 gets PR_SET_PDEATHSIG from concbench; this gives each worker the same.
+
+webapp.py's shm counter (CONCBENCH_WEB_SHM_FD) makes its lock when the
+module is imported. Only --preload imports it in the master, before the
+workers are forked; without it every worker would make its own lock, and
+the counter would lose updates without a word. on_starting refuses that.
 """
 import ctypes
 import os
 import signal
 
 PR_SET_PDEATHSIG = 1
+
+
+def on_starting(server):
+    if os.environ.get("CONCBENCH_WEB_SHM_FD") and not server.cfg.preload_app:
+        raise SystemExit("gunicorn_conf.py: the shm counter needs --preload (its lock must be made before the fork)")
 
 
 def post_fork(server, worker):
