@@ -28,6 +28,10 @@
 // response: status 200 and the exact body, from Expected; /count answers are
 // parsed and kept per worker pid, which is how the shared-variable rows see
 // the seeds' problem (max-seen < requests once there are two processes).
+// It serves its connections from epoll loops of its own, with raw
+// non-blocking reads and writes, not a goroutine per net.Conn: it shares
+// the cores with the server it measures, so it is built to take no more
+// of them per request than wrk does (see Load, and BenchmarkWebReference).
 //
 // web is one family: its workers come from proc, its kernels from
 // workloads; it imports no other family, nor report or regress.

@@ -398,7 +398,10 @@ func TestNextWaitsForAnswers(t *testing.T) {
 			handed.Add(1)
 		}
 	}()
-	time.Sleep(200 * time.Millisecond)
+	for end := time.Now().Add(5 * time.Second); handed.Load() < l.high && time.Now().Before(end); {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
 	if h := handed.Load(); h != l.high {
 		t.Errorf("%d requests handed out with none answered, want %d (high)", h, l.high)
 	}
