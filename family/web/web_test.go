@@ -430,3 +430,22 @@ func TestLoadRetriesIdleClosed(t *testing.T) {
 		t.Errorf("%d answers over %d connections, want 2 over 2: %v", st.Requests, st.Dials, err)
 	}
 }
+
+// No server, or one that dies: the load fails, it does not wait forever.
+func TestLoadFailsWithoutServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	if err := Check(addr, Hello); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("%v, want connection refused", err)
+	}
+	dying := helloServer(t, rawAnswer(""), 0)
+	if err := Check(dying, Hello); err == nil {
+		t.Error("a load on a server that closes without answering passed")
+	} else {
+		t.Log(err)
+	}
+}
