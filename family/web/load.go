@@ -117,7 +117,9 @@ func NewLoad(o LoadOptions) (*Load, error) {
 		if kernelOf(o.Path) != "" {
 			target += "?arg=" + strconv.Itoa(a)
 		}
-		head := "GET " + target + " HTTP/1.1\r\nHost: " + o.Addr + "\r\nUser-Agent: concbench\r\n"
+		// wrk's request, byte for byte (Host only): a server parses the
+		// same whichever of the two is asking.
+		head := "GET " + target + " HTTP/1.1\r\nHost: " + o.Addr + "\r\n"
 		l.reqs = append(l.reqs, []byte(head+"\r\n"))
 		l.closeReqs = append(l.closeReqs, []byte(head+"Connection: close\r\n\r\n"))
 	}
