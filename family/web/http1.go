@@ -142,11 +142,12 @@ func (c *conn) hangUp() {
 	c.sinceDial = 0
 }
 
-// event handles an epoll event on the connection: it writes what is left
-// of the request, then reads until the response is whole (done) or the
-// socket has no more for now. Events on an idle connection (the server
-// closing it) wait until it is used: lost retries the request then.
-func (c *conn) event() (done bool, err error) {
+// event handles an epoll event (ev, its bits) on the connection: it
+// writes what is left of the request, then, if there is input, reads until
+// the response is whole (done) or the socket has no more for now. Events
+// on an idle connection (the server closing it) wait until it is used:
+// lost retries the request then.
+func (c *conn) event(ev uint32) (done bool, err error) {
 	if !c.busy {
 		return false, nil
 	}
@@ -154,6 +155,9 @@ func (c *conn) event() (done bool, err error) {
 		if err := c.flush(); err != nil || len(c.out) > 0 {
 			return false, err
 		}
+	}
+	if ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) == 0 {
+		return false, nil // only room to write: the connection is up
 	}
 	for {
 		if len(c.in) == cap(c.in) {

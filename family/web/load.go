@@ -377,7 +377,7 @@ func (lp *loop) run() {
 				unix.Read(lp.evfd, b[:])
 				continue
 			}
-			if err := lp.serve(lp.conns[ev.Fd]); err != nil {
+			if err := lp.serve(lp.conns[ev.Fd], ev.Events); err != nil {
 				lp.l.fail(err)
 				return
 			}
@@ -437,8 +437,8 @@ func (lp *loop) startFree() error {
 // the next request or joins the free ones. The next request starts at the
 // clock reading that ended the last (one reading per request; it counts
 // the check of the last answer, well under a microsecond, in the next).
-func (lp *loop) serve(c *conn) error {
-	done, err := c.event()
+func (lp *loop) serve(c *conn, ev uint32) error {
+	done, err := c.event(ev)
 	if err != nil {
 		return lp.l.wrap(err)
 	}
