@@ -184,9 +184,15 @@ func (s *Server) Close() error {
 	var errs []error
 	for _, c := range s.children {
 		if s.o.Server.IsGunicorn() {
-			// SIGINT is gunicorn's quick shutdown: the master stops its
-			// workers and reaps them before it exits.
-			errs = append(errs, c.Signal(syscall.SIGINT, 5*time.Second))
+			// SIGTERM, gunicorn's graceful shutdown: the master stops its
+			// workers and reaps them before it exits. Not SIGINT (the quick
+			// one): a gthread worker's SIGQUIT handler calls the thread
+			// pool's shutdown, which deadlocks when the signal lands while
+			// the worker is inside the pool's submit (closing connections
+			// just before Close made that happen; the master then waits
+			// its 30 s graceful_timeout). A graceful stop takes up to 1 s
+			// more for gthread (its poll timeout).
+			errs = append(errs, c.Signal(syscall.SIGTERM, 5*time.Second))
 		} else {
 			errs = append(errs, c.Close())
 		}
