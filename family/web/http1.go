@@ -2,68 +2,294 @@ package web
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"strconv"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
+// conn is one of a Load's connections: a non-blocking socket in its
+// loop's epoll set, and the request in flight on it (at most one).
+type conn struct {
+	lp        *loop
+	idx       int32 // in lp.conns; the epoll data of its socket
+	fd        int   // -1 between connections
+	busy      bool  // a request is in flight
+	arg       int   // the next request's argument
+	cur       int   // the argument of the request in flight
+	closing   bool  // the request in flight says Connection: close
+	retried   bool  // the request in flight was resent on a new connection
+	out       []byte
+	in        []byte // the response so far
+	t0        int64  // when the request in flight was sent, Load.now
+	sinceDial int
+	dials     int
+	n         uint64
+	seen      map[int]uint64
+}
+
+// maxResponse bounds what a connection buffers of one response.
+const maxResponse = 1 << 20
+
+// start sends the connection's next request, dialling first if it has no
+// socket; t0 is now, the request's start.
+func (c *conn) start(t0 int64) error {
+	l := c.lp.l
+	c.cur, c.arg = c.arg, (c.arg+1)%len(l.reqs)
+	c.closing = l.o.CloseEvery > 0 && c.sinceDial+1 >= l.o.CloseEvery
+	c.busy, c.retried = true, false
+	c.t0 = t0
+	return c.send()
+}
+
+func (c *conn) send() error {
+	if c.fd < 0 {
+		if err := c.dial(); err != nil {
+			return err
+		}
+	}
+	c.out = c.lp.l.reqs[c.cur]
+	if c.closing {
+		c.out = c.lp.l.closeReqs[c.cur]
+	}
+	c.in = c.in[:0]
+	return c.flush()
+}
+
+// dial opens a non-blocking socket to the server and adds it to the
+// loop's epoll set, edge-triggered for input and output: the first
+// request is written when the connection is up, and an event means new
+// data (or room to write after a short write), so no epoll_ctl is needed
+// per request.
+func (c *conn) dial() error {
+	l := c.lp.l
+	fd, err := unix.Socket(l.family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("socket: %w", err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
+		unix.Close(fd)
+		return fmt.Errorf("TCP_NODELAY: %w", err)
+	}
+	if err := unix.Connect(fd, c.lp.sa); err != nil && err != unix.EINPROGRESS && err != unix.EINTR {
+		unix.Close(fd)
+		return fmt.Errorf("connect: %w", err)
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: c.idx}
+	if err := unix.EpollCtl(c.lp.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		unix.Close(fd)
+		return fmt.Errorf("epoll_ctl: %w", err)
+	}
+	c.fd = fd
+	c.dials++
+	return nil
+}
+
+// flush writes what is left of the request; on EAGAIN (a connection still
+// being set up) the rest waits for the socket's next event.
+func (c *conn) flush() error {
+	for len(c.out) > 0 {
+		n, err := rawIO(unix.SYS_WRITE, c.fd, c.out)
+		switch {
+		case err == unix.EINTR:
+		case err == unix.EAGAIN:
+			return nil
+		case err == unix.EPIPE || err == unix.ECONNRESET:
+			return c.lost(fmt.Errorf("write request: %w", err))
+		case err != nil:
+			return fmt.Errorf("write request: %w", err)
+		default:
+			c.out = c.out[n:]
+		}
+	}
+	return nil
+}
+
+// lost handles a connection that failed before any of the answer came: a
+// reused connection that the server had closed (an idle keep-alive
+// timeout) gets the request once more on a new one (nil: the request is
+// on its way again); anything else is err.
+func (c *conn) lost(err error) error {
+	if len(c.in) > 0 || c.sinceDial == 0 || c.retried {
+		return err
+	}
+	c.hangUp()
+	c.retried = true
+	c.t0 = c.lp.l.now()
+	return c.send()
+}
+
+// rawIO is read(2) or write(2) on a non-blocking socket. Such a call never
+// sleeps, so it goes in without the runtime's bookkeeping for a call that
+// might (entersyscall, exitsyscall: a few hundred ns a call, per request).
+func rawIO(trap uintptr, fd int, p []byte) (int, error) {
+	n, _, e := unix.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
+
+// hangUp closes the socket; the next request dials a new one, and counts
+// for CloseEvery from there.
+func (c *conn) hangUp() {
+	if c.fd >= 0 {
+		unix.Close(c.fd) // also takes it out of the epoll set
+		c.fd = -1
+	}
+	c.sinceDial = 0
+}
+
+// event handles an epoll event (ev, its bits) on the connection: it
+// writes what is left of the request, then, if there is input, reads until
+// the response is whole (done) or the socket has no more for now. Events
+// on an idle connection (the server closing it) wait until it is used:
+// lost retries the request then.
+func (c *conn) event(ev uint32) (done bool, err error) {
+	if !c.busy {
+		return false, nil
+	}
+	if len(c.out) > 0 {
+		if err := c.flush(); err != nil || len(c.out) > 0 {
+			return false, err
+		}
+	}
+	if ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) == 0 {
+		return false, nil // only room to write: the connection is up
+	}
+	for {
+		if len(c.in) == cap(c.in) {
+			if cap(c.in) >= maxResponse {
+				return false, fmt.Errorf("response over %d bytes: %.80q", maxResponse, c.in)
+			}
+			c.in = append(c.in, make([]byte, cap(c.in))...)[:len(c.in)]
+		}
+		n, err := rawIO(unix.SYS_READ, c.fd, c.in[len(c.in):cap(c.in)])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return false, nil
+		case isReset(err):
+			return false, c.lost(fmt.Errorf("read response: %w", err))
+		case err != nil:
+			return false, fmt.Errorf("read response: %w", err)
+		case n == 0:
+			return false, c.lost(fmt.Errorf("connection closed after %d bytes of the response %.80q", len(c.in), c.in))
+		}
+		c.in = c.in[:len(c.in)+n]
+		if done, err := c.complete(); done || err != nil {
+			return done, err
+		}
+	}
+}
+
+// complete checks the response read so far: not yet whole (false), whole
+// and right (true), or wrong (an error). A whole response is timed,
+// counted and checked; the connection is closed if either side said
+// Connection: close.
+func (c *conn) complete() (bool, error) {
+	status, body, srvClose, size, err := parseResponse(c.in)
+	if err != nil || size == 0 {
+		return false, err
+	}
+	if size < len(c.in) {
+		return false, fmt.Errorf("%d bytes after the response: %.80q", len(c.in)-size, c.in[size:])
+	}
+	c.lp.tnow = c.lp.l.now()
+	c.lp.hist.Record(time.Duration(c.lp.tnow - c.t0))
+	c.n++
+	c.sinceDial++
+	c.busy = false
+	if srvClose || c.closing {
+		c.hangUp()
+	}
+	return true, c.verify(c.cur, status, body)
+}
+
+func (c *conn) verify(arg, status int, body []byte) error {
+	if status != 200 {
+		return fmt.Errorf("status %d, body %q", status, body)
+	}
+	l := c.lp.l
+	if l.want != nil {
+		if !bytes.Equal(body, l.want[arg]) {
+			return fmt.Errorf("arg %d: body %q, want %q", arg, body, l.want[arg])
+		}
+		return nil
+	}
+	v, pid, err := parseCount(body)
+	if err != nil {
+		return err
+	}
+	c.seen[pid] = max(c.seen[pid], v)
+	return nil
+}
+
 var (
+	crlf        = []byte("\r\n")
 	hdrLength   = []byte("content-length")
 	hdrConn     = []byte("connection")
 	hdrEncoding = []byte("transfer-encoding")
 	tokClose    = []byte("close")
 )
 
-// readResponse reads one HTTP/1.x response with a Content-Length body
-// (every server here sends one): the status, the body (valid until the
-// next call), and whether the server will close the connection.
-func (c *conn) readResponse() (status int, body []byte, srvClose bool, err error) {
-	line, err := c.r.ReadSlice('\n')
-	if err != nil {
-		if len(line) == 0 && (errors.Is(err, io.EOF) || isReset(err)) {
-			return 0, nil, false, errIdleClosed
-		}
-		return 0, nil, false, fmt.Errorf("read status line: %w", err)
+// maxHead bounds a response's status line and headers.
+const maxHead = 16 << 10
+
+// parseResponse parses one HTTP/1.x response with a Content-Length body
+// (every server here sends one) from the start of b: its status, its body
+// (a slice of b), whether the server will close the connection, and its
+// size in b. A size of 0 means b holds only part of it.
+func parseResponse(b []byte) (status int, body []byte, srvClose bool, size int, err error) {
+	line, rest, ok := bytes.Cut(b, crlf)
+	if !ok {
+		return 0, nil, false, 0, partial(b)
 	}
-	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
-		return 0, nil, false, fmt.Errorf("status line %q", line)
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
+		return 0, nil, false, 0, fmt.Errorf("status line %q", line)
 	}
-	status, err = strconv.Atoi(string(line[9:12]))
-	if err != nil {
-		return 0, nil, false, fmt.Errorf("status line %q", line)
+	if status, err = strconv.Atoi(string(line[9:12])); err != nil {
+		return 0, nil, false, 0, fmt.Errorf("status line %q", line)
 	}
 	length := -1
 	for {
-		h, err := c.r.ReadSlice('\n')
-		if err != nil {
-			return 0, nil, false, fmt.Errorf("read header: %w", err)
+		var h []byte
+		if h, rest, ok = bytes.Cut(rest, crlf); !ok {
+			return 0, nil, false, 0, partial(b)
 		}
-		if len(bytes.TrimSpace(h)) == 0 {
+		if len(h) == 0 {
 			break
 		}
 		name, value, _ := bytes.Cut(h, []byte(":"))
-		value = bytes.TrimSpace(value)
-		switch {
+		switch value = bytes.TrimSpace(value); {
 		case bytes.EqualFold(name, hdrLength):
 			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 {
-				return 0, nil, false, fmt.Errorf("header %q", h)
+				return 0, nil, false, 0, fmt.Errorf("header %q", h)
 			}
 		case bytes.EqualFold(name, hdrConn):
 			srvClose = bytes.EqualFold(value, tokClose)
 		case bytes.EqualFold(name, hdrEncoding):
-			return 0, nil, false, fmt.Errorf("header %q: want a Content-Length body", h)
+			return 0, nil, false, 0, fmt.Errorf("header %q: want a Content-Length body", h)
 		}
 	}
 	if length < 0 {
-		return 0, nil, false, fmt.Errorf("status %d: no Content-Length", status)
+		return 0, nil, false, 0, fmt.Errorf("status %d: no Content-Length", status)
 	}
-	if length > cap(c.body) {
-		c.body = make([]byte, length)
+	start := len(b) - len(rest)
+	if len(rest) < length {
+		return 0, nil, false, 0, nil
 	}
-	body = c.body[:length]
-	if _, err := io.ReadFull(c.r, body); err != nil {
-		return 0, nil, false, fmt.Errorf("read %d-byte body: %w", length, err)
+	return status, b[start : start+length], srvClose, start + length, nil
+}
+
+// partial is a response's head not yet whole: nil, or an error once it is
+// longer than any head should be.
+func partial(b []byte) error {
+	if len(b) > maxHead {
+		return fmt.Errorf("no end of headers in %d bytes: %.80q", len(b), b)
 	}
-	return status, body, srvClose, nil
+	return nil
 }

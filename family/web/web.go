@@ -28,6 +28,10 @@
 // response: status 200 and the exact body, from Expected; /count answers are
 // parsed and kept per worker pid, which is how the shared-variable rows see
 // the seeds' problem (max-seen < requests once there are two processes).
+// It serves its connections from epoll loops of its own, with raw
+// non-blocking reads and writes, not a goroutine per net.Conn: it shares
+// the cores with the server it measures, so it is built to take no more
+// of them per request than wrk does (see Load, and BenchmarkWebReference).
 //
 // web is one family: its workers come from proc, its kernels from
 // workloads; it imports no other family, nor report or regress.
@@ -177,9 +181,15 @@ func (s *Server) Close() error {
 	var errs []error
 	for _, c := range s.children {
 		if s.o.Server.IsGunicorn() {
-			// SIGINT is gunicorn's quick shutdown: the master stops its
-			// workers and reaps them before it exits.
-			errs = append(errs, c.Signal(syscall.SIGINT, 5*time.Second))
+			// SIGTERM, gunicorn's graceful shutdown: the master stops its
+			// workers and reaps them before it exits. Not SIGINT (the quick
+			// one): a gthread worker's SIGQUIT handler calls the thread
+			// pool's shutdown, which deadlocks when the signal lands while
+			// the worker is inside the pool's submit (closing connections
+			// just before Close made that happen; the master then waits
+			// its 30 s graceful_timeout). A graceful stop takes up to 1 s
+			// more for gthread (its poll timeout).
+			errs = append(errs, c.Signal(syscall.SIGTERM, 5*time.Second))
 		} else {
 			errs = append(errs, c.Close())
 		}

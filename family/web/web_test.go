@@ -7,8 +7,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -73,6 +75,8 @@ func TestLoadFailsOnWrongAnswer(t *testing.T) {
 			w.WriteHeader(http.StatusTeapot)
 			w.Write([]byte(HelloBody))
 		}},
+		{"length", rawAnswer("HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\n" + HelloBody)},
+		{"truncated", rawAnswer("HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n" + HelloBody)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -89,6 +93,18 @@ func TestLoadFailsOnWrongAnswer(t *testing.T) {
 				t.Log(err)
 			}
 		})
+	}
+}
+
+// rawAnswer answers with resp, byte for byte, and closes the connection.
+func rawAnswer(resp string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		c.Write([]byte(resp))
+		c.Close()
 	}
 }
 
@@ -249,5 +265,191 @@ func TestParseWrk(t *testing.T) {
 		if (err != nil) != c.fails || !c.fails && (r.Rate != c.rate || r.Requests != 45212) {
 			t.Errorf("%s: %+v, %v", c.name, r, err)
 		}
+	}
+}
+
+func TestParseResponse(t *testing.T) {
+	const ok = "HTTP/1.1 200 OK\r\nDate: x\r\ncontent-length: 14\r\n\r\nHello, World!\n"
+	cases := []struct {
+		name, in string
+		status   int
+		body     string
+		close    bool
+		fails    bool
+	}{
+		{"ok", ok, 200, HelloBody, false, false},
+		{"close", "HTTP/1.0 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi", 200, "hi", true, false},
+		{"empty body", "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n", 500, "", false, false},
+		{"no length", "HTTP/1.1 200 OK\r\n\r\n", 0, "", false, true},
+		{"chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", 0, "", false, true},
+		{"bad length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", 0, "", false, true},
+		{"bad status", "HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n", 0, "", false, true},
+		{"not http", "SSH-2.0-OpenSSH\r\n\r\n", 0, "", false, true},
+		{"no end of head", "HTTP/1.1 200 OK\r\nX: " + strings.Repeat("a", maxHead), 0, "", false, true},
+	}
+	for _, c := range cases {
+		status, body, srvClose, size, err := parseResponse([]byte(c.in))
+		if (err != nil) != c.fails || !c.fails && (status != c.status || string(body) != c.body || srvClose != c.close || size != len(c.in)) {
+			t.Errorf("%s: status %d body %q close %v size %d of %d, %v", c.name, status, body, srvClose, size, len(c.in), err)
+		}
+	}
+	// Every proper prefix of a response is a response not yet whole; the
+	// bytes after one are not part of it.
+	for i := 0; i < len(ok); i++ {
+		if _, _, _, size, err := parseResponse([]byte(ok[:i])); size != 0 || err != nil {
+			t.Errorf("prefix of %d bytes: size %d, %v", i, size, err)
+		}
+	}
+	if _, _, _, size, err := parseResponse([]byte(ok + "HTTP/1.1")); size != len(ok) || err != nil {
+		t.Errorf("response and more: size %d, %v; want %d", size, err, len(ok))
+	}
+}
+
+// helloServer is an in-process server of /hello (h, if not nil, instead).
+func helloServer(t *testing.T, h http.HandlerFunc, idle time.Duration) string {
+	t.Helper()
+	if h == nil {
+		h = func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(HelloBody)) }
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, IdleTimeout: idle}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
+// Every request Next hands out is answered by Stop, one at a time per
+// connection, at 1, 16 and 256 connections, kept alive or reconnecting.
+func TestLoadAnswersEveryRequest(t *testing.T) {
+	addr := helloServer(t, nil, 0)
+	const r = 1000
+	for _, conns := range []int{1, 16, 256} {
+		for _, every := range []int{0, 3} {
+			l, err := NewLoad(LoadOptions{Addr: addr, Path: Hello, Conns: conns, CloseEvery: every})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.Start()
+			for i := 0; i < r; i++ {
+				if !l.Next() {
+					break
+				}
+			}
+			st, err := l.Stop()
+			minDials, maxDials := 1, conns
+			if every > 0 {
+				minDials, maxDials = r/every, r/every+conns
+			}
+			if err != nil || st.Requests != r || st.Hist.Count() != r || st.Dials < minDials || st.Dials > maxDials {
+				t.Errorf("conns=%d close-every=%d: %d answers, %d timed, %d dials (want %d, %d, %d..%d): %v",
+					conns, every, st.Requests, st.Hist.Count(), st.Dials, r, r, minDials, maxDials, err)
+			}
+		}
+	}
+}
+
+// The client is not a goroutine per connection (each would pay a park
+// and a wake-up per response): its connections are served by at most
+// GOMAXPROCS loops.
+func TestLoadRunsOnLoops(t *testing.T) {
+	addr := helloServer(t, nil, 0)
+	l, err := NewLoad(LoadOptions{Addr: addr, Path: Hello, Conns: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Start()
+	for i := 0; i < 500 && l.Next(); i++ {
+	}
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	if _, err := l.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, g := range strings.Split(stacks, "\n\n") {
+		if strings.Contains(g, "family/web.(*conn)") || strings.Contains(g, "family/web.(*loop)") {
+			n++
+		}
+	}
+	if n < 1 || n > runtime.GOMAXPROCS(0) {
+		t.Errorf("%d client goroutines for 64 connections, want 1..%d", n, runtime.GOMAXPROCS(0))
+	}
+}
+
+// Next never lets more than high requests go unanswered: with the server
+// holding every answer, it stops handing out requests there, and goes on
+// once answers come.
+func TestNextWaitsForAnswers(t *testing.T) {
+	release := make(chan struct{})
+	addr := helloServer(t, func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.Write([]byte(HelloBody))
+	}, 0)
+	l, err := NewLoad(LoadOptions{Addr: addr, Path: Hello, Conns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Start()
+	want := int(l.high) + 10
+	var handed atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < want && l.Next(); i++ {
+			handed.Add(1)
+		}
+	}()
+	for end := time.Now().Add(5 * time.Second); handed.Load() < l.high && time.Now().Before(end); {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if h := handed.Load(); h != l.high {
+		t.Errorf("%d requests handed out with none answered, want %d (high)", h, l.high)
+	}
+	close(release)
+	<-done
+	st, err := l.Stop()
+	if err != nil || st.Requests != uint64(want) {
+		t.Errorf("%d answered of %d: %v", st.Requests, want, err)
+	}
+}
+
+// A kept-alive connection that the server closed while idle gets the next
+// request again on a new connection, and the load goes on.
+func TestLoadRetriesIdleClosed(t *testing.T) {
+	addr := helloServer(t, nil, 10*time.Millisecond)
+	l, err := NewLoad(LoadOptions{Addr: addr, Path: Hello, Conns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Start()
+	l.Next()
+	time.Sleep(100 * time.Millisecond)
+	l.Next()
+	st, err := l.Stop()
+	if err != nil || st.Requests != 2 || st.Dials != 2 {
+		t.Errorf("%d answers over %d connections, want 2 over 2: %v", st.Requests, st.Dials, err)
+	}
+}
+
+// No server, or one that dies: the load fails, it does not wait forever.
+func TestLoadFailsWithoutServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	if err := Check(addr, Hello); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("%v, want connection refused", err)
+	}
+	dying := helloServer(t, rawAnswer(""), 0)
+	if err := Check(dying, Hello); err == nil {
+		t.Error("a load on a server that closes without answering passed")
+	} else {
+		t.Log(err)
 	}
 }
