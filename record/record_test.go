@@ -330,7 +330,7 @@ func TestProfileNarrows(t *testing.T) {
 	gtp := "(goroutine|thread|process)$"
 	want := []string{
 		"^BenchmarkBusyLoop$/.*/workers=" + ncpu + "$ 2 20ms 0.2",
-		"^BenchmarkIPC$/pattern=/transport=/peer=" + gtp + "/size=(8B|64KiB)$ 6 5ms ",
+		"^BenchmarkIPC$/pattern=/transport=/peer=" + gtp + "/size=(8B|64KiB)$ 6 20ms ",
 		"^BenchmarkIPC$/pattern=/transport=/peer=python-process$/size=8B$ 3 20ms ",
 		"^BenchmarkSpawn$ 6 20ms ", "^BenchmarkSpawnParent$ 6 20ms ", "^BenchmarkFake$ 6 20ms ",
 	}
