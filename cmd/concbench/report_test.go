@@ -87,7 +87,7 @@ func TestReportFormats(t *testing.T) {
 }
 
 // readmeRecording is the recording README.md's figures table is made from.
-const readmeRecording = "results/8ecd64460d00/20261201T234934Z.txt"
+const readmeRecording = "results/8ecd64460d00/20261202T015636Z.txt"
 
 // summarySection is the text of README.md between the summary markers.
 // Regenerate it with
