@@ -6,8 +6,9 @@
 // The server's format predates Unit lines: it keeps config lines as labels
 // but drops "Unit u better=higher" lines, without which the report refuses
 // custom units. Upload therefore sends each Unit line also as a label
-// ("concbench-unit-busy-cores: better=higher") and Fetch turns those labels
-// back into Unit lines. The server adds labels of its own (upload,
+// ("concbench-unit-busy-cores: better=higher"; capitals escaped as %XX,
+// "concbench-unit-wire-%42/task", as a key has none) and Fetch turns those
+// labels back into Unit lines. The server adds labels of its own (upload,
 // upload-part, upload-file, upload-time, by); Fetch drops them, so a query
 // renders the same report as the files it came from. The server also
 // derives labels from each benchmark name (name, gomaxprocs, and each
@@ -22,6 +23,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,7 +91,7 @@ func withUnitLabels(b []byte) []byte {
 		line := sc.Text()
 		f := strings.Fields(line)
 		if len(f) >= 3 && f[0] == "Unit" {
-			fmt.Fprintf(&labels, "%s%s: %s\n", unitLabel, f[1], strings.Join(f[2:], " "))
+			fmt.Fprintf(&labels, "%s%s: %s\n", unitLabel, labelKey(f[1]), strings.Join(f[2:], " "))
 		}
 		if k, _, ok := strings.Cut(line, ":"); ok && !strings.ContainsAny(k, " \t") && !strings.HasPrefix(k, "Benchmark") {
 			if !slices.Contains(order, k) {
@@ -143,7 +145,9 @@ func Fetch(ctx context.Context, addr, query string, w io.Writer) (int, error) {
 		var keys []string
 		for k, v := range r.Labels {
 			if u, ok := strings.CutPrefix(k, unitLabel); ok {
-				units[u] = v
+				if u, err := url.PathUnescape(u); err == nil {
+					units[u] = v
+				}
 				continue
 			}
 			if !serverLabel(k) && k != orderLabel {
@@ -174,6 +178,21 @@ func Fetch(ctx context.Context, addr, query string, w io.Writer) (int, error) {
 	}
 	_, err := body.WriteTo(w)
 	return n, err
+}
+
+// labelKey is a unit name as a label key can hold it: a key has no
+// capitals (benchfmt reads "wire-B/task: …" as no config line at all), so
+// they and '%' are escaped as %XX, which Fetch unescapes.
+func labelKey(unit string) string {
+	var b strings.Builder
+	for i := 0; i < len(unit); i++ {
+		if c := unit[i]; c == '%' || 'A' <= c && c <= 'Z' {
+			fmt.Fprintf(&b, "%%%02X", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // serverLabel is a label the server adds to every result.
