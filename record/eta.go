@@ -85,7 +85,7 @@ func (e *eta) done(i int, p pass, d time.Duration) {
 		return
 	}
 	tmp := fmt.Sprintf("%s.%d", e.file, os.Getpid())
-	if os.WriteFile(tmp, b, 0o644) == nil && os.Rename(tmp, e.file) != nil {
+	if os.WriteFile(tmp, b, 0o644) != nil || os.Rename(tmp, e.file) != nil {
 		os.Remove(tmp)
 	}
 }

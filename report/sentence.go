@@ -87,9 +87,9 @@ func rank(rs []ranked, better int, bestW, worseW string, f func(float64) string)
 	return s
 }
 
-// rankFromZero is rank when the best is 0, which no factor is of: "stream
-// and jetstream are lowest (0 lost-tasks); manager is 1 lost-tasks, nats
-// 141 lost-tasks".
+// rankFromZero is rank when the best is 0, which no factor is of: "stream,
+// jetstream are lowest (0 lost-tasks); manager is 1 lost-tasks, nats 141
+// lost-tasks".
 func rankFromZero(ok []ranked, bestW string, f func(float64) string) string {
 	var zeros []string
 	i := 0

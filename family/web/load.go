@@ -62,6 +62,14 @@ type LoadOptions struct {
 // answers, not per answer, and the connections never wait for it while
 // it keeps up. A request Next handed out is answered before Stop returns:
 // a caller that times until Stop returns times every request it asked for.
+//
+// high is Conns plus a window that grows with the answers: half of those
+// so far, up to max(Conns, 256). A fixed window let b.Loop's first
+// ramp-up steps (1 op, then 100) hand out all their requests at once and
+// end before any was answered: b.Loop saw them take no time and jumped to
+// 10,000 requests, 11 s per run for a row that serves 900 a second. With
+// the window at most half the answers, a step ends with at least two
+// thirds of its requests answered, and the ramp overshoots by 1.5× at most.
 type Load struct {
 	o         LoadOptions
 	want      [][]byte // the right body per argument; nil for /count
@@ -75,7 +83,9 @@ type Load struct {
 
 	budget    atomic.Int64
 	pending   atomic.Int64
-	high, low int64
+	done      atomic.Int64 // answered so far
+	maxWindow int64
+	low       atomic.Int64  // set by Next before it sleeps; only grows
 	waiting   atomic.Bool   // Next sleeps until pending <= low
 	wake      chan struct{} // its wake-up: one token per waiting true→false by a loop
 	stopping  atomic.Bool
@@ -123,8 +133,7 @@ func NewLoad(o LoadOptions) (*Load, error) {
 		l.reqs = append(l.reqs, []byte(head+"\r\n"))
 		l.closeReqs = append(l.closeReqs, []byte(head+"Connection: close\r\n\r\n"))
 	}
-	slack := int64(max(o.Conns, 256))
-	l.high, l.low = int64(o.Conns)+slack, int64(o.Conns)+slack/2
+	l.maxWindow = int64(max(o.Conns, 256))
 	n := min(runtime.GOMAXPROCS(0), o.Conns)
 	for i := 0; i < n; i++ {
 		lp, err := newLoop(l)
@@ -179,10 +188,15 @@ func (l *Load) Start() {
 	}
 }
 
+// high is how many requests may be pending now (see Load).
+func (l *Load) high() int64 {
+	return int64(l.o.Conns) + min(l.maxWindow, max(1, l.done.Load()/2))
+}
+
 // Next hands out one request, waiting while pending is at high. It
 // returns false once the load has failed.
 func (l *Load) Next() bool {
-	if l.pending.Load() >= l.high && !l.awaitLow() {
+	if h := l.high(); l.pending.Load() >= h && !l.awaitLow(h-(h-int64(l.o.Conns)+1)/2) {
 		return false
 	}
 	if l.broken.Load() {
@@ -198,15 +212,18 @@ func (l *Load) Next() bool {
 	return true
 }
 
-// awaitLow sleeps until pending <= low. No lost wake-up: waiting is set
-// before pending is read, and a loop lowers pending before it reads
-// waiting, so either Next sees pending at low and does not sleep, or the
-// loop that brings it to low sees waiting and sends the token. A loop that
-// takes waiting (true→false) always sends, so when Next finds it taken it
-// takes that token, and the channel never holds a stale one.
-func (l *Load) awaitLow() bool {
+// awaitLow sleeps until pending <= low. No lost wake-up: low is stored
+// and waiting set before pending is read, and a loop lowers pending before
+// it reads low and waiting, so either Next sees pending at low and does
+// not sleep, or the loop that brings it to low sees waiting and sends the
+// token (a loop that read the previous low compares with a smaller one:
+// low only grows, as the answers do). A loop that takes waiting
+// (true→false) always sends, so when Next finds it taken it takes that
+// token, and the channel never holds a stale one.
+func (l *Load) awaitLow(low int64) bool {
+	l.low.Store(low)
 	l.waiting.Store(true)
-	if l.pending.Load() > l.low {
+	if l.pending.Load() > low {
 		select {
 		case <-l.wake:
 			return true
@@ -222,7 +239,8 @@ func (l *Load) awaitLow() bool {
 
 // answered is a loop's count of one answered request.
 func (l *Load) answered() {
-	if l.pending.Add(-1) <= l.low && l.waiting.Load() && l.waiting.CompareAndSwap(true, false) {
+	l.done.Add(1)
+	if l.pending.Add(-1) <= l.low.Load() && l.waiting.Load() && l.waiting.CompareAndSwap(true, false) {
 		l.wake <- struct{}{}
 	}
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -393,7 +394,8 @@ func TestNextWaitsForAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Start()
-	want := int(l.high) + 10
+	high := l.high() // none answered: Conns+1
+	want := int(high) + 10
 	var handed atomic.Int64
 	done := make(chan struct{})
 	go func() {
@@ -402,18 +404,51 @@ func TestNextWaitsForAnswers(t *testing.T) {
 			handed.Add(1)
 		}
 	}()
-	for end := time.Now().Add(5 * time.Second); handed.Load() < l.high && time.Now().Before(end); {
+	for end := time.Now().Add(5 * time.Second); handed.Load() < high && time.Now().Before(end); {
 		time.Sleep(time.Millisecond)
 	}
 	time.Sleep(100 * time.Millisecond)
-	if h := handed.Load(); h != l.high {
-		t.Errorf("%d requests handed out with none answered, want %d (high)", h, l.high)
+	if h := handed.Load(); h != high || high != 5 {
+		t.Errorf("%d requests handed out with none answered, want %d (high, which must be Conns+1 = 5)", h, high)
 	}
 	close(release)
 	<-done
 	st, err := l.Stop()
 	if err != nil || st.Requests != uint64(want) {
 		t.Errorf("%d answered of %d: %v", st.Requests, want, err)
+	}
+}
+
+// TestLoadRampsWithBLoop: against a server that takes a millisecond per
+// request, one connection, b.Loop's ramp-up sees the requests' time and
+// stops near its benchtime. With the window at max(Conns, 256) from the
+// start, its steps of 1 and 100 requests ended before any was answered
+// and it ran 10,000 requests (over 10 s for a 0.2 s benchtime).
+func TestLoadRampsWithBLoop(t *testing.T) {
+	addr := helloServer(t, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(time.Millisecond)
+		w.Write([]byte(HelloBody))
+	}, 0)
+	bt := flag.Lookup("test.benchtime")
+	old := bt.Value.String()
+	bt.Value.Set("200ms")
+	defer bt.Value.Set(old)
+	r := testing.Benchmark(func(b *testing.B) {
+		l, err := NewLoad(LoadOptions{Addr: addr, Path: Hello, Conns: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		l.Start()
+		for b.Loop() {
+			l.Next()
+		}
+		b.StartTimer()
+		if _, err := l.Stop(); err != nil {
+			b.Fatal(err)
+		}
+	})
+	if r.N == 0 || r.N > 1000 || r.T > 2*time.Second {
+		t.Errorf("b.Loop ran %d requests in %v for a 200ms benchtime at about 1 ms each; want at most 1000 in 2 s", r.N, r.T)
 	}
 }
 

@@ -145,9 +145,12 @@ func Fetch(ctx context.Context, addr, query string, w io.Writer) (int, error) {
 		var keys []string
 		for k, v := range r.Labels {
 			if u, ok := strings.CutPrefix(k, unitLabel); ok {
-				if u, err := url.PathUnescape(u); err == nil {
-					units[u] = v
+				// Uploads before the escaping have keys like
+				// "steal-%", which do not unescape: they are the unit.
+				if d, err := url.PathUnescape(u); err == nil {
+					u = d
 				}
+				units[u] = v
 				continue
 			}
 			if !serverLabel(k) && k != orderLabel {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/perf/storage"
+
 	"github.com/concbench/concbench/report"
 	"github.com/concbench/concbench/report/perfdata/perfdatatest"
 )
@@ -127,5 +129,30 @@ func TestRecordings(t *testing.T) {
 	ms := tr.Moves()
 	if got := strings.Join(tr.Commits, " "); got != "c0 c1 c2" || len(ms) != 1 || tr.Commits[ms[0].To] != "c2" {
 		t.Errorf("commits %q, %d moves; want c0 c1 c2 and one move at c2", got, len(ms))
+	}
+}
+
+// TestFetchOldUnitLabels: an upload made before unit names were escaped
+// (a label key "concbench-unit-steal-%") still gives its Unit line back.
+func TestFetchOldUnitLabels(t *testing.T) {
+	addr := perfdatatest.Server(t)
+	u := (&storage.Client{BaseURL: baseURL(addr)}).NewUpload(context.Background())
+	w, err := u.CreateFile("old.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(w, "concbench-unit-steal-%: better=lower\nconcbench-unit-busy-cores: better=higher\nhost-id: old\n"+
+		"BenchmarkBusyLoop/model=goroutine-2 1 2.5 steal-% 2.0 busy-cores\n")
+	if _, err := u.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if n, err := Fetch(context.Background(), addr, "host-id:old", &b); err != nil || n != 1 {
+		t.Fatalf("fetch: %d results, %v", n, err)
+	}
+	for _, want := range []string{"Unit steal-% better=lower\n", "Unit busy-cores better=higher\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("fetched file lacks %q:\n%s", want, b.String())
+		}
 	}
 }
