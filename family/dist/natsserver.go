@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -95,7 +96,20 @@ func startNATSServer(host string, port int, secret string, js bool) (*natsServer
 		s.close()
 		return nil, err
 	}
+	s.addr = clientAddr(host, s.addr)
 	return s, nil
+}
+
+// clientAddr is where the master's own clients reach a broker told to
+// listen on host and listed (by its ports file) at listed: on every
+// address the file lists each interface's, in the order the kernel gives
+// them, so they take loopback.
+func clientAddr(host, listed string) string {
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		_, p, _ := net.SplitHostPort(listed)
+		return net.JoinHostPort("127.0.0.1", p)
+	}
+	return listed
 }
 
 // natsConfig is nats-server's configuration. MaxPending, the bytes the

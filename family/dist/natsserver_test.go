@@ -154,3 +154,42 @@ func TestNATSServerToken(t *testing.T) {
 		t.Errorf("a secret with a newline: %v", err)
 	}
 }
+
+// TestNATSServerAnyAddress: a broker on every address (a master started
+// with -listen :PORT) is reached by the master's own clients on loopback,
+// not on whichever interface its ports file lists first.
+func TestNATSServerAnyAddress(t *testing.T) {
+	if err := NATSMissing(); err != nil {
+		t.Skip(err)
+	}
+	for _, host := range []string{"", "0.0.0.0"} {
+		s, err := startNATSServer(host, 0, "s", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, _, _ := net.SplitHostPort(s.addr)
+		c, err := net.DialTimeout("tcp", s.addr, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		if h != "127.0.0.1" || err != nil {
+			t.Errorf("listen %q: clients go to %s (%v), want 127.0.0.1", host, s.addr, err)
+		}
+		if err := s.close(); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestClientAddr(t *testing.T) {
+	for _, c := range []struct{ host, listed, want string }{
+		{"0.0.0.0", "192.0.2.2:4222", "127.0.0.1:4222"},
+		{"", "[fd00::2]:4222", "127.0.0.1:4222"},
+		{"::", "192.0.2.2:4222", "127.0.0.1:4222"},
+		{"198.18.0.1", "198.18.0.1:4222", "198.18.0.1:4222"},
+	} {
+		if got := clientAddr(c.host, c.listed); got != c.want {
+			t.Errorf("clientAddr(%q, %q) = %q, want %q", c.host, c.listed, got, c.want)
+		}
+	}
+}
