@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 
@@ -289,7 +286,7 @@ func TestProcessRunsStaticWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kids := children(t)
+	kids := proc.Children(os.Getpid())
 	if len(kids) != 1 {
 		t.Errorf("%d children, want 1: %v", len(kids), kids)
 	} else if exe := fmt.Sprintf("/proc/%d/exe", kids[0]); !worker.SameFile(exe) {
@@ -300,27 +297,4 @@ func TestProcessRunsStaticWorker(t *testing.T) {
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// children lists this process's child pids from /proc/self/task/*/children.
-func children(t *testing.T) []int {
-	tasks, err := filepath.Glob("/proc/self/task/*/children")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pids []int
-	for _, f := range tasks {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			continue // the thread ended
-		}
-		for _, s := range strings.Fields(string(src)) {
-			pid, err := strconv.Atoi(s)
-			if err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -180,5 +182,39 @@ func TestStatusChangesNothing(t *testing.T) {
 	}
 	if err := c.Signal(syscall.SIGTERM, time.Second); err == nil || !strings.Contains(c.Status(), "signal: terminated") {
 		t.Errorf("after SIGTERM: Close error %v, Status %q", err, c.Status())
+	}
+}
+
+// TestTree: a child and its own child are in this process's tree, parent
+// first, and each is Exited once killed, before and after it is reaped.
+func TestTree(t *testing.T) {
+	cmd := exec.Command("sh", "-c", "sleep 60 & wait")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sh := cmd.Process.Pid
+	var tree []int
+	for end := time.Now().Add(5 * time.Second); len(tree) < 2 && time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		tree = proc.Tree(sh)
+	}
+	if len(tree) != 2 || tree[0] != sh || !slices.Equal(proc.Children(sh), tree[1:]) ||
+		!slices.Contains(proc.Children(os.Getpid()), sh) || !slices.Contains(proc.Tree(os.Getpid()), tree[1]) {
+		t.Errorf("tree of the shell %d: %v, want the shell then its sleep", sh, tree)
+	}
+	if proc.Exited(sh) {
+		t.Error("a running shell reads as exited")
+	}
+	for _, pid := range tree {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	for end := time.Now().Add(5 * time.Second); !proc.Exited(sh) && time.Now().Before(end); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !proc.Exited(sh) {
+		t.Error("a killed shell, not yet reaped, reads as running")
+	}
+	cmd.Wait()
+	if !proc.Exited(sh) || len(proc.Children(sh)) != 0 {
+		t.Error("a reaped shell reads as running or with children")
 	}
 }

@@ -9,11 +9,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/concbench/concbench/proc"
 
 	"github.com/concbench/concbench/family/busy"
 )
@@ -157,7 +158,7 @@ func gilInterrupt(t *testing.T, bin, m string, sig syscall.Signal) {
 	lines := bufio.NewScanner(stdout)
 	for lines.Scan() && !strings.HasPrefix(lines.Text(), "t=") {
 	}
-	seen := descendants(cmd.Process.Pid)
+	seen := proc.Tree(cmd.Process.Pid)[1:]
 	want := map[string]int{busy.Process: 2, busy.PythonProcess: 3}[m]
 	if len(seen) < want {
 		t.Errorf("%d processes under concbench while it ran (%v), want at least %d", len(seen), seen, want)
@@ -183,10 +184,10 @@ func gilInterrupt(t *testing.T, bin, m string, sig syscall.Signal) {
 	}
 	deadline := time.Now().Add(2 * time.Second)
 	for _, pid := range seen {
-		for alive(pid) && time.Now().Before(deadline) {
+		for !proc.Exited(pid) && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
 		}
-		if alive(pid) {
+		if !proc.Exited(pid) {
 			t.Errorf("process %d still alive after concbench gil got %v", pid, sig)
 		}
 	}
@@ -195,31 +196,4 @@ func gilInterrupt(t *testing.T, bin, m string, sig syscall.Signal) {
 			t.Errorf("concbench gil left %d files in TMPDIR after Ctrl-C, e.g. %s", len(left), left[0].Name())
 		}
 	}
-}
-
-// descendants lists the pids below pid (children, grandchildren ...).
-func descendants(pid int) []int {
-	var out []int
-	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
-	for _, task := range tasks {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, task.Name()))
-		for _, f := range strings.Fields(string(b)) {
-			if c, err := strconv.Atoi(f); err == nil {
-				out = append(out, c)
-				out = append(out, descendants(c)...)
-			}
-		}
-	}
-	return out
-}
-
-// alive says whether pid still exists as a process that is not a zombie.
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }

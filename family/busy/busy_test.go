@@ -7,10 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/concbench/concbench/proc"
 
 	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/sampler"
@@ -144,33 +145,6 @@ func TestPythonBroken(t *testing.T) {
 	}
 }
 
-// descendants lists the pids below pid (children, grandchildren ...).
-func descendants(pid int) []int {
-	var out []int
-	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
-	for _, task := range tasks {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, task.Name()))
-		for _, f := range strings.Fields(string(b)) {
-			if c, err := strconv.Atoi(f); err == nil {
-				out = append(out, c)
-				out = append(out, descendants(c)...)
-			}
-		}
-	}
-	return out
-}
-
-// alive says whether pid still exists as a process that is not a zombie.
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
-}
-
 // TestCancel cancels runs in mid-sampling: Run must return the context's
 // error at once, and every process it started, grandchildren included
 // (python's multiprocessing workers), must be gone.
@@ -181,7 +155,7 @@ func TestCancel(t *testing.T) {
 			defer cancel()
 			var seen []int
 			onWindow := func([]int, sampler.Window) {
-				seen = descendants(os.Getpid())
+				seen = proc.Tree(os.Getpid())[1:]
 				cancel()
 			}
 			t0 := time.Now()
@@ -198,10 +172,10 @@ func TestCancel(t *testing.T) {
 			}
 			deadline := time.Now().Add(2 * time.Second)
 			for _, pid := range seen {
-				for alive(pid) && time.Now().Before(deadline) {
+				for !proc.Exited(pid) && time.Now().Before(deadline) {
 					time.Sleep(10 * time.Millisecond)
 				}
-				if alive(pid) {
+				if !proc.Exited(pid) {
 					t.Errorf("process %d still alive after the cancelled run", pid)
 				}
 			}

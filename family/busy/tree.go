@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/concbench/concbench/proc"
+
 	"github.com/shirou/gopsutil/v4/cpu"
 )
 
@@ -18,22 +20,11 @@ import (
 // this.
 func treeCPU() map[int]uint64 {
 	out := map[int]uint64{}
-	var walk func(pid int)
-	walk = func(pid int) {
+	for _, pid := range proc.Tree(os.Getpid()) {
 		if t, ok := procTicks(pid); ok {
 			out[pid] = t
 		}
-		tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
-		for _, task := range tasks {
-			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, task.Name()))
-			for _, f := range strings.Fields(string(b)) {
-				if c, err := strconv.Atoi(f); err == nil {
-					walk(c)
-				}
-			}
-		}
 	}
-	walk(os.Getpid())
 	return out
 }
 

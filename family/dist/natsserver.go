@@ -167,7 +167,7 @@ func (s *natsServer) awaitPorts() error {
 				return nil
 			}
 		}
-		if exited(s.c.Pid()) {
+		if proc.Exited(s.c.Pid()) {
 			return fmt.Errorf("dist: nats-server exited at start: %s", oneLine(s.c.Stderr()))
 		}
 		if time.Now().After(deadline) {
@@ -213,18 +213,6 @@ func (s *natsServer) close() error {
 		errs = append(errs, fmt.Errorf("dist: nats-server directory: %w", err))
 	}
 	return errors.Join(errs...)
-}
-
-// exited says whether the process pid has exited (a zombie not yet
-// reaped).
-func exited(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	s := string(b) // pid (comm) state ...
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	return len(f) == 0 || f[0] == "Z" || f[0] == "X"
 }
 
 // procCPU is the CPU time of the processes pids, all their threads', from

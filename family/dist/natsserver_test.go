@@ -1,6 +1,7 @@
 package dist
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,11 +15,11 @@ import (
 )
 
 // brokers are this process's children running the nats-server executable.
-func brokers(t *testing.T) []string {
+func brokers(t *testing.T) []int {
 	t.Helper()
-	var out []string
+	var out []int
 	for _, pid := range leakcheck.Children() {
-		exe, err := os.Readlink("/proc/" + pid + "/exe")
+		exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
 		if err == nil && filepath.Base(exe) == "nats-server" {
 			out = append(out, pid)
 		}
@@ -49,7 +50,7 @@ func TestNATSServerChild(t *testing.T) {
 				c.Close()
 				t.Fatalf("nats-server children: %v, want one", pids)
 			}
-			if ns, err := os.Readlink("/proc/" + pids[0] + "/ns/net"); err != nil || ns != self {
+			if ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pids[0])); err != nil || ns != self {
 				t.Errorf("nats-server in network namespace %s (%v), the master in %s", ns, err, self)
 			}
 			if n := c.m.clients(); n != 2 {

@@ -175,14 +175,7 @@ func (m *pyMaster) close() error {
 
 // cpuTime is the Python master's CPU and its manager server's, from /proc.
 func (m *pyMaster) cpuTime() (time.Duration, error) {
-	pids := []int{m.c.Pid()}
-	kids, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", m.c.Pid(), m.c.Pid()))
-	for _, k := range strings.Fields(string(kids)) {
-		if pid, err := strconv.Atoi(k); err == nil {
-			pids = append(pids, pid)
-		}
-	}
-	cpu, err := procCPU(pids...)
+	cpu, err := procCPU(append([]int{m.c.Pid()}, proc.Children(m.c.Pid())...)...)
 	if err != nil {
 		return 0, fmt.Errorf("dist: python master: %w", err)
 	}

@@ -114,9 +114,9 @@ func (s *Server) startGunicorn(env []string, shm *os.File) error {
 // answers right.
 func (s *Server) awaitUp(c *proc.Child, workers int) error {
 	deadline := time.Now().Add(StartTimeout)
-	for len(tree(c.Pid()))-1 < workers {
+	for len(proc.Tree(c.Pid()))-1 < workers {
 		if time.Now().After(deadline) || c.Cmd.ProcessState != nil {
-			return fmt.Errorf("%d of %d workers up after %v (%s)", len(tree(c.Pid()))-1, workers, StartTimeout, c.Stderr())
+			return fmt.Errorf("%d of %d workers up after %v (%s)", len(proc.Tree(c.Pid()))-1, workers, StartTimeout, c.Stderr())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -151,7 +151,7 @@ func (s *Server) start() error {
 func (s *Server) Pids() []int {
 	var out []int
 	for _, c := range s.all() {
-		out = append(out, tree(c.Pid())...)
+		out = append(out, proc.Tree(c.Pid())...)
 	}
 	return out
 }

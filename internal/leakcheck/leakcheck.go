@@ -31,7 +31,7 @@ import (
 
 // Snapshot is what a process holds at one moment.
 type Snapshot struct {
-	Children []string // pids of live children
+	Children []int // pids of live children
 	FDs      int
 	ignore   goleak.Option // the goroutines alive at the snapshot
 }
@@ -42,18 +42,7 @@ func Take() Snapshot {
 }
 
 // Children lists the pids of this process's live children (of every thread).
-func Children() []string {
-	var out []string
-	tasks, _ := os.ReadDir("/proc/self/task")
-	for _, t := range tasks {
-		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
-		if err != nil {
-			continue
-		}
-		out = append(out, strings.Fields(string(b))...)
-	}
-	return out
-}
+func Children() []int { return proc.Children(os.Getpid()) }
 
 func countFDs() int {
 	ents, _ := os.ReadDir("/proc/self/fd")
