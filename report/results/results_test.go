@@ -62,7 +62,7 @@ func TestRejects(t *testing.T) {
 		{"negative count", header + "BenchmarkA-2 10 3 ns/op -1 lost-updates\n", 8, "value -1 lost-updates"},
 		{"zero time", header + "BenchmarkA-2 10 0 ns/op\n", 8, "value 0 ns/op is not a measurement: a time cannot be zero"},
 		{"zero p99", header + "BenchmarkA-2 10 5 ns/op 0 p99-ns\n", 8, "value 0 p99-ns is not a measurement: a time cannot be zero"},
-		{"zero rate", header + "BenchmarkA-2 10 5 ns/op 0 MB/s\n", 8, "value 0 MB/s is not a measurement: a rate cannot be zero"},
+		{"zero B/s", header + "Unit B/s better=higher\nBenchmarkA-2 10 5 ns/op 0 B/s\n", 9, "value 0 B/s is not a measurement: a rate cannot be zero"},
 		{"zero custom rate", header + "BenchmarkA-2 10 5 ns/op 0 iters/s\n", 8, "a rate cannot be zero"},
 		{"zero iterations", header + "BenchmarkA-2 0 5 ns/op\n", 8, "iteration count 0: want at least 1"},
 		{"better typo", "Unit ctxsw/op better=lowr\nBenchmarkA-2 10 5 ns/op 1 ctxsw/op\n", 1, "Unit ctxsw/op better=lowr: want better=higher or better=lower"},
@@ -115,6 +115,32 @@ func TestAccepts(t *testing.T) {
 
 // TestSecondFile: a Unit line in one file declares the unit for all, and an
 // error names the file it is in, not the first.
+// TestMBsBelowPrint: go test prints MB/s with two decimals, so a row
+// that moves 8 B per 20 ms op prints "0.00 MB/s". The suite's own output
+// must load: the loader drops that value (a rate below the print's
+// resolution, not a zero) and keeps the row and its other values.
+func TestMBsBelowPrint(t *testing.T) {
+	path := write(t, t.TempDir(), "in.txt", header+
+		"BenchmarkIPC/size=8B-2 \t       1\t  20000000 ns/op\t   0.00 MB/s\t 5 cpu-ns/op\n")
+	r, err := Open([]Input{{path, path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var units []string
+	for r.Scan() {
+		for _, v := range r.Result().Values {
+			units = append(units, v.Unit)
+		}
+	}
+	if err := r.Err(); err != nil {
+		t.Fatalf("the suite's own 0.00 MB/s does not load: %v", err)
+	}
+	if want := []string{"sec/op", "cpu-sec/op"}; strings.Join(units, " ") != strings.Join(want, " ") {
+		t.Errorf("units %q, want %q (MB/s dropped, the rest kept)", units, want)
+	}
+}
+
 func TestSecondFile(t *testing.T) {
 	dir := t.TempDir()
 	a := write(t, dir, "a.txt", "BenchmarkA-2 10 5 ns/op 3 x/op\n")
