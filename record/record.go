@@ -145,7 +145,11 @@ func (o Options) record(ctx context.Context, work, txt, samples string) error {
 	for i, p := range passes {
 		fmt.Fprintf(o.Stderr, "concbench: [%d/%d] %s: %s\n", i+1, len(passes), p.family, strings.Join(slices.Concat(p.env, p.args), " "))
 		t0 := time.Now()
-		if err := o.runPass(ctx, bin, p, env, io.MultiWriter(out, o.Stdout), samples); err != nil {
+		var got bytes.Buffer
+		if err := o.runPass(ctx, bin, p, env, io.MultiWriter(&got, o.Stdout), samples); err != nil {
+			return err
+		}
+		if err := o.rerunFewOps(ctx, bin, p, env, got.Bytes(), out, samples); err != nil {
 			return err
 		}
 		took := time.Since(t0)

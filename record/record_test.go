@@ -23,7 +23,8 @@ import (
 func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
 
 // fakeBench is a stand-in for the bench binary: it lists five families,
-// and a run prints a begin line, saves one "sample" file, sleeps
+// and a run prints a begin line (FAKE_N ops, default 100; 10 at
+// -benchtime 10x), saves one "sample" file, sleeps
 // FAKE_SLEEP, echoes its arguments and prints an end line. Each line
 // carries the fake's pid, so a file mixed from two runs shows. FAKE_FAIL
 // makes it fail after the begin line, FAKE_HANG makes it hang there.
@@ -35,13 +36,14 @@ func fakeBench(t *testing.T) string {
 	src := `#!/bin/bash
 trap 'exit 130' INT
 case " $* " in *" -test.list "*) printf 'BenchmarkBusyLoop\nBenchmarkIPC\nBenchmarkSpawn\nBenchmarkSpawnParent\nBenchmarkFake\n'; exit 0 ;; esac
-echo "BenchmarkFake/at=begin 1 $$ ns/op"
+n=${FAKE_N:-100}; case " $* " in *" -test.benchtime 10x "*) n=10 ;; esac
+echo "BenchmarkFake/at=begin $n $$ ns/op"
 if [ -n "$CONCBENCH_SAMPLES_DIR" ]; then mkdir -p "$CONCBENCH_SAMPLES_DIR" && echo $$ > "$CONCBENCH_SAMPLES_DIR/fake-$$.csv"; fi
 [ -n "$FAKE_HANG" ] && exec sleep 60
 sleep "${FAKE_SLEEP:-0}"
 echo "args: $* busy=$CONCBENCH_BUSY_SECONDS"
 [ -n "$FAKE_FAIL" ] && exit 1
-echo "BenchmarkFake/at=end 1 $$ ns/op"
+echo "BenchmarkFake/at=end $n $$ ns/op"
 `
 	if err := os.WriteFile(bin, []byte(src), 0o755); err != nil {
 		t.Fatal(err)
@@ -268,6 +270,49 @@ func TestPassesAnchored(t *testing.T) {
 				t.Errorf("-bench %q ran -test.bench %q -test.cpu %q, want %q %q", c.bench, got, cpus, c.want, c.cpu)
 			}
 		})
+	}
+}
+
+// A row that ran fewer than record.MinOps ops in a pass sized by time is
+// run again at a fixed MinOps ops, and only that run is stored: a profile
+// sized on a fast machine ran Python's peer start-up as its one op on a
+// slower one. A pass sized by op count (an op is a whole run) is kept.
+func TestFewOpsRunAgain(t *testing.T) {
+	bin := fakeBench(t)
+	t.Setenv("FAKE_N", "1")
+	for _, c := range []struct {
+		benchtime string
+		wantOps   string // the ops of every stored result line
+		wantBench []string
+	}{
+		{"10ms", "10", []string{"^BenchmarkFake$", "^BenchmarkFake$/^at=begin$", "^BenchmarkFake$/^at=end$"}},
+		{"1x", "1", []string{"^BenchmarkFake$"}},
+	} {
+		o := options(t, bin, "Fake")
+		o.Benchtime = c.benchtime
+		path, err := record.Run(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(path)
+		var benches []string
+		results := 0
+		for l := range strings.Lines(string(b)) {
+			if args, ok := strings.CutPrefix(l, "args: "); ok {
+				benches = append(benches, flagValue(args, "-test.bench"))
+			}
+			if f := strings.Fields(l); len(f) > 2 && strings.HasPrefix(f[0], "BenchmarkFake/") {
+				results++
+				if f[1] != c.wantOps {
+					t.Errorf("-benchtime %s: stored %q, want %s ops", c.benchtime, strings.TrimSpace(l), c.wantOps)
+				}
+			}
+		}
+		// The reruns' own begin and end lines of the other leaf are
+		// stored too: a rerun runs the whole binary once per leaf.
+		if results == 0 || !slices.Equal(benches, c.wantBench) {
+			t.Errorf("-benchtime %s: %d results, passes -test.bench %q; want %q", c.benchtime, results, benches, c.wantBench)
+		}
 	}
 }
 

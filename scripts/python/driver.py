@@ -8,7 +8,7 @@ concbench (package family/py) runs this file as `python3 -c <its text>`, so
 no copy of it is ever on disk. The protocol, one line each way:
 
     driver: ready python=3.11.7 gil=enabled
-    go:     open counter sync=mutex workers=2      set up (untimed by Python)
+    go:     open counter sync=mutex workers=2      set up and warm (untimed)
     driver: ok
     go:     run 4096                               do 4096 ops, timed
     driver: done ns=812345
@@ -16,7 +16,10 @@ no copy of it is ever on disk. The protocol, one line each way:
     driver: result ops=4096 sum=... cpu=... ctxsw=... [family fields]
 
 Any failure answers `error <text>` instead, and the driver goes on reading.
-`ns` is what time.perf_counter_ns says the ops took. `cpu` and `ctxsw` are
+`ns` is what time.perf_counter_ns says the ops took (a team of threads
+times a round from its first worker's start to its last one's end). Open
+leaves every worker, thread and peer started and answering once, so that
+the first timed op pays no start-up. `cpu` and `ctxsw` are
 this interpreter's getrusage over its run rounds, plus its reaped children
 (RUSAGE_CHILDREN), plus its live children (pool workers, peers) from /proc
 between open and finish: their start-up is not in it. `sum` is a checksum the
@@ -161,12 +164,18 @@ def die_with_parent():
 
 
 # ---------------------------------------------------------------- families
-# A family is a class: __init__(params) sets up, run(n) does n ops,
-# result() returns its fields (ops and sum at least), close() tears down,
-# pids() lists live children whose CPU counts.
+# A family is a class: __init__(params) sets up, warm() makes every worker,
+# thread and peer answer once (so that no start-up is left for the first
+# timed op), run(n) does n ops and may return the ns they took by its own
+# clock (else the session times the call), result() returns its fields (ops
+# and sum at least), close() tears down, pids() lists live children whose
+# CPU counts.
 
 
 class Family:
+    def warm(self):
+        pass
+
     def pids(self):
         return []
 
@@ -176,7 +185,10 @@ class Family:
 
 class Team:
     """Threads that run work(worker, n) once per round, as model.Team: n ops
-    split over the workers, the first n % workers get one more."""
+    split over the workers, the first n % workers get one more. A round's
+    time runs from the first worker's start to the last worker's end, by
+    each worker's own reading of the one monotonic clock: waking the
+    threads and collecting them is the harness, not the ops."""
 
     def __init__(self, workers, work):
         self.work = work
@@ -188,15 +200,24 @@ class Team:
             t.start()
 
     def _loop(self, w):
+        clock = time.perf_counter_ns
         while True:
             n = self.inbox[w].get()
             if n is None:
                 return
             try:
-                self.work(w, n)
-                self.done.put(None)
+                t0 = clock()
+                if n:
+                    self.work(w, n)
+                self.done.put((t0, clock()))
             except BaseException as e:  # report, never hang the round
                 self.done.put(e)
+
+    def warm(self):
+        """Every thread takes one empty share and answers: all are running."""
+        for q in self.inbox:
+            q.put(0)
+        self._collect(len(self.inbox))
 
     def round(self, n):
         k = len(self.inbox)
@@ -207,9 +228,14 @@ class Team:
                 self.given[w] += share
                 self.inbox[w].put(share)
                 busy += 1
-        errs = [e for e in (self.done.get() for _ in range(busy)) if e is not None]
+        return self._collect(busy)
+
+    def _collect(self, busy):
+        got = [self.done.get() for _ in range(busy)]
+        errs = [e for e in got if isinstance(e, BaseException)]
         if errs:
             raise errs[0]
+        return max(e for _, e in got) - min(s for s, _ in got) if got else 0
 
     def close(self):
         for q in self.inbox:
@@ -247,8 +273,11 @@ class Counter(Family):
         for _ in range(n):
             balance = balance + 1
 
+    def warm(self):
+        self.team.warm()
+
     def run(self, n):
-        self.team.round(n)
+        return self.team.round(n)
 
     def result(self):
         ops = sum(self.team.given)
@@ -307,8 +336,11 @@ class Local(Family):
                 st[1] += fault(w + 1)
         self.final[w] = shared[me][1]
 
+    def warm(self):
+        self.team.warm()
+
     def run(self, n):
-        self.team.round(n)
+        return self.team.round(n)
 
     def result(self):
         want = sum(g * (w + 1) for w, g in enumerate(self.team.given))
@@ -387,6 +419,32 @@ class Spawn(Family):
         return {"ops": self.seq, "sum": self.sum}
 
 
+def hold(barrier):
+    barrier.wait()
+    return 0
+
+
+def task_pid(_):
+    return os.getpid()
+
+
+def warm_pool(pool, workers, process):
+    """Make every worker of a pool run a task before timing. A thread
+    pool's tasks wait at one threading.Barrier of all workers, so none
+    finishes until each thread has taken one (ThreadPoolExecutor starts a
+    thread per task while none is idle). A process pool's workers report
+    their pids until every one has answered."""
+    if process:
+        seen = set()
+        for _ in range(100):
+            seen.update(pool.map(task_pid, range(workers * 4), chunksize=1))
+            if len(seen) >= workers:
+                return
+        raise RuntimeError(f"pool: only {len(seen)} of {workers} workers answered")
+    b = threading.Barrier(workers)
+    list(pool.map(hold, [b] * workers))
+
+
 class Scale(Family):
     """Pool(workers).imap_unordered(task, items, chunksize=1) (pool=process,
     fork start method) or ThreadPoolExecutor(workers).map (pool=thread): one
@@ -396,15 +454,20 @@ class Scale(Family):
         self.fn = ITEMS[p["kernel"]]
         workers = int(p["workers"])
         self.process = p["pool"] == "process"
+        self.workers = workers
         if self.process:
             self.pool = fork_ctx().Pool(workers)
         else:
             from concurrent.futures import ThreadPoolExecutor
 
             self.pool = ThreadPoolExecutor(workers)
-            list(self.pool.map(int, range(workers)))  # start the threads now
         self.seq = 0
         self.sum = 0
+
+    def warm(self):
+        """Every worker up and answering (a forked pool's workers start
+        lazily enough that the first tasks waited for them)."""
+        warm_pool(self.pool, self.workers, self.process)
 
     def run(self, n):
         items = range(self.seq, self.seq + n)
@@ -546,6 +609,12 @@ class IPC(Family):
         self.seq = 0
         self.sum = 0
         self.bytes = 0
+
+    def warm(self):
+        """One empty message and its answer: the forked peer is running
+        (ping-pong echoes it, stream answers it with its counts, 0 and 0)."""
+        self.send(b"")
+        self.recv()
 
     def run(self, n):
         msg, send, recv = self.msg, self.send, self.recv
@@ -799,6 +868,7 @@ class Session:
         if name not in FAMILIES:
             raise ValueError(f"open: unknown family {name!r} (have {' '.join(sorted(FAMILIES))})")
         self.fam = FAMILIES[name](params)
+        self.fam.warm()
         self.cpu, self.ctx = 0, 0
         self.live0 = live_usage(self.fam.pids())
         return "ok"
@@ -807,8 +877,8 @@ class Session:
         n = int(args[0])
         c0, x0 = own_usage()
         t0 = time.perf_counter_ns()
-        self.fam.run(n)
-        ns = time.perf_counter_ns() - t0
+        own = self.fam.run(n)
+        ns = time.perf_counter_ns() - t0 if own is None else own
         c1, x1 = own_usage()
         self.cpu += c1 - c0
         self.ctx += x1 - x0

@@ -1,0 +1,118 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// Start-up is never timed: a worker's, a pool's, a peer's or an
+// interpreter's start belongs before the loop. A start-up left inside it
+// shows as a per-op cost that falls with the op count, as the one-off cost
+// is spread over more ops. TestStartUpIsNotTimed runs each leaf that
+// CONCBENCH_STARTUP_BENCH matches (default: the Python rows whose op is
+// short, where the driver's peers and pools used to start in the first
+// timed op) at two fixed op counts, interleaved, and fails a leaf whose
+// per-op time at the small count is more than startupRatio times the
+// large count's, with every small-count run slower than every large-count
+// one. `make startup-check` runs it over every leaf (BENCH=. by default).
+const (
+	startupSmall = 20
+	startupLarge = 200
+	startupRuns  = 3
+	startupRatio = 2.0
+	// The default: the short-op Python rows (a spawn, a fork or a
+	// subprocess is one start per op, so it has none left to spread).
+	startupDefault = `^Benchmark(Counter|Local|Coroutine)$/.*model=python-thread/|` +
+		`^BenchmarkIPC$/pattern=pingpong/.*/size=8B|` +
+		`^BenchmarkScale$/kind=cpu/kernel=sha256/model=python|` +
+		`^BenchmarkManagerQueue$/.*python`
+)
+
+func TestStartUpIsNotTimed(t *testing.T) {
+	pattern := os.Getenv("CONCBENCH_STARTUP_BENCH")
+	if pattern == "" {
+		if testing.Short() {
+			t.Skip("-short: the start-up check runs the Python rows twice")
+		}
+		pattern = startupDefault
+	}
+	per := map[int]map[string][]float64{startupSmall: {}, startupLarge: {}}
+	for range startupRuns {
+		for _, n := range []int{startupSmall, startupLarge} {
+			if err := runLeaves(pattern, n, per[n]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(per[startupLarge]) == 0 {
+		t.Skipf("no benchmark matches %q here (skipped rows: python3, root, a package missing)", pattern)
+	}
+	for name, small := range per[startupSmall] {
+		large := per[startupLarge][name]
+		if msg := startUpTimed(small, large); msg != "" {
+			t.Errorf("%s: %s: start-up inside the timed loop", name, msg)
+		}
+	}
+}
+
+// startUpTimed says how a leaf's per-op times at the small and the large
+// op count show a cost that falls with the count beyond noise, or "".
+func startUpTimed(small, large []float64) string {
+	if len(small) == 0 || len(large) == 0 {
+		return ""
+	}
+	ms, ml := median(small), median(large)
+	if ms <= startupRatio*ml || slices.Min(small) <= slices.Max(large) {
+		return ""
+	}
+	return fmt.Sprintf("%.0f ns/op at %dx but %.0f ns/op at %dx (%.1f×; runs %v vs %v)",
+		ms, startupSmall, ml, startupLarge, ms/ml, small, large)
+}
+
+func TestStartUpTimedRule(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		small, large []float64
+		flagged      bool
+	}{
+		{"flat", []float64{100, 110, 95}, []float64{98, 102, 100}, false},
+		{"start-up", []float64{2000, 2100, 1900}, []float64{300, 320, 310}, true},
+		{"noisy, overlapping", []float64{900, 100, 1000}, []float64{110, 400, 120}, false},
+		{"slower at large N", []float64{100, 100, 100}, []float64{300, 300, 300}, false},
+		{"below the ratio", []float64{190, 195, 199}, []float64{100, 100, 100}, false},
+	} {
+		if got := startUpTimed(c.small, c.large) != ""; got != c.flagged {
+			t.Errorf("%s: flagged %v, want %v", c.name, got, c.flagged)
+		}
+	}
+}
+
+// runLeaves runs this test binary's benchmarks matching pattern at n ops
+// each and adds every leaf's ns/op to out.
+func runLeaves(pattern string, n int, out map[string][]float64) error {
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench="+pattern,
+		"-test.benchtime="+strconv.Itoa(n)+"x", "-test.count=1")
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("-bench %q at %dx: %v\n%s", pattern, n, err, b)
+	}
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		for i := 2; i+1 < len(f); i += 2 {
+			if f[i+1] == "ns/op" {
+				if v, err := strconv.ParseFloat(f[i], 64); err == nil {
+					out[f[0]] = append(out[f[0]], v)
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,118 @@
+package record
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// MinOps is the fewest ops a recorded row may rest on. A pass sized by
+// time (-benchtime 10ms) runs an op that is slow on this machine once or
+// twice: its ns/op is then one op, start-up effects and all, and its
+// B/s may print as 0.00. The recorder runs such a row again at a fixed
+// MinOps ops (-benchtime 10x) and stores that run instead, so that a
+// profile sized on one machine still means something on a slower one.
+const MinOps = 10
+
+// fewOps returns the leaves (names without their -N GOMAXPROCS suffix) of
+// benchmark output whose result lines ran fewer than MinOps ops, in the
+// order they first appear.
+func fewOps(out []byte) []string {
+	var leaves []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		name, iters, ok := resultLine(sc.Text())
+		if ok && iters < MinOps && !slices.Contains(leaves, name) {
+			leaves = append(leaves, name)
+		}
+	}
+	return leaves
+}
+
+// resultLine splits a benchmark result line into its leaf name (without
+// the -N suffix) and its iteration count.
+func resultLine(line string) (name string, iters int, ok bool) {
+	f := strings.Fields(line)
+	if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(f[1])
+	if err != nil {
+		return "", 0, false
+	}
+	return stripProcs(f[0]), n, true
+}
+
+var procsSuffix = regexp.MustCompile(`-[0-9]+$`)
+
+func stripProcs(name string) string { return procsSuffix.ReplaceAllString(name, "") }
+
+// leafPattern is a -test.bench pattern that matches exactly one leaf:
+// each level anchored and quoted.
+func leafPattern(leaf string) string {
+	levels := strings.Split(leaf, "/")
+	for i, l := range levels {
+		levels[i] = "^" + regexp.QuoteMeta(l) + "$"
+	}
+	return strings.Join(levels, "/")
+}
+
+// withoutLeaves drops the result lines of leaves from out.
+func withoutLeaves(out []byte, leaves []string) []byte {
+	var kept bytes.Buffer
+	for line := range strings.Lines(string(out)) {
+		if name, _, ok := resultLine(line); ok && slices.Contains(leaves, name) {
+			continue
+		}
+		kept.WriteString(line)
+	}
+	return kept.Bytes()
+}
+
+// rerunFewOps runs each of the pass's leaves that ran fewer than MinOps
+// ops again at -benchtime MinOps x, and writes the pass's output to out
+// with those leaves' lines replaced by the new runs'. A pass sized by a
+// fixed op count (-benchtime 40x: an op is a whole run) is written as it is.
+func (o Options) rerunFewOps(ctx context.Context, bin string, p pass, env []string, got []byte, out io.Writer, samples string) error {
+	leaves := fewOps(got)
+	if len(leaves) == 0 || strings.HasSuffix(argValue(p.args, "-test.benchtime"), "x") {
+		_, err := out.Write(got)
+		return err
+	}
+	if _, err := out.Write(withoutLeaves(got, leaves)); err != nil {
+		return err
+	}
+	fixed := strconv.Itoa(MinOps) + "x"
+	for _, leaf := range leaves {
+		fmt.Fprintf(o.Stderr, "concbench: %s ran fewer than %d ops at -benchtime %s; again at %s\n",
+			leaf, MinOps, argValue(p.args, "-test.benchtime"), fixed)
+		again := p
+		again.args = setArg(setArg(slices.Clone(p.args), "-test.bench", leafPattern(leaf)), "-test.benchtime", fixed)
+		if err := o.runPass(ctx, bin, again, env, io.MultiWriter(out, o.Stdout), samples); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func argValue(args []string, flag string) string {
+	if i := slices.Index(args, flag); i >= 0 && i+1 < len(args) {
+		return args[i+1]
+	}
+	return ""
+}
+
+func setArg(args []string, flag, value string) []string {
+	if i := slices.Index(args, flag); i >= 0 && i+1 < len(args) {
+		args[i+1] = value
+		return args
+	}
+	return append(args, flag, value)
+}
