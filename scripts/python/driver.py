@@ -33,6 +33,7 @@ the worker makes it (a kernel result, an echo, a lost locked increment), to
 prove that the Go side fails the benchmark on it.
 """
 
+import collections
 import hashlib
 import os
 import queue
@@ -446,9 +447,15 @@ def warm_pool(pool, workers, process):
 
 
 class Scale(Family):
-    """Pool(workers).imap_unordered(task, items, chunksize=1) (pool=process,
-    fork start method) or ThreadPoolExecutor(workers).map (pool=thread): one
-    op = one task of the kernel, as BenchmarkScale's."""
+    """Pool(workers).apply_async(task, (i,)) (pool=process, fork start
+    method) or ThreadPoolExecutor(workers).submit(task, i) (pool=thread):
+    one op = one task of the kernel, as BenchmarkScale's. As in Go's pool,
+    tasks stream through: at most 2 per worker are out at once, a round
+    waits only for those beyond that, and run(0) waits for the rest (the
+    drain, timed). The clock runs on across rounds (each round's time
+    reaches back to the end of the one before), because the workers go on
+    with the tasks out while Go asks for the next round: the sum of the
+    rounds is the time from the first task to the last result."""
 
     def __init__(self, p):
         self.fn = ITEMS[p["kernel"]]
@@ -457,10 +464,16 @@ class Scale(Family):
         self.workers = workers
         if self.process:
             self.pool = fork_ctx().Pool(workers)
+            self.submit = lambda i: self.pool.apply_async(self.fn, (i,))
+            self.get = lambda r: r.get()
         else:
             from concurrent.futures import ThreadPoolExecutor
 
             self.pool = ThreadPoolExecutor(workers)
+            self.submit = lambda i: self.pool.submit(self.fn, i)
+            self.get = lambda r: r.result()
+        self.out = collections.deque()
+        self.mark = None
         self.seq = 0
         self.sum = 0
 
@@ -470,15 +483,24 @@ class Scale(Family):
         warm_pool(self.pool, self.workers, self.process)
 
     def run(self, n):
-        items = range(self.seq, self.seq + n)
-        if self.process:
-            out = self.pool.imap_unordered(self.fn, items, chunksize=1)
-        else:
-            out = self.pool.map(self.fn, items)
-        self.sum = (self.sum + sum(out)) & MASK
+        now = time.perf_counter_ns
+        start = now() if self.mark is None else self.mark
+        out, s, window = self.out, self.sum, 2 * self.workers
+        for i in range(self.seq, self.seq + n):
+            out.append(self.submit(i))
+            if len(out) > window:
+                s += self.get(out.popleft())
+        if n == 0:  # the drain
+            while out:
+                s += self.get(out.popleft())
+        self.sum = s & MASK
         self.seq += n
+        self.mark = now()
+        return self.mark - start
 
     def result(self):
+        if self.out:
+            raise RuntimeError(f"scale: {len(self.out)} tasks not drained (run 0)")
         return {"ops": self.seq, "sum": self.sum}
 
     def pids(self):
