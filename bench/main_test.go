@@ -19,6 +19,7 @@ package bench
 import (
 	"flag"
 	"fmt"
+	"os"
 	"os/exec"
 	"runtime"
 	"sort"
@@ -26,6 +27,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/internal/host"
 	"github.com/concbench/concbench/internal/leakcheck"
 )
@@ -39,6 +41,12 @@ func TestMain(m *testing.M) {
 			}
 			for _, line := range unitLines() {
 				fmt.Println(line)
+			}
+			// What will skip and why, before the run and without -v
+			// (go test prints a skipped benchmark only with -v); on
+			// stderr, so that a results file holds only results.
+			for _, line := range deps.Missing() {
+				fmt.Fprintln(os.Stderr, "concbench: will skip:", line)
 			}
 		}
 	})
