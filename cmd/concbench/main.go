@@ -16,7 +16,6 @@ import (
 	"os"
 	"sort"
 
-	"github.com/concbench/concbench/proc"
 )
 
 // A command runs with its arguments (after its name) and writes only to
@@ -27,20 +26,19 @@ type command struct {
 }
 
 // commands is every subcommand, one line each; each lives in its own file.
+// The analysis commands build everywhere; the measuring ones (record,
+// reference, gil, dist) are added by measure_linux.go, and elsewhere by
+// measure_other.go as commands that say they need Linux.
 var commands = map[string]command{
 	"report":    {"benchstat tables, charts and a README.md from result files", runReport},
 	"compare":   {"regression gate: compare base and head result files (exit 1 on a regression)", runCompare},
 	"calibrate": {"noise floor of an A/A run: compare a binary's results with its own", runCalibrate},
-	"record":    {"run the benchmarks and store results/<host-id>/<stamp>.txt, never over a stored file", recordCmd(runRecord)},
-	"reference": {"the kernel's reference figures (perf bench sched pipe, /bin/true spawns) in benchfmt", recordCmd(runReference)},
 	"upload":    {"send result files to a perfdata server (x/perf storage) and print the upload id", runUpload},
 	"trend":     {"each benchmark over commits (x/perf benchseries): change points, the largest moves, a chart per family", runTrend},
-	"gil":       {"the seeds' GIL busy-loop experiment, live: per-core bars for every model", runGIL},
-	"dist":      {"the seeds' distributed master/worker across real machines: dist master, dist worker", runDist},
 }
 
 func main() {
-	proc.Serve()
+	serveChild()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

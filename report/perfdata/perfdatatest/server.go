@@ -1,7 +1,5 @@
-// Package perfdatatest runs a real perfdata server for tests: x/perf's
-// storage app on SQLite, wired up as localperfdata's main wires it, on a
-// loopback port, with its database in the test's temporary directory. It
-// needs cgo (the SQLite driver is mattn/go-sqlite3).
+//go:build cgo
+
 package perfdatatest
 
 import (
