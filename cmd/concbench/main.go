@@ -15,7 +15,6 @@ import (
 	"io"
 	"os"
 	"sort"
-
 )
 
 // A command runs with its arguments (after its name) and writes only to
