@@ -5,6 +5,7 @@ COUNT    ?= 10
 BENCHTIME ?= 1s
 BENCH    ?= .
 export GO
+SHELL := /bin/bash
 
 .PHONY: help test fmt fmt-check vet race smoke deps bench gil gil-bench report ipc-reference regress calibrate
 .PHONY: perfdata
@@ -28,9 +29,13 @@ vet: ## go vet ./...
 race: ## every test with the race detector
 	$(GO) test -race -count=1 ./...
 
-# Every benchmark once: proves each one runs and verifies its own work.
-smoke: ## every benchmark once (-benchtime 1x): each runs and verifies its work
-	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./bench
+# Every benchmark once: proves each one runs and verifies its own work, and
+# that the suite's own output loads with the strict loader (concbench report).
+smoke: ## every benchmark once (-benchtime 1x): each runs and verifies its work; the output loads
+	@mkdir -p .dev
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./bench | tee .dev/smoke.txt
+	scripts/concbench.sh report -summary .dev/smoke.txt > /dev/null
+	@echo "make smoke: .dev/smoke.txt loads with the strict loader"
 
 # The Debian packages some rows need (linux-perf for the kernel reference;
 # nats-server for the distributed family's NATS queues; gunicorn,
@@ -64,15 +69,17 @@ perfdata: ## run localperfdata on loopback, SQLite in results/perfdata/ (PERFDAT
 # With no results for this machine it first records a short profile of every
 # family (PROFILE_COUNT × PROFILE_BENCHTIME). RESULTS=files renders those files
 # instead of the newest run; REPORT_FLAGS passes concbench report flags
-# (-col /model -filter ...); REPORT_OUT picks the output directory.
+# (-col /model -filter ...); REPORT_OUT picks the output directory;
+# RESULTS_ROOT is where recordings live (default results/, as <root>/<host-id>/).
 RESULTS ?=
+RESULTS_ROOT ?= results
 REPORT_FLAGS ?=
 REPORT_OUT ?=
 PROFILE_COUNT ?= 6
 PROFILE_BENCHTIME ?= 10ms
 
 report: deps ## tables and charts of this machine's newest run (RESULTS REPORT_FLAGS REPORT_OUT)
-	scripts/report.sh $(if $(REPORT_OUT),-o $(REPORT_OUT)) -count $(PROFILE_COUNT) -benchtime $(PROFILE_BENCHTIME) -- $(REPORT_FLAGS) $(RESULTS)
+	scripts/report.sh $(if $(REPORT_OUT),-o $(REPORT_OUT)) -results '$(RESULTS_ROOT)' -count $(PROFILE_COUNT) -benchtime $(PROFILE_BENCHTIME) -- $(REPORT_FLAGS) $(RESULTS)
 
 # The kernel's reference figures (perf bench sched pipe, /bin/true spawns)
 # interleaved with our process<->process pipe ping-pong, and their ratio.

@@ -2,22 +2,24 @@
 # make report: renders results/<host-id>/report/README.md (tables, charts,
 # one sentence per section) from result files.
 #
-#   scripts/report.sh [-o DIR] [-count N] [-benchtime D] [--] [concbench report flags] [files...]
+#   scripts/report.sh [-o DIR] [-results ROOT] [-count N] [-benchtime D] [--] [concbench report flags] [files...]
 #
 # With no files it takes this machine's newest results/<host-id>/*.txt
 # (concbench record -reuse, which refuses a file whose config lines name
 # another machine); when there is none it first records a short profile
 # of every family (concbench record -profile: -count 6 -benchtime 10ms,
 # each family narrowed to the rows its summary and charts need, see
-# docs/report.md), stored like make bench stores a run.
+# docs/report.md), stored like make bench stores a run, under ROOT
+# (default results/: ROOT/<host-id>/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-out="" count=6 benchtime=10ms
+out="" root=results count=6 benchtime=10ms
 flags=() files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -o) out=$2; shift 2 ;;
+    -results) root=$2; shift 2 ;;
     -count) count=$2; shift 2 ;;
     -benchtime) benchtime=$2; shift 2 ;;
     --) shift; break ;;
@@ -34,14 +36,14 @@ while [ $# -gt 0 ]; do
 done
 
 if [ ${#files[@]} -eq 0 ]; then
-  files=("$(scripts/concbench.sh record -reuse -path-only -profile -reference=false -timeout 30m \
+  files=("$(scripts/concbench.sh record -reuse -path-only -profile -reference=false -timeout 30m -results "$root" \
     -go "${GO:-go}" -count "$count" -benchtime "$benchtime")")
 fi
 if [ -z "$out" ]; then
   last=${files[${#files[@]}-1]}
   last=${last#*=} # label=path
   host=$(sed -n 's/^host-id: //p' "$last" 2>/dev/null | head -1 || true)
-  if [ -n "$host" ]; then out="results/$host/report"; else out="$(dirname "$last")/report"; fi
+  if [ -n "$host" ]; then out="$root/$host/report"; else out="$(dirname "$last")/report"; fi
 fi
 
 .dev/concbench report -o "$out" ${flags[@]+"${flags[@]}"} "${files[@]}" >/dev/null
