@@ -25,8 +25,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/concbench/concbench/internal/owned"
 	"github.com/concbench/concbench/proc"
-	"github.com/concbench/concbench/record"
 )
 
 // Snapshot is what a process holds at one moment.
@@ -94,10 +94,10 @@ func Main(m *testing.M, setup func()) {
 	proc.Serve()
 	// A test binary killed with SIGKILL (or by the OOM killer) cannot
 	// remove its directory; the next one removes those whose owner is dead.
-	if err := record.RemoveStale(os.TempDir(), tempPrefix); err != nil {
+	if err := owned.RemoveStale(os.TempDir(), tempPrefix); err != nil {
 		fmt.Fprintln(os.Stderr, "concbench: warning:", err)
 	}
-	tmp, err := record.MkdirOwned(os.TempDir(), tempPrefix)
+	tmp, err := owned.MkdirTemp(os.TempDir(), tempPrefix)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "concbench: temporary directory:", err)
 		os.Exit(2)
