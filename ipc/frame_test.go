@@ -84,7 +84,6 @@ func TestReaderNamesEachFault(t *testing.T) {
 	}
 }
 
-
 func TestRingBytes(t *testing.T) {
 	for _, size := range Sizes {
 		r := ringBytes(size)
