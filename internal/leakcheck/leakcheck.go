@@ -89,7 +89,8 @@ const tempPrefix = "concbench-test-"
 // The run gets a temporary directory of its own as TMPDIR (children
 // inherit it), and anything left in it at the end (a kernel's scratch
 // file, a script's copy) fails the binary too; the directory is removed,
-// and one left by a binary that was killed is removed by the next.
+// and one left by a binary that was killed is removed by the next. A run of
+// every test also fails when a helper role (Helper) was never used.
 func Main(m *testing.M, setup func()) {
 	proc.Serve()
 	// A test binary killed with SIGKILL (or by the OOM killer) cannot
@@ -111,6 +112,9 @@ func Main(m *testing.M, setup func()) {
 	before := Take()
 	code := m.Run()
 	errs := []error{Check(before)}
+	if code == 0 {
+		errs = append(errs, unusedHelpers())
+	}
 	if had {
 		os.Setenv("TMPDIR", orig)
 	} else {
