@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concbench/concbench/internal/latency"
 	"github.com/concbench/concbench/ipc"
 	"github.com/concbench/concbench/model"
 )
@@ -84,7 +85,7 @@ func benchIPC(b *testing.B, s ipc.Spec) {
 		if timeEvery > 0 {
 			every = timeEvery
 		}
-		h := new(ipc.Hist)
+		h := new(latency.Hist)
 		if err := ss.Mark(); err != nil {
 			b.Fatal(err)
 		}
@@ -126,7 +127,7 @@ func benchIPC(b *testing.B, s ipc.Spec) {
 // pingPong is the timed loop: every round trip verified, and the ones a
 // xorshift picks (x&mask == 0: one in mask+1 on average, at random, so
 // that no periodic stall lines up with the samples) timed alone into h.
-func pingPong(b *testing.B, ss *ipc.Session, h *ipc.Hist, mask uint64) {
+func pingPong(b *testing.B, ss *ipc.Session, h *latency.Hist, mask uint64) {
 	x := uint64(0x9e3779b97f4a7c15)
 	for b.Loop() {
 		x ^= x << 13

@@ -97,9 +97,9 @@ func benchPoolMode(b *testing.B, m model.Model, spec workloads.Spec, workers int
 func TestPoolFailsOnBrokenWorker(t *testing.T) {
 	spec := workloads.Spec{Kernel: "noop"}
 	for _, mode := range pool.Modes() {
-		for _, fault := range []string{"checksum", "die", "truncate"} {
+		for _, fault := range faults {
 			r := testing.Benchmark(func(b *testing.B) {
-				benchPoolMode(b, model.Process{Fault: fault}, spec, 2, mode, 8)
+				benchPoolMode(b, faulty(fault, 3), spec, 2, mode, 8)
 			})
 			if r.N != 0 {
 				t.Errorf("mode=%s: benchmark with a %q worker completed %d ops; it must fail", mode, fault, r.N)

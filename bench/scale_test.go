@@ -100,10 +100,10 @@ func benchPool(b *testing.B, m model.Model, spec workloads.Spec, w, chunk int) {
 // own tests check the messages; this checks that benchPool turns each fault
 // into a failed benchmark (testing.Benchmark reports N=0 for a failed one).
 func TestScaleFailsOnBrokenWorker(t *testing.T) {
-	for _, fault := range []string{"checksum", "die", "truncate"} {
+	for _, fault := range faults {
 		t.Run("fault="+fault, func(t *testing.T) {
 			r := testing.Benchmark(func(b *testing.B) {
-				benchPool(b, model.Process{Fault: fault}, workloads.Spec{Kernel: "noop"}, 2, 1)
+				benchPool(b, faulty(fault, 3), workloads.Spec{Kernel: "noop"}, 2, 1)
 			})
 			if r.N != 0 {
 				t.Errorf("benchmark with a %q worker completed %d ops; it must fail", fault, r.N)

@@ -209,8 +209,8 @@ func TestSpawnFailsOnBrokenWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, fault := range []string{"checksum@1", "die@1", "truncate@1"} {
-		r := testing.Benchmark(func(b *testing.B) { benchSpawn(b, model.Process{Fault: fault}, spec, answers) })
+	for _, fault := range faults {
+		r := testing.Benchmark(func(b *testing.B) { benchSpawn(b, faulty(fault, 1), spec, answers) })
 		if r.N != 0 {
 			t.Errorf("spawn with a %q worker completed %d ops; it must fail", fault, r.N)
 		}

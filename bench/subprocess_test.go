@@ -3,9 +3,7 @@ package bench
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -143,37 +141,15 @@ func benchCat(b *testing.B, newCmd func() *exec.Cmd, persistent bool, n int) {
 	}
 }
 
-// procUsage is a live process's CPU time (/proc/<pid>/schedstat, in
-// nanoseconds, unlike the clock ticks of /proc/<pid>/stat) and context
-// switches (/proc/<pid>/status).
+// procUsage is a live process's CPU time and context switches, as proc
+// reads them.
 func procUsage(pid int) (model.Usage, error) {
-	var u model.Usage
-	dir := "/proc/" + strconv.Itoa(pid)
-	sched, err := os.ReadFile(dir + "/schedstat")
+	cpu, err := proc.CPU(pid)
 	if err != nil {
-		return u, fmt.Errorf("usage of child %d: %w", pid, err)
+		return model.Usage{}, err
 	}
-	f := strings.Fields(string(sched))
-	if len(f) < 1 {
-		return u, fmt.Errorf("usage of child %d: %s/schedstat: %q", pid, dir, sched)
-	}
-	if u.CPUNanos, err = strconv.ParseInt(f[0], 10, 64); err != nil {
-		return u, fmt.Errorf("usage of child %d: %s/schedstat: %w", pid, dir, err)
-	}
-	status, err := os.ReadFile(dir + "/status")
-	if err != nil {
-		return u, fmt.Errorf("usage of child %d: %w", pid, err)
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if f := strings.Fields(line); len(f) == 2 && strings.HasSuffix(f[0], "ctxt_switches:") {
-			n, err := strconv.ParseInt(f[1], 10, 64)
-			if err != nil {
-				return u, fmt.Errorf("usage of child %d: %s/status: %w", pid, dir, err)
-			}
-			u.Ctxsw += n
-		}
-	}
-	return u, nil
+	n, err := proc.ContextSwitches(pid)
+	return model.Usage{CPUNanos: int64(cpu), Ctxsw: n}, err
 }
 
 // catOp is one op: a round trip through the persistent c, or (c nil) a

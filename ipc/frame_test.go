@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 )
 
 // fletcherRef is the one-lane definition fletcher must equal.
@@ -81,34 +80,6 @@ func TestReaderNamesEachFault(t *testing.T) {
 		}
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "transport=x") {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
-		}
-	}
-}
-
-func TestHistQuantiles(t *testing.T) {
-	var h Hist
-	// 1..10000 ns, once each: the q-quantile is about q*10000.
-	for v := 1; v <= 10000; v++ {
-		h.Record(time.Duration(v))
-	}
-	for _, q := range []float64{0.5, 0.99, 0.999} {
-		got, want := h.Quantile(q), q*10000
-		if got < want*0.96 || got > want*1.04 {
-			t.Errorf("q%.3f = %.0f, want %.0f ± 4%%", q, got, want)
-		}
-	}
-	// Exact below 64 ns.
-	var small Hist
-	for range 3 {
-		small.Record(17)
-	}
-	if got := small.Quantile(0.5); got != 17 {
-		t.Errorf("median of 17s = %v", got)
-	}
-	// Every bucket's bounds are consistent and increasing.
-	for i := 1; i < histBuckets; i++ {
-		if lowerBound(i) <= lowerBound(i-1) || bucketOf(lowerBound(i)) != i {
-			t.Fatalf("bucket %d: lower bound %d, previous %d", i, lowerBound(i), lowerBound(i-1))
 		}
 	}
 }

@@ -91,7 +91,7 @@ func TestProcessFaultsFail(t *testing.T) {
 	} {
 		t.Run("fault="+tc.fault, func(t *testing.T) {
 			before := leakcheck.Take()
-			p, err := pool.Start(model.Process{Fault: tc.fault}, workloads.Spec{Kernel: "noop"}, 1, pool.Options{})
+			p, err := pool.Start(faulty(tc.fault), workloads.Spec{Kernel: "noop"}, 1, pool.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 
@@ -15,16 +13,18 @@ import (
 	"github.com/concbench/concbench/workloads"
 )
 
-// Process runs each worker as a child process. Fault, when set, is passed
-// to the children as CONCBENCH_FAULT; it exists for tests that prove a broken
-// worker fails the run (see serveWorker for its values).
+// Process runs each worker as a child process.
 type Process struct {
-	Fault string
 	// Pipe is how this parent waits on its workers' pipes: PipePoller
 	// (the default; "" means it) or PipeRaw. See proc.Options.Poller.
 	Pipe string
-	// Bin is the worker binary; empty means Worker.
+	// Bin is the worker binary; empty means Worker for RoleWorker and
+	// this binary for any other Role.
 	Bin string
+	// Role is the child role the workers play; empty means RoleWorker.
+	// Tests register broken workers (ServeWorker with a Tamper) under
+	// roles of their own to prove that a broken worker fails the run.
+	Role string
 }
 
 // The parent's pipe handling. Poller is the default because a raw read
@@ -81,13 +81,12 @@ const (
 const (
 	envKernel = "CONCBENCH_KERNEL"
 	envParam  = "CONCBENCH_PARAM"
-	envFault  = "CONCBENCH_FAULT"
 )
 
 // RoleWorker is the child role of the process model.
 const RoleWorker = "worker"
 
-func init() { proc.Register(RoleWorker, serveWorker) }
+func init() { proc.Register(RoleWorker, func() int { return ServeWorker(nil) }) }
 
 type procWorker struct {
 	c    *proc.Child
@@ -97,9 +96,6 @@ type procWorker struct {
 
 func (p Process) startWorker(s workloads.Spec) (*procWorker, error) {
 	env := []string{envKernel + "=" + s.Kernel, envParam + "=" + s.Param}
-	if p.Fault != "" {
-		env = append(env, envFault+"="+p.Fault)
-	}
 	o := proc.Options{Env: env, Bin: p.Bin, Poller: true}
 	switch p.Pipe {
 	case "", PipePoller:
@@ -108,10 +104,14 @@ func (p Process) startWorker(s workloads.Spec) (*procWorker, error) {
 	default:
 		return nil, fmt.Errorf("process model: pipe %q: want %s or %s", p.Pipe, PipePoller, PipeRaw)
 	}
-	if o.Bin == "" {
-		o.Bin = Worker
+	role := p.Role
+	if role == "" {
+		role = RoleWorker
+		if o.Bin == "" {
+			o.Bin = Worker
+		}
 	}
-	c, err := proc.Start(RoleWorker, o)
+	c, err := proc.Start(role, o)
 	if err != nil {
 		return nil, err
 	}
@@ -227,25 +227,24 @@ func (p Process) Spawn(s workloads.Spec, arg uint64) (uint64, error) {
 	return v, w.c.Close()
 }
 
-// serveWorker is the child side. It reads requests from stdin until EOF.
-// CONCBENCH_FAULT makes it misbehave on its third task, for tests:
-// "checksum" answers a wrong fold, "die" exits without answering,
-// "truncate" writes half a response and exits. "FAULT@K" misbehaves on
-// task K instead ("checksum@1" breaks a spawned worker's only task).
-func serveWorker() int {
+// A Tamper sees the response to a worker's task-th task (counting from 1)
+// before the worker writes it, and answers what to write instead; exit
+// ends the worker (code ExitTampered) once that is written. Tests plant
+// faults with it: a wrong fold, a death before the answer, half a frame.
+type Tamper func(task int, resp []byte) (out []byte, exit bool)
+
+// ExitTampered is the exit code of a worker its Tamper ended.
+const ExitTampered = 3
+
+// ServeWorker is the child side of the process model, the body of
+// RoleWorker: it reads requests from stdin until EOF and answers each on
+// stdout. tamper, when not nil, may change or cut the answers to tasks.
+func ServeWorker(tamper Tamper) int {
 	fail := func(err error) int {
 		fmt.Fprintln(os.Stderr, "concbench worker:", err)
 		return 1
 	}
 	spec := workloads.Spec{Kernel: os.Getenv(envKernel), Param: os.Getenv(envParam)}
-	fault, at := os.Getenv(envFault), 3
-	if f, k, ok := strings.Cut(fault, "@"); ok {
-		n, err := strconv.Atoi(k)
-		if err != nil || n < 1 {
-			return fail(fmt.Errorf("%s=%q: want FAULT@K with K >= 1", envFault, fault))
-		}
-		fault, at = f, n
-	}
 	r, err := openKernel(spec)
 	if err != nil {
 		return fail(err)
@@ -259,6 +258,7 @@ func serveWorker() int {
 	var resp [respSize]byte
 	var base Usage // at the first task
 	for tasks := 0; ; {
+		out := resp[:]
 		if _, err := io.ReadFull(os.Stdin, req[:]); err == io.EOF {
 			return 0
 		} else if err != nil {
@@ -280,19 +280,14 @@ func serveWorker() int {
 				fmt.Fprintln(os.Stderr, "concbench worker:", err)
 				resp[0] = statusErr
 			}
-			if tasks == at {
-				switch fault {
-				case "checksum":
-					fold++
-				case "die":
-					return 3
-				case "truncate":
-					binary.LittleEndian.PutUint64(resp[16:], fold)
-					os.Stdout.Write(resp[:respSize/2])
-					return 4
+			binary.LittleEndian.PutUint64(resp[16:], fold)
+			if tamper != nil {
+				var exit bool
+				if out, exit = tamper(tasks, out); exit {
+					os.Stdout.Write(out)
+					return ExitTampered
 				}
 			}
-			binary.LittleEndian.PutUint64(resp[16:], fold)
 		case opUsage:
 			u, err := selfUsage()
 			if err != nil {
@@ -305,7 +300,7 @@ func serveWorker() int {
 		default:
 			return fail(fmt.Errorf("unknown op %d", req[0]))
 		}
-		if _, err := os.Stdout.Write(resp[:]); err != nil {
+		if _, err := os.Stdout.Write(out); err != nil {
 			return fail(fmt.Errorf("write response: %w", err))
 		}
 	}

@@ -1,10 +1,12 @@
 package proc_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -216,5 +218,117 @@ func TestTree(t *testing.T) {
 	cmd.Wait()
 	if !proc.Exited(sh) || len(proc.Children(sh)) != 0 {
 		t.Error("a reaped shell reads as running or with children")
+	}
+}
+
+// ParseStat reads the state after the last ')' (a command name may hold
+// both), takes X (dead) as ended like Z, and refuses a line without a
+// state rather than guess one.
+func TestParseStat(t *testing.T) {
+	for _, c := range []struct {
+		line  string
+		state proc.State // 0: an error
+		ended bool
+	}{
+		{"123 (sh) S 1 123 123 0 -1", 'S', false},
+		{"123 (sh) R 1", 'R', false},
+		{"123 (sh) D 1", 'D', false},
+		{"123 (sh) Z 1", 'Z', true},
+		{"123 (sh) X 1", 'X', true},
+		{"123 (a b) c) (d) T 1", 'T', false},
+		{"123 (sh)\n", 0, false},
+		{"123 sh S 1", 0, false},
+		{"123 (sh) 5 1", 0, false},
+		{"123 (sh) Sx 1", 0, false},
+		{"", 0, false},
+	} {
+		s, err := proc.ParseStat([]byte(c.line))
+		if c.state == 0 {
+			if !errors.Is(err, proc.ErrStat) {
+				t.Errorf("%q: state %q, err %v; want an ErrStat", c.line, s, err)
+			}
+			continue
+		}
+		if err != nil || s != c.state || s.Ended() != c.ended {
+			t.Errorf("%q: state %q ended %v (%v); want %q ended %v", c.line, s, s.Ended(), err, c.state, c.ended)
+		}
+	}
+}
+
+// CPU is the process CPU clock: it keeps a thread's time after the thread
+// has ended (getrusage does; a sum over /proc/<pid>/task does not), and a
+// reaped pid is an error.
+func TestCPU(t *testing.T) {
+	// A locked goroutine's thread ends with it, unless it is the main
+	// thread, which the runtime keeps.
+	tid := os.Getpid()
+	for tid == os.Getpid() {
+		tids := make(chan int)
+		go func() {
+			runtime.LockOSThread() // never unlocked
+			for end := time.Now().Add(30 * time.Millisecond); time.Now().Before(end); {
+			}
+			tids <- syscall.Gettid()
+		}()
+		tid = <-tids
+	}
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(fmt.Sprintf("/proc/self/task/%d", tid)); err != nil {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("thread %d of a finished locked goroutine still runs", tid)
+		}
+	}
+	rusage := func() time.Duration {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			t.Fatal(err)
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	c1, err1 := proc.CPU(os.Getpid())
+	r := rusage()
+	c2, err2 := proc.CPU(os.Getpid())
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	const slack = time.Millisecond
+	if c1 > r+slack || r > c2+slack {
+		t.Errorf("CPU read %v and %v around getrusage's %v", c1, c2, r)
+	}
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := proc.CPU(cmd.Process.Pid); err == nil {
+		t.Errorf("CPU of reaped pid %d: %v, want an error", cmd.Process.Pid, d)
+	}
+}
+
+// Exited takes a pid that was never there as exited.
+func TestExitedGone(t *testing.T) {
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if !proc.Exited(cmd.Process.Pid) {
+		t.Errorf("reaped pid %d reads as live", cmd.Process.Pid)
+	}
+}
+
+// A live process has a count; a reaped one is an error.
+func TestContextSwitches(t *testing.T) {
+	cmd := exec.Command("sleep", "0.2")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	n, err := proc.ContextSwitches(cmd.Process.Pid)
+	cmd.Wait()
+	if err != nil || n < 0 {
+		t.Errorf("context switches of a sleep: %d, %v", n, err)
+	}
+	if n, err := proc.ContextSwitches(cmd.Process.Pid); err == nil {
+		t.Errorf("context switches of reaped %d: %d, want an error", cmd.Process.Pid, n)
 	}
 }

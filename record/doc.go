@@ -19,7 +19,7 @@
 //     directory is removed on the way out.
 //   - Nothing is left after an abnormal end either: a recorder killed with
 //     SIGKILL cannot clean up, so the next one removes the working
-//     directories whose owner pid is dead (RemoveStale), and only those.
+//     directories whose owner pid is dead (internal/owned), and only those.
 //   - Stored files are mode 0644 (FileMode): others and CI read them.
 //
 // Newest is the other half, for make report: this machine's newest
@@ -28,6 +28,5 @@
 //
 // record sits beside report and regress, above the benchmarks: it runs
 // the bench binary as a program and never imports bench, a family or
-// sampler. internal/leakcheck imports it (MkdirOwned, RemoveStale), so it
-// must not import any package whose own tests use leakcheck.
+// sampler.
 package record

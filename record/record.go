@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/concbench/concbench/internal/host"
+	"github.com/concbench/concbench/internal/owned"
 )
 
 // Options say what to record and where. Zero values take the defaults of
@@ -92,10 +93,10 @@ func Run(ctx context.Context, o Options) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("record: %w", err)
 	}
-	if err := RemoveStale(dir, tmpPrefix); err != nil {
+	if err := owned.RemoveStale(dir, tmpPrefix); err != nil {
 		fmt.Fprintln(o.Stderr, "concbench: warning:", err)
 	}
-	work, err := MkdirOwned(dir, tmpPrefix)
+	work, err := owned.MkdirTemp(dir, tmpPrefix)
 	if err == nil {
 		work, err = filepath.Abs(work) // the bench binary runs in Pkg
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -200,39 +199,6 @@ func TestNothingPartial(t *testing.T) {
 type writerFunc func([]byte)
 
 func (f writerFunc) Write(p []byte) (int, error) { f(p); return len(p), nil }
-
-// A recorder killed with SIGKILL leaves its working folder; the next one
-// removes it (its owner is dead), and nothing of a live recorder or
-// anything else in the folder.
-func TestRemoveStale(t *testing.T) {
-	dead := exec.Command("true")
-	if err := dead.Run(); err != nil {
-		t.Fatal(err)
-	}
-	pid := strconv.Itoa(dead.Process.Pid)
-	dir := t.TempDir()
-	names := map[string]bool{ // name: removed
-		".record-" + pid + "-123":                     true,
-		".record-" + strconv.Itoa(os.Getpid()) + "-9": false,
-		".record-x-1":            false,
-		"other-" + pid + "-1":    false,
-		"20260101T000000Z.txt":   false,
-		".record-" + pid + "abc": false,
-	}
-	for n := range names {
-		if err := os.Mkdir(filepath.Join(dir, n), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := record.RemoveStale(dir, ".record-"); err != nil {
-		t.Fatal(err)
-	}
-	for n, removed := range names {
-		if _, err := os.Stat(filepath.Join(dir, n)); (err != nil) != removed {
-			t.Errorf("%s: removed=%v, want %v", n, err != nil, removed)
-		}
-	}
-}
 
 // Each family runs as its own pass, anchored (Spawn is not SpawnParent),
 // with the sub-benchmark filter kept, BusyLoop's too (its second pass

@@ -18,7 +18,7 @@ const FileMode = 0o644
 
 // tmpPrefix names a recording's private working directory inside
 // results/<host-id>/ (so that storing is a link(2) and a rename(2) on one
-// file system); RemoveStale removes those of dead recorders.
+// file system); owned.RemoveStale removes those of dead recorders.
 const tmpPrefix = ".record-"
 
 // Store claims the name of a finished recording. The output was written to

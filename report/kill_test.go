@@ -11,9 +11,21 @@ import (
 	"time"
 )
 
-// envKillWrite, in the test binary's environment, makes
-// TestWriteKilledChild install reports into that directory until killed.
+// envKillWrite, in the test binary's environment, makes it
+// TestWriteKilled's child (TestMain runs it instead of the tests, as
+// os/exec's TestMain runs its helper commands): it installs reports into
+// that directory until killed.
 const envKillWrite = "CONCBENCH_REPORT_KILL_WRITE"
+
+func TestMain(m *testing.M) {
+	if out := os.Getenv(envKillWrite); out != "" {
+		if err := writeUntilKilled(out); err != nil {
+			fmt.Fprintln(os.Stderr, "report test child:", err)
+		}
+		os.Exit(2)
+	}
+	os.Exit(m.Run())
+}
 
 // padFiles are added to the child's report so that an install takes long
 // enough for the kills to land inside it, not only in the rendering.
@@ -21,8 +33,9 @@ const padFiles, padSize = 16, 1 << 20
 
 // TestWriteKilled: a report killed (SIGKILL) at any moment leaves the
 // report directory whole, old or new, never missing or half written. The
-// test binary runs TestWriteKilledChild, which installs a large report
-// again and again, and kills it after delays that sweep through installs.
+// test binary runs itself as writeUntilKilled, which installs a large
+// report again and again, and kills it after delays that sweep through
+// installs.
 func TestWriteKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
@@ -34,7 +47,7 @@ func TestWriteKilled(t *testing.T) {
 	}
 	for i := range 16 {
 		delay := time.Duration(150+23*i) * time.Millisecond
-		cmd := exec.Command(os.Args[0], "-test.run=^TestWriteKilledChild$", "-test.count=1")
+		cmd := exec.Command(os.Args[0])
 		cmd.Env = append(os.Environ(), envKillWrite+"="+out)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -66,27 +79,24 @@ func TestWriteKilled(t *testing.T) {
 	t.Logf("16 kills left %d temporary directories beside the report", len(left))
 }
 
-// TestWriteKilledChild is TestWriteKilled's child: it installs the report
-// (with padFiles large charts) again and again until it is killed.
-func TestWriteKilledChild(t *testing.T) {
-	out := os.Getenv(envKillWrite)
-	if out == "" {
-		t.Skip("run by TestWriteKilled")
-	}
+// writeUntilKilled is TestWriteKilled's child: it installs the report
+// (with padFiles large charts) into out again and again until it is
+// killed, and returns only on an error.
+func writeUntilKilled(out string) error {
 	s, err := Load([]string{"testdata/suite.txt"}, "")
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	files, err := renderReport(s, TableOptions{})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	for i := range padFiles {
 		files = append(files, outFile{fmt.Sprintf("pad-%02d.png", i), bytes.Repeat([]byte{byte(i)}, padSize)})
 	}
 	for {
 		if err := install(out, files); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
 }

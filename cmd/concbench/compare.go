@@ -4,7 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
+	"strings"
 
 	"github.com/concbench/concbench/regress"
 )
@@ -21,7 +23,8 @@ func runCalibrate(args []string, stdout, stderr io.Writer) error {
 // prints the noise table and fails only on bad input, since an A/A run has
 // nothing to regress.
 func gate(name string, args []string, stdout, stderr io.Writer, noise bool) error {
-	opt, files, err := gateFlags(name, args, stderr)
+	var out summaryFlags
+	opt, files, err := gateFlags(name, args, stderr, &out)
 	if err != nil {
 		return err
 	}
@@ -33,9 +36,12 @@ func gate(name string, args []string, stdout, stderr io.Writer, noise bool) erro
 	if err != nil {
 		return err
 	}
-	if noise {
+	switch {
+	case noise:
 		err = rep.WriteNoise(stdout)
-	} else {
+	case out.md:
+		err = writeSummary(rep, out.families, stdout)
+	default:
 		err = rep.WriteText(stdout)
 	}
 	switch {
@@ -52,8 +58,28 @@ func gate(name string, args []string, stdout, stderr io.Writer, noise bool) erro
 	return nil
 }
 
+// summaryFlags are compare's -md and -families.
+type summaryFlags struct {
+	md       bool
+	families string
+}
+
+// writeSummary prints the pull-request summary; families is a file of
+// go test -list output, or "".
+func writeSummary(rep *regress.Report, families string, w io.Writer) error {
+	var list []string
+	if families != "" {
+		b, err := os.ReadFile(families)
+		if err != nil {
+			return fmt.Errorf("flag -families: %w", err)
+		}
+		list = strings.Split(string(b), "\n")
+	}
+	return rep.WriteSummary(w, list)
+}
+
 // gateFlags parses and checks the gate's flags and its two files.
-func gateFlags(name string, args []string, stderr io.Writer) (regress.Options, []string, error) {
+func gateFlags(name string, args []string, stderr io.Writer, out *summaryFlags) (regress.Options, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	def := regress.DefaultOptions()
 	opt := def
@@ -65,6 +91,10 @@ func gateFlags(name string, args []string, stderr io.Writer) (regress.Options, [
 	units := fs.String("units", "", "regexp of the (tidied) units to gate, e.g. 'cpu-sec/op' (default all; others are shown, not judged)")
 	skip := fs.String("skip-units", def.Skip.String(), "regexp of units never gated, only shown (empty: none)")
 	fs.BoolVar(&opt.Force, "force", false, "compare results from different machines (cpu, ncpu or host-id differ)")
+	if name == "compare" {
+		fs.BoolVar(&out.md, "md", false, "print a Markdown summary for a pull request: the verdict and the regressed rows first, the full table folded")
+		fs.StringVar(&out.families, "families", "", "with -md: a file of the head binary's go test -list '^Benchmark' output, to name the families that did not run")
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: concbench %s [flags] base.txt head.txt\n\nflags:\n", name)
 		fs.PrintDefaults()

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/concbench/concbench/internal/host"
+	"github.com/concbench/concbench/internal/owned"
 	"github.com/concbench/concbench/record"
 )
 
@@ -110,8 +111,8 @@ func runReference(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	if o.Ours && o.Bin == "" {
 		tmp := os.TempDir()
-		record.RemoveStale(tmp, "concbench-ref-")
-		dir, err := record.MkdirOwned(tmp, "concbench-ref-")
+		owned.RemoveStale(tmp, "concbench-ref-")
+		dir, err := owned.MkdirTemp(tmp, "concbench-ref-")
 		if err != nil {
 			return err
 		}

@@ -110,7 +110,7 @@ type Result struct {
 	Series     sampler.Series
 	Counts     []Count
 	// OwnCores is the CPU this experiment's own processes used while
-	// sampled (this process and all its descendants, from /proc/<pid>/stat),
+	// sampled (this process and all its descendants, from proc.CPU),
 	// in cores: unlike Series.BusyCores, blind to other load on the machine.
 	OwnCores float64
 	GIL      string // python models: "enabled" or "disabled", as the interpreter says

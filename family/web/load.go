@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/concbench/concbench/ipc"
+	"github.com/concbench/concbench/internal/latency"
 )
 
 // LoadOptions say what a closed-loop Load asks and over how many
@@ -99,7 +99,7 @@ type Load struct {
 // Stats are what a Load saw.
 type Stats struct {
 	Requests uint64
-	Hist     ipc.Hist       // latency of single requests
+	Hist     latency.Hist   // latency of single requests
 	Seen     map[int]uint64 // /count: the highest value each worker pid answered
 	Dials    int
 }
@@ -313,8 +313,8 @@ type loop struct {
 	conns  []*conn
 	free   []*conn // no request in flight
 	events []unix.EpollEvent
-	hist   ipc.Hist    // latency of single requests
-	asleep atomic.Bool // parked with free connections: Next must poke it
+	hist   latency.Hist // latency of single requests
+	asleep atomic.Bool  // parked with free connections: Next must poke it
 	nready int
 	tnow   int64                 // when the last answer was complete, Load.now
 	poll   func(fd uintptr) bool // made once: RawConn.Read's callback

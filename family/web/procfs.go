@@ -1,35 +1,26 @@
 package web
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/concbench/concbench/proc"
 )
 
 // CPUNanos is the CPU time the processes have used so far, in
-// nanoseconds: the sum over their threads of the scheduler's own count
-// (/proc/<pid>/task/<tid>/schedstat, first field), which is exact where
-// /proc/<pid>/stat counts clock ticks.
+// nanoseconds: the sum of proc.CPU, each one's process CPU clock (exact,
+// and it keeps the time of threads that ended). A process that has been
+// reaped adds nothing.
 func CPUNanos(pids []int) int64 {
-	var sum int64
+	var sum time.Duration
 	for _, pid := range pids {
-		stats, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/schedstat")
-		for _, st := range stats {
-			b, err := os.ReadFile(st)
-			if err != nil {
-				continue // the thread has just ended
-			}
-			f, _, _ := bytes.Cut(b, []byte(" "))
-			n, _ := strconv.ParseInt(string(f), 10, 64)
-			sum += n
+		if d, err := proc.CPU(pid); err == nil {
+			sum += d
 		}
 	}
-	return sum
+	return int64(sum)
 }
 
 // AwaitGone waits until none of pids is running (gone from /proc, or a
@@ -54,16 +45,9 @@ func AwaitGone(pids []int, timeout time.Duration) error {
 	}
 }
 
-// Running says whether pid is a live (not zombie) process.
-func Running(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	// The state follows the command name's closing parenthesis.
-	i := bytes.LastIndexByte(b, ')')
-	return i < 0 || i+2 >= len(b) || b[i+2] != 'Z'
-}
+// Running says whether pid is a live process: not gone, not a zombie or
+// dead one (proc.Exited).
+func Running(pid int) bool { return !proc.Exited(pid) }
 
 // isReset says whether err is a connection reset by the peer.
 func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }

@@ -25,8 +25,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/concbench/concbench/internal/owned"
 	"github.com/concbench/concbench/proc"
-	"github.com/concbench/concbench/record"
 )
 
 // Snapshot is what a process holds at one moment.
@@ -89,15 +89,16 @@ const tempPrefix = "concbench-test-"
 // The run gets a temporary directory of its own as TMPDIR (children
 // inherit it), and anything left in it at the end (a kernel's scratch
 // file, a script's copy) fails the binary too; the directory is removed,
-// and one left by a binary that was killed is removed by the next.
+// and one left by a binary that was killed is removed by the next. A run of
+// every test also fails when a helper role (Helper) was never used.
 func Main(m *testing.M, setup func()) {
 	proc.Serve()
 	// A test binary killed with SIGKILL (or by the OOM killer) cannot
 	// remove its directory; the next one removes those whose owner is dead.
-	if err := record.RemoveStale(os.TempDir(), tempPrefix); err != nil {
+	if err := owned.RemoveStale(os.TempDir(), tempPrefix); err != nil {
 		fmt.Fprintln(os.Stderr, "concbench: warning:", err)
 	}
-	tmp, err := record.MkdirOwned(os.TempDir(), tempPrefix)
+	tmp, err := owned.MkdirTemp(os.TempDir(), tempPrefix)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "concbench: temporary directory:", err)
 		os.Exit(2)
@@ -111,6 +112,9 @@ func Main(m *testing.M, setup func()) {
 	before := Take()
 	code := m.Run()
 	errs := []error{Check(before)}
+	if code == 0 {
+		errs = append(errs, unusedHelpers())
+	}
 	if had {
 		os.Setenv("TMPDIR", orig)
 	} else {

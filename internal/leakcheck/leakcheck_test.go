@@ -3,6 +3,7 @@ package leakcheck
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -50,23 +51,50 @@ func TestCheckSeesLeaks(t *testing.T) {
 	}
 }
 
-// TestMain runs the tests under Main only for TestStaleTempRemoved's
-// children, which are this binary run again.
-func TestMain(m *testing.M) {
-	if os.Getenv("LEAKCHECK_TEST_MAIN") != "" {
-		Main(m, nil)
-	}
-	os.Exit(m.Run())
+// The children of these tests are this binary again, run under Main in
+// a role named by envChild, as os/exec's TestMain runs its helper
+// commands; TestMain fails a run of every test in which a role was never
+// used.
+const envChild = "LEAKCHECK_CHILD"
+
+var children = map[string]func(){ // role: Main's setup
+	"main": nil, // Main with nothing to test
+	"hang": func() { // print the private TMPDIR and wait to be killed
+		fmt.Println(os.Getenv("TMPDIR"))
+		time.Sleep(time.Minute)
+	},
 }
 
-// TestHelperHang is TestStaleTempRemoved's child: it prints its private
-// TMPDIR and waits to be killed.
-func TestHelperHang(t *testing.T) {
-	if os.Getenv("LEAKCHECK_HELPER_HANG") == "" {
-		t.Skip("a helper for TestStaleTempRemoved")
+var childUsed = map[string]bool{}
+
+func TestMain(m *testing.M) {
+	if role, ok := os.LookupEnv(envChild); ok {
+		setup, known := children[role]
+		if !known {
+			fmt.Fprintf(os.Stderr, "leakcheck test: unknown child role %q\n", role)
+			os.Exit(2)
+		}
+		Main(m, setup)
 	}
-	fmt.Println(os.Getenv("TMPDIR"))
-	time.Sleep(time.Minute)
+	code := m.Run()
+	if code == 0 && flag.Lookup("test.run").Value.String() == "" && flag.Lookup("test.skip").Value.String() == "" {
+		for role := range children {
+			if !childUsed[role] {
+				fmt.Fprintf(os.Stderr, "leakcheck test: child role %q is never used; remove it\n", role)
+				code = 1
+			}
+		}
+	}
+	os.Exit(code)
+}
+
+// child is this binary as the child role, with TMPDIR base and no tests
+// to run.
+func child(role, base string) *exec.Cmd {
+	childUsed[role] = true
+	cmd := exec.Command(os.Args[0], "-test.run", "^$")
+	cmd.Env = append(os.Environ(), "TMPDIR="+base, envChild+"="+role)
+	return cmd
 }
 
 // Ctrl-C or SIGTERM: the binary removes its private TMPDIR and dies of
@@ -74,8 +102,7 @@ func TestHelperHang(t *testing.T) {
 func TestSignalRemovesTemp(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		base := t.TempDir()
-		cmd := exec.Command(os.Args[0], "-test.run", "^TestHelperHang$")
-		cmd.Env = append(os.Environ(), "TMPDIR="+base, "LEAKCHECK_TEST_MAIN=1", "LEAKCHECK_HELPER_HANG=1")
+		cmd := child("hang", base)
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -106,13 +133,7 @@ func TestStaleTempRemoved(t *testing.T) {
 	if err := os.Mkdir(live, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	child := func(args ...string) *exec.Cmd {
-		cmd := exec.Command(os.Args[0], args...)
-		cmd.Env = append(os.Environ(), "TMPDIR="+base, "LEAKCHECK_TEST_MAIN=1")
-		return cmd
-	}
-	hang := child("-test.run", "^TestHelperHang$")
-	hang.Env = append(hang.Env, "LEAKCHECK_HELPER_HANG=1")
+	hang := child("hang", base)
 	out, err := hang.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +151,7 @@ func TestStaleTempRemoved(t *testing.T) {
 	if _, err := os.Stat(stale); err != nil {
 		t.Fatalf("the killed child's TMPDIR %s is not there to clean up: %v", stale, err)
 	}
-	if out, err := child("-test.run", "^$").CombinedOutput(); err != nil {
+	if out, err := child("main", base).CombinedOutput(); err != nil {
 		t.Fatalf("next run: %v\n%s", err, out)
 	}
 	if _, err := os.Stat(stale); err == nil {

@@ -1,4 +1,4 @@
-package ipc
+package latency
 
 import (
 	"testing"
@@ -42,6 +42,34 @@ func TestQuantileWithinABucket(t *testing.T) {
 			if d := got - float64(v); d < -float64(v)/32-1 || d > float64(v)/32+1 {
 				t.Errorf("one sample %v: q%v = %.1f, want within 1/32", v, q, got)
 			}
+		}
+	}
+}
+
+func TestHistQuantiles(t *testing.T) {
+	var h Hist
+	// 1..10000 ns, once each: the q-quantile is about q*10000.
+	for v := 1; v <= 10000; v++ {
+		h.Record(time.Duration(v))
+	}
+	for _, q := range []float64{0.5, 0.99, 0.999} {
+		got, want := h.Quantile(q), q*10000
+		if got < want*0.96 || got > want*1.04 {
+			t.Errorf("q%.3f = %.0f, want %.0f ± 4%%", q, got, want)
+		}
+	}
+	// Exact below 64 ns.
+	var small Hist
+	for range 3 {
+		small.Record(17)
+	}
+	if got := small.Quantile(0.5); got != 17 {
+		t.Errorf("median of 17s = %v", got)
+	}
+	// Every bucket's bounds are consistent and increasing.
+	for i := 1; i < histBuckets; i++ {
+		if lowerBound(i) <= lowerBound(i-1) || bucketOf(lowerBound(i)) != i {
+			t.Fatalf("bucket %d: lower bound %d, previous %d", i, lowerBound(i), lowerBound(i-1))
 		}
 	}
 }

@@ -1,4 +1,9 @@
-package record
+// Package owned makes temporary directories that carry their owner's
+// pid in their name, so that a later run can tell a dead owner's leftover
+// (SIGKILL, the OOM killer) from a live one's and remove only the first.
+// The recorder's working directories and a test binary's private TMPDIR
+// are made here.
+package owned
 
 import (
 	"errors"
@@ -10,11 +15,11 @@ import (
 	"syscall"
 )
 
-// MkdirOwned creates a temporary directory parent/<prefix><pid>-<random>
+// MkdirTemp creates a temporary directory parent/<prefix><pid>-<random>
 // that belongs to this process: the pid in its name lets a later run tell
 // that its owner is dead (SIGKILL, OOM) and remove it with RemoveStale.
 // The caller removes it when done.
-func MkdirOwned(parent, prefix string) (string, error) {
+func MkdirTemp(parent, prefix string) (string, error) {
 	dir, err := os.MkdirTemp(parent, prefix+strconv.Itoa(os.Getpid())+"-")
 	if err != nil {
 		return "", fmt.Errorf("temporary directory in %s: %w", parent, err)
@@ -22,9 +27,9 @@ func MkdirOwned(parent, prefix string) (string, error) {
 	return dir, nil
 }
 
-// RemoveStale removes what MkdirOwned left in parent under prefix whose
+// RemoveStale removes what MkdirTemp left in parent under prefix whose
 // owner process is gone, and only that: entries of another user, entries
-// whose name has no pid where MkdirOwned puts it, and entries of a live
+// whose name has no pid where MkdirTemp puts it, and entries of a live
 // process are kept. A pid that was reused by a new process keeps its
 // leftover until that process ends too, which errs on the safe side.
 func RemoveStale(parent, prefix string) error {
