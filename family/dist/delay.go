@@ -6,8 +6,10 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -97,6 +99,7 @@ func runDelay() error {
 	realtime()
 	spec := strings.Split(os.Getenv(envLine), ";")
 	errc := make(chan error, 2*len(spec))
+	var calibrated sync.WaitGroup
 	for _, s := range spec[1:] {
 		f := strings.Split(s, ",")
 		if len(f) != 3 {
@@ -106,10 +109,12 @@ func runDelay() error {
 		if err != nil {
 			return err
 		}
-		go func() { errc <- pump(root, inHost, d) }()
-		go func() { errc <- pump(inHost, root, d) }()
+		calibrated.Add(2)
+		go func() { errc <- pump(root, inHost, d, calibrated.Done) }()
+		go func() { errc <- pump(inHost, root, d, calibrated.Done) }()
 	}
 	realtime() // the threads made since
+	calibrated.Wait()
 	if err := proc.Ready(); err != nil {
 		return err
 	}
@@ -143,8 +148,9 @@ type packet struct {
 
 // pump copies the packets that come out of src into dst, each d after it
 // came out, in order. A full queue blocks the reader, and the kernel then
-// drops at the TUN's own queue, as a router would.
-func pump(src, dst *os.File, d time.Duration) error {
+// drops at the TUN's own queue, as a router would. calibrated is called
+// once the writer knows its wake-up latency, before the first packet.
+func pump(src, dst *os.File, d time.Duration, calibrated func()) error {
 	q := make(chan packet, 4096)
 	rerr := make(chan error, 1)
 	go func() {
@@ -159,17 +165,43 @@ func pump(src, dst *os.File, d time.Duration) error {
 			q <- packet{append([]byte(nil), buf[:n]...), time.Now().Add(d)}
 		}
 	}()
-	// The writer sleeps on a thread of its own with a timer slack of 1 ns:
-	// the default slack (50 µs) lets every wake-up come that much late.
 	runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-	unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0)
+	var w waker
+	for range len(w.lat) {
+		w.sleep(time.Now().Add(d))
+	}
+	calibrated()
 	for p := range q {
-		sleepUntil(p.due)
+		w.sleep(p.due)
 		if _, err := dst.Write(p.b); err != nil {
 			return fmt.Errorf("delay line write: %w", err)
 		}
 	}
 	return <-rerr
+}
+
+// waker sleeps a locked thread until a due time. The thread's timer slack
+// is 1 ns: the default (50 µs) lets every wake-up come that much late.
+// What is left, the wake-up's own latency (tens of µs in a VM, whose idle
+// vCPU the timer must wake), is measured, and its least over the last
+// wake-ups is slept off early: a packet is then written at its due time or
+// a little after, never before.
+type waker struct {
+	lat [16]time.Duration // the last wake-ups' latencies, a ring
+	n   int
+}
+
+func (w *waker) sleep(due time.Time) {
+	if w.n == 0 {
+		unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0)
+	}
+	target := due.Add(-slices.Min(w.lat[:max(1, min(w.n, len(w.lat)))]))
+	if time.Until(target) <= 0 {
+		return
+	}
+	sleepUntil(target)
+	w.lat[w.n%len(w.lat)] = time.Since(target)
+	w.n++
 }
 
 // sleepUntil sleeps in nanosleep(2) rather than time.Sleep: the runtime's

@@ -99,7 +99,7 @@ type Cluster struct {
 	cpu     func() (time.Duration, error)
 }
 
-// Start starts the master, the forwarder and the workers.
+// Start starts the master, the links' delay and the workers.
 func Start(cfg Config) (*Cluster, error) {
 	ans, err := newAnswers(cfg.Task)
 	if err != nil {
@@ -345,7 +345,7 @@ func (c *Cluster) Inject(fault string) error {
 // CPU is the master's CPU time so far.
 func (c *Cluster) CPU() (time.Duration, error) { return c.cpu() }
 
-// Close ends the workers, the forwarder and the master. The error is the
+// Close ends the workers, the links' delay and the master. The error is the
 // first worker that did not exit cleanly, if any.
 func (c *Cluster) Close() error {
 	var errs []error

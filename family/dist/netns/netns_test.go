@@ -3,6 +3,7 @@ package netns
 import (
 	"bufio"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -305,5 +306,38 @@ func TestNames(t *testing.T) {
 		if got := legacyStale(c.name, prefix); got != c.stale {
 			t.Errorf("legacyStale(%q) = %v, want %v", c.name, got, c.stale)
 		}
+	}
+}
+
+// Where the kernel has netem, Netem puts it on both ends of a link and
+// takes it off; where it has none, Netem fails and leaves the links as
+// they were (the caller then runs a delay line).
+func TestNetem(t *testing.T) {
+	skip(t)
+	h, err := Create(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	qdiscs := func() string {
+		a, _ := exec.Command("tc", "qdisc", "show", "dev", h.Hosts[0].Veth).CombinedOutput()
+		b, _ := exec.Command("tc", "-n", h.Hosts[0].NS, "qdisc", "show", "dev", "eth0").CombinedOutput()
+		return string(a) + string(b)
+	}
+	if err := h.Netem(1, 500*time.Microsecond); err != nil {
+		t.Logf("no netem here: %v", err)
+		if q := qdiscs(); strings.Contains(q, "netem") {
+			t.Errorf("a failed Netem left %s", q)
+		}
+		return
+	}
+	if q := qdiscs(); strings.Count(q, "netem") != 2 || !strings.Contains(q, "delay 500us") {
+		t.Errorf("qdiscs after Netem: %s, want netem delay 500us on both ends", q)
+	}
+	if err := h.Netem(1, 0); err != nil {
+		t.Fatal(err)
+	}
+	if q := qdiscs(); strings.Contains(q, "netem") {
+		t.Errorf("qdiscs after Netem(0): %s", q)
 	}
 }
