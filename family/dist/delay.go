@@ -98,6 +98,10 @@ func runDelay() error {
 	}
 	realtime()
 	spec := strings.Split(os.Getenv(envLine), ";")
+	// A writer asleep in nanosleep(2) keeps its P until sysmon takes it
+	// back, which can take milliseconds when the process is idle; with a P
+	// for every writer and two more, a reader never waits for one.
+	runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), 2*len(spec)))
 	errc := make(chan error, 2*len(spec))
 	var calibrated sync.WaitGroup
 	for _, s := range spec[1:] {
