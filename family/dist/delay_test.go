@@ -111,7 +111,17 @@ func TestDelayIsALink(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
+	w0, err := h.WireBytes(1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	app, kernel, link := pingPong(t, h, ln.Addr().String(), 200)
+	// The bytes take the delay line, not the veth, and are counted there:
+	// 400 packets of 8 bytes, each with 40 bytes of IP and TCP headers at
+	// least.
+	if w1, err := h.WireBytes(1); err != nil || w1-w0 < 400*48 {
+		t.Errorf("wire bytes across the delayed link: %d (%v), want at least %d", w1-w0, err, 400*48)
+	}
 	t.Logf("no delay: answer median %v, TCP min_rtt: client %v, master %v", app0, kernel0, link0)
 	t.Logf("rtt=%v:   answer median %v, TCP min_rtt: client %v, master %v", rtt, app, kernel, link)
 	for _, c := range []struct {

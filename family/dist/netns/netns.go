@@ -190,25 +190,35 @@ func (h *Hosts) SetLink(i int, up bool) error {
 func (h *Hosts) WireBytes(n int) (uint64, error) {
 	var sum uint64
 	for _, host := range h.Hosts[:n] {
-		for _, dev := range []string{host.Veth, host.Tun} {
-			dir := "/sys/class/net/" + dev + "/statistics/"
-			if _, err := os.Stat(dir); dev == host.Tun && err != nil {
-				continue // no delay line
-			}
-			for _, f := range []string{"rx_bytes", "tx_bytes", "rx_packets", "tx_packets"} {
-				if dev == host.Veth && strings.HasSuffix(f, "packets") {
-					continue
-				}
-				v, err := readUint(dir + f)
-				if err != nil {
-					return 0, err
-				}
-				if strings.HasSuffix(f, "packets") {
-					v *= 14
-				}
-				sum += v
-			}
+		v, err := devBytes(host.Veth, 0)
+		if err != nil {
+			return 0, err
 		}
+		sum += v
+		if _, err := os.Stat("/sys/class/net/" + host.Tun); err != nil {
+			continue // no delay line
+		}
+		if v, err = devBytes(host.Tun, 14); err != nil {
+			return 0, err
+		}
+		sum += v
+	}
+	return sum, nil
+}
+
+// devBytes is what device dev received and sent, with header bytes added
+// for each packet.
+func devBytes(dev string, header uint64) (uint64, error) {
+	var sum uint64
+	for _, f := range []string{"rx_bytes", "tx_bytes", "rx_packets", "tx_packets"} {
+		v, err := readUint("/sys/class/net/" + dev + "/statistics/" + f)
+		if err != nil {
+			return 0, err
+		}
+		if strings.HasSuffix(f, "packets") {
+			v *= header
+		}
+		sum += v
 	}
 	return sum, nil
 }
