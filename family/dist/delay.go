@@ -188,8 +188,9 @@ func pump(src, dst *os.File, d time.Duration, calibrated func()) error {
 // is 1 ns: the default (50 µs) lets every wake-up come that much late.
 // What is left, the wake-up's own latency (tens of µs in a VM, whose idle
 // vCPU the timer must wake), is measured, and its least over the last
-// wake-ups is slept off early: a packet is then written at its due time or
-// a little after, never before.
+// wake-ups is slept off early: a packet is then written at its due time,
+// a little after it, or (when a wake-up is quicker than the last 16) a few
+// µs before it.
 type waker struct {
 	lat [16]time.Duration // the last wake-ups' latencies, a ring
 	n   int
