@@ -158,11 +158,13 @@ func unclaim(id string) error {
 const idLen = 6
 
 func newID() string {
-	const alnum = "abcdefghijklmnopqrstuvwxyz0123456789"
+	const letters = "abcdefghijklmnopqrstuvwxyz"
+	const alnum = letters + "0123456789"
 	b := make([]byte, idLen)
 	rand.Read(b)
-	for i := range b {
-		b[i] = alnum[int(b[i])%len(alnum[:26+10*min(i, 1)])]
+	b[0] = letters[int(b[0])%len(letters)]
+	for i := 1; i < len(b); i++ {
+		b[i] = alnum[int(b[i])%len(alnum)]
 	}
 	return string(b)
 }
