@@ -167,7 +167,9 @@ func (h *Hosts) remove() error {
 	return h.err
 }
 
-// SetLink sets host i's link up or down (the "link down" fault).
+// SetLink sets host i's link up or down (the "link down" fault). It acts
+// on the veth: while a delay line runs (OpenLine) the traffic takes the
+// line instead, so the fault rows run without one.
 func (h *Hosts) SetLink(i int, up bool) error {
 	if !up {
 		return ip("link", "set", h.Hosts[i].Veth, "down")
