@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"flag"
 	"fmt"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ func init() {
 	declareUnit("p99-ns", "better=lower")
 	declareUnit("master-cpu-ns/task", "better=lower")
 	declareUnit("wire-B/task", "better=lower")
+	declareUnit("link-rtt-ns", "better=lower")
 	declareUnit("lost-tasks", "better=lower assume=exact")
 	declareUnit("redelivered", "better=lower assume=exact")
 }
@@ -77,14 +79,15 @@ func distSkip(q dist.Queue) string {
 //
 // Each host is a network namespace on a bridge (package netns); the master
 // listens on the bridge, procs worker processes run in each host, and rtt
-// is added by a forwarder on the path. One op = one task put by the
+// is a delay on every packet of the hosts' links. One op = one task put by the
 // master; the results of every op are awaited (and timed) after the loop
 // and each is checked against the answer table, with an exact count.
 // tasks/s is ops over that whole time; p50/p99 come from single tasks
 // run one at a time afterwards (master put → verified result);
 // master-cpu-ns/task is the master's own CPU (its broker's included: the
 // nats queues' nats-server is the master's child); wire-B/task counts the bytes on the hosts' links, headers
-// included.
+// included; link-rtt-ns is the round trip TCP itself measured on the
+// master's connections (netns.Hosts.LinkRTT).
 func BenchmarkDistributed(b *testing.B) {
 	h := distHosts(b, 4)
 	for _, p := range distPoints() {
@@ -150,7 +153,34 @@ func benchDist(b *testing.B, h *netns.Hosts, p distPoint, fault string) {
 		}
 		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "master-cpu-ns/task")
 		b.ReportMetric(float64(wire1-wire0)/float64(b.N), "wire-B/task")
+		rtt, err := h.LinkRTT(p.hosts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(rtt), "link-rtt-ns")
 	})
+}
+
+// The link-rtt-ns a row reports is the round trip its name says, within
+// 10% (plus rtt=0's, measured in the same run).
+func TestDistLinkRTT(t *testing.T) {
+	h := distHosts(t, 1)
+	bt := flag.Lookup("test.benchtime")
+	old := bt.Value.String()
+	bt.Value.Set("100x") // min_rtt needs a few round trips, not a second of them
+	defer bt.Value.Set(old)
+	var got [2]float64
+	for i, rtt := range []time.Duration{0, time.Millisecond} {
+		p := distPoint{dist.Manager, dist.Square, 1, 1, rtt}
+		r := testing.Benchmark(func(b *testing.B) { benchDist(b, h, p, "") })
+		if got[i] = r.Extra["link-rtt-ns"]; r.N == 0 || got[i] == 0 {
+			t.Fatalf("%s: no link-rtt-ns (%v)", p.name(), r)
+		}
+	}
+	t.Logf("link-rtt-ns: %.0f at rtt=0, %.0f at rtt=1ms", got[0], got[1])
+	if ms := float64(time.Millisecond); got[1] < 0.9*ms || got[1] > 1.1*ms+got[0] {
+		t.Errorf("rtt=1ms row: link-rtt-ns %.0f, want 1ms ±10%% (+%.0f, rtt=0's)", got[1], got[0])
+	}
 }
 
 // timeTasks is the measured part of every dist benchmark: one task put per

@@ -12,7 +12,7 @@
 //	nats-jetstream  a JetStream work-queue stream with explicit acks
 //
 // A caller fills a Config and calls Start, which starts the master in this
-// process (or the Python master as a child), a delay forwarder when RTT is
+// process (or the Python master as a child), the links' delay when RTT is
 // set, and Procs worker processes per host, each inside its host's network
 // namespace (package netns) and started through package proc with its
 // ready handshake, and returns once every worker is connected. Put hands
@@ -89,7 +89,7 @@ type master interface {
 type Cluster struct {
 	cfg     Config
 	m       master
-	delay   *proc.Child
+	delay   *delay
 	workers []*proc.Child
 	col     *collector
 	stop    chan struct{}
@@ -99,7 +99,7 @@ type Cluster struct {
 	cpu     func() (time.Duration, error)
 }
 
-// Start starts the master, the forwarder and the workers.
+// Start starts the master, the links' delay and the workers.
 func Start(cfg Config) (*Cluster, error) {
 	ans, err := newAnswers(cfg.Task)
 	if err != nil {
@@ -175,12 +175,11 @@ func (c *Cluster) startMaster(listen string) (master, error) {
 func (c *Cluster) startWorkers() error {
 	addr := c.m.addr()
 	if c.cfg.RTT > 0 {
-		host, _, _ := net.SplitHostPort(addr)
-		d, daddr, err := startDelay(host, addr, c.cfg.RTT)
+		d, err := startDelay(c.cfg.Hosts, max(c.cfg.NHosts, 1), c.cfg.RTT)
 		if err != nil {
 			return err
 		}
-		c.delay, addr = d, daddr
+		c.delay = d
 	}
 	for h := range max(c.cfg.NHosts, 1) {
 		ns := ""
@@ -218,7 +217,7 @@ func (c *Cluster) startWorker(ns, addr string) (*proc.Child, error) {
 	return w, nil
 }
 
-// Addr is where workers connect to the master (not through the forwarder).
+// Addr is where workers connect to the master.
 func (c *Cluster) Addr() string { return c.m.addr() }
 
 // AwaitWorkers waits until n workers have connected (concbench dist
@@ -346,7 +345,7 @@ func (c *Cluster) Inject(fault string) error {
 // CPU is the master's CPU time so far.
 func (c *Cluster) CPU() (time.Duration, error) { return c.cpu() }
 
-// Close ends the workers, the forwarder and the master. The error is the
+// Close ends the workers, the links' delay and the master. The error is the
 // first worker that did not exit cleanly, if any.
 func (c *Cluster) Close() error {
 	var errs []error
@@ -359,7 +358,7 @@ func (c *Cluster) Close() error {
 		}
 	}
 	if c.delay != nil {
-		c.delay.Close()
+		errs = append(errs, c.delay.Close())
 	}
 	close(c.stop)
 	c.wg.Wait()

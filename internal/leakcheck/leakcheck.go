@@ -1,6 +1,8 @@
 // Package leakcheck proves that a test or benchmark left nothing behind:
 // no child processes, no extra open file descriptors, no goroutines, and
-// (for a whole test binary, see Main) no temporary files.
+// (for a whole test binary, see Main) no temporary files. Main also
+// removes what killed test binaries left: their temporary directories and
+// the network hosts of package netns.
 //
 // Take a Snapshot before, run, and call Check after. Goroutines are checked
 // with go.uber.org/goleak, which waits for stragglers to finish; children and
@@ -25,6 +27,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/concbench/concbench/family/dist/netns"
 	"github.com/concbench/concbench/internal/owned"
 	"github.com/concbench/concbench/proc"
 )
@@ -96,6 +99,12 @@ func Main(m *testing.M, setup func()) {
 	// A test binary killed with SIGKILL (or by the OOM killer) cannot
 	// remove its directory; the next one removes those whose owner is dead.
 	if err := owned.RemoveStale(os.TempDir(), tempPrefix); err != nil {
+		fmt.Fprintln(os.Stderr, "concbench: warning:", err)
+	}
+	// So can the Distributed family's hosts (namespaces, bridge, veths,
+	// a /24), which are the whole machine's: any binary removes those of a
+	// dead run (a no-op without root).
+	if err := netns.RemoveStale(); err != nil {
 		fmt.Fprintln(os.Stderr, "concbench: warning:", err)
 	}
 	tmp, err := owned.MkdirTemp(os.TempDir(), tempPrefix)

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/concbench/concbench/family/dist/netns"
 )
 
 // TestCheckSeesLeaks: each kind of leftover is named by Check or TempLeft,
@@ -159,5 +161,65 @@ func TestStaleTempRemoved(t *testing.T) {
 	}
 	if _, err := os.Stat(live); err != nil {
 		t.Errorf("the next run removed a live binary's TMPDIR: %v", err)
+	}
+}
+
+// TestHelperHosts is TestStaleHostsRemoved's child: it makes one network
+// host, prints its names and waits to be killed.
+func TestHelperHosts(t *testing.T) {
+	if os.Getenv("LEAKCHECK_HELPER_HOSTS") == "" {
+		t.Skip("a helper for TestStaleHostsRemoved")
+	}
+	h, err := netns.Create(1)
+	if err != nil {
+		fmt.Println("error", err)
+		return
+	}
+	fmt.Println(h.Bridge, h.Hosts[0].Veth, h.Hosts[0].NS)
+	time.Sleep(time.Minute)
+}
+
+// A test binary killed with SIGKILL in a Distributed row leaves its
+// namespaces, bridge and veths behind; the next test binary, whatever it
+// tests, removes them at its start.
+func TestStaleHostsRemoved(t *testing.T) {
+	if err := netns.Available(); err != nil {
+		t.Skip(err)
+	}
+	hold := exec.Command(os.Args[0], "-test.run", "^TestHelperHosts$")
+	hold.Env = append(os.Environ(), "LEAKCHECK_HELPER_HOSTS=1")
+	out, err := hold.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hold.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	hold.Process.Kill()
+	hold.Wait()
+	names := strings.Fields(line)
+	if err != nil || len(names) != 3 {
+		t.Fatalf("child printed %q (%v), want three names", line, err)
+	}
+	exists := func(n string) bool {
+		_, err1 := os.Stat("/sys/class/net/" + n)
+		_, err2 := os.Stat("/var/run/netns/" + n)
+		return err1 == nil || err2 == nil
+	}
+	for _, n := range names {
+		if !exists(n) {
+			t.Fatalf("the killed child's %s is not there to clean up", n)
+		}
+	}
+	next := exec.Command(os.Args[0], "-test.run", "^$")
+	next.Env = append(os.Environ(), "LEAKCHECK_TEST_MAIN=1")
+	if out, err := next.CombinedOutput(); err != nil {
+		t.Fatalf("next run: %v\n%s", err, out)
+	}
+	for _, n := range names {
+		if exists(n) {
+			t.Errorf("the next test binary left the killed one's %s", n)
+		}
 	}
 }

@@ -5,12 +5,21 @@
 // NIC, and nothing leaves the machine.
 //
 // A caller checks Available (root and ip(8) are needed), calls Create for n
-// hosts and Close when done. Addresses come from 198.18.0.0/15, the range
-// reserved for network benchmarks: one /24 per owning process, the bridge
-// at .1 and host i at .2+i. Every name carries the owner's pid
-// (cbd<pid>br, cbd<pid>v<i>, cbdist-<pid>-<i>), so Create first removes what
-// a run that died (SIGKILL, OOM) left behind, and only what belongs to a
-// dead pid. Close runs on SIGINT and SIGTERM too (see Create).
+// hosts and Close when done; Delay gives the links a round trip (see
+// delay.go) and LinkRTT reads the one TCP measures. Addresses come from
+// 198.18.0.0/15, the range reserved for network benchmarks: each run claims
+// a /24 that no live run and no interface holds, the bridge at .1 and host
+// i at .2+i.
+//
+// Names carry a random run id, not the pid: cbd<id>b (bridge),
+// cbd<id>v<i> (host i's root end), cbd<id>t<i> (its delay line's root end),
+// cbdist-<id>-<i> (its namespace). Before it makes anything a run writes
+// its owner (pid, the pid's start time, the boot) to a state file
+// /run/concbench-netns/<id>, and removes the file last. RemoveStale removes
+// every set whose owner is gone: no such pid, or the pid now names another
+// process (its start time differs), or another boot; and any name of ours
+// with no state file. Create calls it, and so does every test binary at its
+// start (internal/leakcheck). Close runs on SIGINT and SIGTERM too.
 //
 // A worker process enters its host with Join, on a locked thread, before it
 // opens a socket: a socket belongs to the namespace of the thread that
@@ -33,8 +42,8 @@ import (
 )
 
 const (
-	nsPrefix   = "cbdist-" // namespace names: cbdist-<pid>-<i>
-	linkPrefix = "cbd"     // link names: cbd<pid>br, cbd<pid>v<i>
+	nsPrefix   = "cbdist-" // namespace names: cbdist-<id>-<i>
+	linkPrefix = "cbd"     // link names: cbd<id><kind><i>
 )
 
 // Available says why hosts cannot be made here (not root, no ip on PATH),
@@ -53,11 +62,13 @@ func Available() error {
 type Host struct {
 	NS   string // namespace name, for Join and ip netns exec
 	Veth string // the root-namespace end of its link
+	Tun  string // the root-namespace end of its delay line, while one runs
 	Addr string // its address
 }
 
 // Hosts is a bridge with its hosts.
 type Hosts struct {
+	ID     string // the run id in every name
 	Bridge string
 	Master string // the bridge's address: where the master listens
 	Hosts  []Host
@@ -68,33 +79,27 @@ type Hosts struct {
 	done   chan struct{}
 }
 
-// subnet is the owner's /24 in 198.18.0.0/15, from its pid: two live runs
-// collide only when their pids are equal modulo 512.
-func subnet(pid int) string {
-	i := pid % 512
-	return fmt.Sprintf("198.%d.%d.", 18+i/256, i%256)
-}
-
 // Create makes n hosts. What a dead run left is removed first. On error
 // nothing of this call is left.
 func Create(n int) (*Hosts, error) {
 	if err := Available(); err != nil {
 		return nil, err
 	}
-	if err := RemoveStale(); err != nil {
+	id, o, err := claim()
+	if err != nil {
 		return nil, err
 	}
-	pid := os.Getpid()
-	net := subnet(pid)
-	h := &Hosts{Bridge: fmt.Sprintf("%s%dbr", linkPrefix, pid), Master: net + "1"}
+	net := o.subnet()
+	h := &Hosts{ID: id, Bridge: linkPrefix + id + "b", Master: net + "1"}
 	cmds := [][]string{
 		{"link", "add", h.Bridge, "type", "bridge"},
 		{"addr", "add", h.Master + "/24", "dev", h.Bridge},
 		{"link", "set", h.Bridge, "up"},
 	}
 	for i := range n {
-		host := Host{NS: fmt.Sprintf("%s%d-%d", nsPrefix, pid, i), Veth: fmt.Sprintf("%s%dv%d", linkPrefix, pid, i), Addr: net + strconv.Itoa(2+i)}
-		peer := fmt.Sprintf("%s%dp%d", linkPrefix, pid, i)
+		host := Host{NS: fmt.Sprintf("%s%s-%d", nsPrefix, id, i), Veth: fmt.Sprintf("%s%sv%d", linkPrefix, id, i),
+			Tun: fmt.Sprintf("%s%st%d", linkPrefix, id, i), Addr: net + strconv.Itoa(2+i)}
+		peer := fmt.Sprintf("%s%sp%d", linkPrefix, id, i)
 		h.Hosts = append(h.Hosts, host)
 		cmds = append(cmds,
 			[]string{"netns", "add", host.NS},
@@ -136,8 +141,8 @@ func (h *Hosts) watchSignals() {
 	}()
 }
 
-// Close removes the namespaces (which takes their veth ends with them) and
-// the bridge. It may be called more than once.
+// Close removes the namespaces (which takes their veth ends with them), the
+// bridge and the state file. It may be called more than once.
 func (h *Hosts) Close() error {
 	if h.stopCh != nil {
 		select {
@@ -156,13 +161,15 @@ func (h *Hosts) remove() error {
 		for _, host := range h.Hosts {
 			errs = append(errs, delNS(host.NS), delLink(host.Veth))
 		}
-		errs = append(errs, delLink(h.Bridge))
+		errs = append(errs, delLink(h.Bridge), unclaim(h.ID))
 		h.err = errors.Join(errs...)
 	})
 	return h.err
 }
 
-// SetLink sets host i's link up or down (the "link down" fault).
+// SetLink sets host i's link up or down (the "link down" fault). It acts
+// on the veth: while a delay line runs (OpenLine) the traffic takes the
+// line instead, so the fault rows run without one.
 func (h *Hosts) SetLink(i int, up bool) error {
 	if !up {
 		return ip("link", "set", h.Hosts[i].Veth, "down")
@@ -179,24 +186,55 @@ func (h *Hosts) SetLink(i int, up bool) error {
 }
 
 // WireBytes is the sum of bytes received and sent on the root ends of the
-// first n hosts' links: what crossed the "network", headers included.
+// first n hosts' links, and of their delay lines while they run: what
+// crossed the "network", headers included. A delay line carries IP packets
+// with no Ethernet header; 14 bytes a packet are added for it.
 func (h *Hosts) WireBytes(n int) (uint64, error) {
 	var sum uint64
 	for _, host := range h.Hosts[:n] {
-		for _, f := range []string{"rx_bytes", "tx_bytes"} {
-			p := "/sys/class/net/" + host.Veth + "/statistics/" + f
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return 0, fmt.Errorf("netns: %w", err)
-			}
-			v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("netns: %s: %w", p, err)
-			}
-			sum += v
+		v, err := devBytes(host.Veth, 0)
+		if err != nil {
+			return 0, err
 		}
+		sum += v
+		if _, err := os.Stat("/sys/class/net/" + host.Tun); err != nil {
+			continue // no delay line
+		}
+		if v, err = devBytes(host.Tun, 14); err != nil {
+			return 0, err
+		}
+		sum += v
 	}
 	return sum, nil
+}
+
+// devBytes is what device dev received and sent, with header bytes added
+// for each packet.
+func devBytes(dev string, header uint64) (uint64, error) {
+	var sum uint64
+	for _, f := range []string{"rx_bytes", "tx_bytes", "rx_packets", "tx_packets"} {
+		v, err := readUint("/sys/class/net/" + dev + "/statistics/" + f)
+		if err != nil {
+			return 0, err
+		}
+		if strings.HasSuffix(f, "packets") {
+			v *= header
+		}
+		sum += v
+	}
+	return sum, nil
+}
+
+func readUint(path string) (uint64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("netns: %w", err)
+	}
+	v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("netns: %s: %w", path, err)
+	}
+	return v, nil
 }
 
 // Join moves the calling goroutine's thread into namespace ns, and locks the
@@ -213,44 +251,6 @@ func Join(ns string) error {
 		return fmt.Errorf("netns: join %s: %w", ns, err)
 	}
 	return nil
-}
-
-// RemoveStale removes namespaces and links whose owner pid is dead, and
-// nothing else.
-func RemoveStale() error {
-	var errs []error
-	ents, _ := os.ReadDir("/var/run/netns")
-	for _, e := range ents {
-		if pid, ok := ownerPid(e.Name(), nsPrefix); ok && dead(pid) {
-			errs = append(errs, delNS(e.Name()))
-		}
-	}
-	links, _ := os.ReadDir("/sys/class/net")
-	for _, l := range links {
-		if pid, ok := ownerPid(l.Name(), linkPrefix); ok && dead(pid) {
-			errs = append(errs, delLink(l.Name()))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// ownerPid reads the digits after prefix, up to the next non-digit, which
-// must be there (a name is never just prefix and digits).
-func ownerPid(name, prefix string) (int, bool) {
-	rest, ok := strings.CutPrefix(name, prefix)
-	if !ok {
-		return 0, false
-	}
-	end := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
-	if end <= 0 {
-		return 0, false
-	}
-	pid, err := strconv.Atoi(rest[:end])
-	return pid, err == nil && pid > 0
-}
-
-func dead(pid int) bool {
-	return syscall.Kill(pid, 0) == syscall.ESRCH
 }
 
 func delNS(name string) error {
