@@ -76,6 +76,12 @@ var FamilyTable = []Family{
 				Vary: "workers", From: "1", To: "ncpu"},
 			{Text: "IO-bound: 1 ms sleep task, 1 → most workers", Where: map[string]string{"kind": "io", "kernel": "sleep"},
 				Vary: "workers", From: "1", To: "max"}}},
+	// The work-size sweep; the Answers section reads its break-even sizes.
+	{Name: "ScaleWork", Specs: []Spec{{Split: []string{"workers"}, X: "work", Series: []string{"model"},
+		Unit: "sec/op", Throughput: true, LogX: true, LogY: true, Title: "Throughput vs work per task",
+		XLabel: "work per task (rounds of SHA-256)", YLabel: "throughput", YUnit: "tasks/s"}},
+		Questions: []Question{{Text: "CPU-bound, the largest task of the work sweep (sha256-chain), ncpu workers",
+			Where: map[string]string{"workers": "ncpu", "work": "max"}}}},
 	// One chart per peer: all transports × peers in one chart is 40 lines.
 	{Name: "IPC", Specs: []Spec{
 		{Where: map[string]string{"pattern": "pingpong"}, Split: []string{"pattern", "peer"},

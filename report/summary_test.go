@@ -136,8 +136,8 @@ func TestSummary(t *testing.T) {
 	}
 }
 
-// TestReportOpensWithSummary: the README starts with the summary, then the
-// machine, then the sections in the seeds' order, Sampler last.
+// TestReportOpensWithSummary: the README starts with the answers (the
+// recording has IPC's and Pool's sweeps), the summary, then the machine, then the sections in the seeds' order, Sampler last.
 func TestReportOpensWithSummary(t *testing.T) {
 	s, err := Load([]string{"../results/c32ac51fa19a/20261201T192635Z.txt"}, "")
 	if err != nil {
@@ -153,7 +153,7 @@ func TestReportOpensWithSummary(t *testing.T) {
 			heads = append(heads, h)
 		}
 	}
-	want := "Summary Machine Spawn Scale IPC BusyLoop Pool Counter Local Coroutine Subprocess Stop SpawnParent Reference Sampler"
+	want := "Answers Summary Machine Spawn Scale IPC BusyLoop Pool Counter Local Coroutine Subprocess Stop SpawnParent Reference Sampler"
 	if got := strings.Join(heads, " "); got != want {
 		t.Errorf("sections\n%s\nwant\n%s", got, want)
 	}
