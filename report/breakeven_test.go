@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// noisy is 6 runs of v, spread by ±spread in a fixed pattern.
-func noisy(v, spread float64) []float64 {
+// spread6 is 6 runs of v, spread by ±spread in a fixed pattern.
+func spread6(v, spread float64) []float64 {
 	var out []float64
 	for _, k := range []float64{-1, -0.6, -0.2, 0.2, 0.6, 1} {
 		out = append(out, v*(1+spread*k))
@@ -22,8 +22,8 @@ func powerSweep(x0, slope, spread float64) sweep {
 	sw := sweep{ser: map[string][][]float64{}}
 	for x := 1.0; x <= 4096; x *= 4 {
 		sw.xs = append(sw.xs, x)
-		sw.ser["a"] = append(sw.ser["a"], noisy(100, spread))
-		sw.ser["b"] = append(sw.ser["b"], noisy(100*math.Pow(x/x0, -slope), spread))
+		sw.ser["a"] = append(sw.ser["a"], spread6(100, spread))
+		sw.ser["b"] = append(sw.ser["b"], spread6(100*math.Pow(x/x0, -slope), spread))
 	}
 	return sw
 }
@@ -86,7 +86,7 @@ func TestNeverCrossingIsSaid(t *testing.T) {
 // when it rises again later (a Pool's idle tail at a large chunk).
 func TestCrossFirstIsTheKnee(t *testing.T) {
 	sw := sweep{xs: []float64{1, 8, 64, 512}, ser: map[string][][]float64{"p": {
-		noisy(1000, 0.02), noisy(200, 0.02), noisy(100, 0.02), noisy(150, 0.02)}}}
+		spread6(1000, 0.02), spread6(200, 0.02), spread6(100, 0.02), spread6(150, 0.02)}}}
 	first := cross(sw, floorShare("p", 0.9), 0.9, true)
 	if first.Where != crossWithin || !(first.X > 8 && first.X < 64) {
 		t.Errorf("first: %+v, want a crossing between 8 and 64", first)
@@ -96,7 +96,7 @@ func TestCrossFirstIsTheKnee(t *testing.T) {
 	}
 	// A cost still falling by more than 10% at the largest chunk has not
 	// stopped: no knee at the last point's doorstep.
-	sw.ser["p"][3] = noisy(50, 0.02)
+	sw.ser["p"][3] = spread6(50, 0.02)
 	if still := cross(sw, floorShare("p", 0.9), 0.9, true); still.Where != crossNever {
 		t.Errorf("still falling: %+v, want never", still)
 	}
