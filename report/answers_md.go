@@ -15,11 +15,13 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// WriteAnswers writes the Answers section's body: one sentence per
-// break-even point, linked to where it is read from; with several
-// machines, a table with the machines side by side. Nothing when no input
-// holds a sweep to answer from.
-func (s *Set) WriteAnswers(w io.Writer) error {
+// WriteAnswers writes the Answers section's body: the machine, then one
+// sentence per break-even point, linked to where it is read from (link is
+// what goes before "#section": "" inside the report, the report's
+// README.md from elsewhere); with several machines, a table with the
+// machines side by side. Nothing when no input holds a sweep to answer
+// from.
+func (s *Set) WriteAnswers(w io.Writer, link string) error {
 	ms := s.Machines()
 	per := make([][]Answer, len(ms))
 	var keys []string
@@ -38,12 +40,16 @@ func (s *Set) WriteAnswers(w io.Writer) error {
 	b.WriteString("Break-even points from the sweeps, interpolated on the log scale between the two measured sizes around each, " +
 		"with a 95% interval from a bootstrap of the runs; a crossing outside the measured range is said to be, not extrapolated.\n\n")
 	if len(ms) == 1 {
+		fmt.Fprintf(&b, "On %s:\n\n", ms[0].Describe())
 		for _, a := range per[0] {
-			fmt.Fprintf(&b, "- [%s](%s)\n", strings.TrimSuffix(a.Text, "."), a.Link)
+			fmt.Fprintf(&b, "- [%s](%s)\n", strings.TrimSuffix(a.Text, "."), link+a.Link)
 		}
 		b.WriteString("\n")
 	} else {
-		b.WriteString("| answer |")
+		for _, m := range ms {
+			fmt.Fprintf(&b, "- **%s**: %s (`%s`)\n", m.Name, m.Describe(), m.File.Label)
+		}
+		b.WriteString("\n| answer |")
 		for _, m := range ms {
 			fmt.Fprintf(&b, " machine %s |", m.Name)
 		}
@@ -54,7 +60,7 @@ func (s *Set) WriteAnswers(w io.Writer) error {
 				cell := ""
 				for _, a := range per[i] {
 					if a.Key == k {
-						cell = fmt.Sprintf("[%s](%s)", a.Value, a.Link)
+						cell = fmt.Sprintf("[%s](%s)", a.Value, link+a.Link)
 					}
 				}
 				fmt.Fprintf(&b, " %s |", cell)
@@ -151,7 +157,7 @@ func workPlot(sw sweep, taskTime func(float64) float64, title string) (*plot.Plo
 // their charts, when there are any.
 func answersSection(md *strings.Builder, s *Set, charts []*Chart) error {
 	var b strings.Builder
-	if err := s.WriteAnswers(&b); err != nil || b.Len() == 0 {
+	if err := s.WriteAnswers(&b, ""); err != nil || b.Len() == 0 {
 		return err
 	}
 	md.WriteString("## Answers\n\n" + b.String())

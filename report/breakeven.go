@@ -1,6 +1,7 @@
 package report
 
 import (
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -61,10 +62,11 @@ func cross(sw sweep, f ratioFunc, t float64, first bool) crossing {
 	rng := rand.New(rand.NewPCG(1, 2))
 	xs := make([]float64, 0, bootstraps)
 	buf := make([]float64, 0, 16)
+	keys := slices.Sorted(maps.Keys(sw.ser)) // one order of draws: the same interval every time
 	for range bootstraps {
 		m := map[string][]float64{}
-		for k, per := range sw.ser {
-			for _, v := range per {
+		for _, k := range keys {
+			for _, v := range sw.ser[k] {
 				buf = buf[:0]
 				for range v {
 					buf = append(buf, v[rng.IntN(len(v))])

@@ -63,6 +63,16 @@ func TestCrossFindsPlantedCrossing(t *testing.T) {
 			}
 		})
 	}
+	// The same sweep, the same interval: the report is made again
+	// byte for byte (README's figures are compared with it).
+	sw := powerSweep(50, 0.5, 0.2)
+	sw.ser["c"] = sw.ser["a"]
+	first := cross(sw, over("a", "b"), 1, false)
+	for range 5 {
+		if again := cross(sw, over("a", "b"), 1, false); again.Lo != first.Lo || again.Hi != first.Hi {
+			t.Fatalf("interval [%g, %g], then [%g, %g]", first.Lo, first.Hi, again.Lo, again.Hi)
+		}
+	}
 	// More noise, a wider interval.
 	narrow := cross(powerSweep(50, 0.5, 0.02), over("a", "b"), 1, false)
 	wide := cross(powerSweep(50, 0.5, 0.3), over("a", "b"), 1, false)
@@ -131,7 +141,7 @@ func TestAnswersFromARecording(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	if err := s.WriteAnswers(&b); err != nil {
+	if err := s.WriteAnswers(&b, ""); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -156,5 +166,39 @@ func TestAnswersFromARecording(t *testing.T) {
 	}
 	if len(s.AnswerCharts()) != 1 {
 		t.Errorf("%d answer charts, want 1", len(s.AnswerCharts()))
+	}
+}
+
+// With two machines the answers sit side by side, one column each, and
+// each machine's crossing is its own.
+func TestAnswersTwoMachines(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name string, config []string, x0 float64) string {
+		var benches []string
+		for _, w := range []float64{8, 128, 2048, 32768} {
+			g := 100 * w
+			for _, m := range []struct {
+				name string
+				ns   float64
+			}{{"goroutine", g}, {"process", g / (0.9 * math.Pow(w/x0, 0.3))}} {
+				benches = append(benches, fmt.Sprintf("BenchmarkScaleWork/work=%g/model=%s/workers=1-2 %g ns/op", w, m.name, m.ns),
+					fmt.Sprintf("BenchmarkScaleWork/work=%g/model=%s/workers=2-2 %g ns/op", w, m.name, m.ns))
+			}
+		}
+		return synth(t, dir, name, config, benches...)
+	}
+	machineB := []string{"cpu: AMD EPYC 7B13", "ncpu: 2", "kernel: 6.1.0", "go: go1.26.8", "host-id: bbbb"}
+	s, err := Load([]string{file("a.txt", machineA, 600), file("b.txt", machineB, 6000)}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := s.WriteAnswers(&b, "r/README.md"); err != nil {
+		t.Fatal(err)
+	}
+	want := "| Processes reach 90% of goroutines' throughput (CPU-bound, ncpu workers) | [from about 60µs ("
+	if !strings.Contains(b.String(), "| answer | machine A | machine B |") || !strings.Contains(b.String(), want) ||
+		!strings.Contains(b.String(), ") of work per task](r/README.md#answers) | [from about 600µs (") {
+		t.Errorf("two machines' answers:\n%s", b.String())
 	}
 }
