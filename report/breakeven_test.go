@@ -164,8 +164,18 @@ func TestAnswersFromARecording(t *testing.T) {
 	if !(got.c.Lo <= x0 && x0 <= got.c.Hi) {
 		t.Errorf("planted at %g rounds, interval [%g, %g]", x0, got.c.Lo, got.c.Hi)
 	}
-	if len(s.AnswerCharts()) != 1 {
-		t.Errorf("%d answer charts, want 1", len(s.AnswerCharts()))
+	cs := s.AnswerCharts()
+	if len(cs) != 1 {
+		t.Fatalf("%d answer charts, want 1", len(cs))
+	}
+	var svg strings.Builder
+	if err := cs[0].Render(&svg, "svg"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{">process<", ">python-process<", ">90% of goroutines"} {
+		if !strings.Contains(svg.String(), want) {
+			t.Errorf("the answers chart lacks %q", want)
+		}
 	}
 }
 
