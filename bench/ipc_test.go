@@ -3,6 +3,7 @@ package bench
 import (
 	"encoding/binary"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -43,7 +44,7 @@ func BenchmarkIPC(b *testing.B) {
 	for _, pat := range []ipc.Pattern{ipc.PingPong, ipc.Stream} {
 		for _, tr := range ipc.Transports() {
 			for _, peer := range ipc.Peers(tr) {
-				for _, size := range ipc.Sizes {
+				for _, size := range ipcSizes(pat) {
 					s := ipc.Spec{Transport: tr, Peer: peer, Pattern: pat, Size: size}
 					b.Run(s.String(), func(b *testing.B) { benchIPC(b, s) })
 					if capacity, ok := bareCap[tr]; ok && pat == ipc.PingPong && peer == ipc.Goroutine && size == 8 {
@@ -55,6 +56,22 @@ func BenchmarkIPC(b *testing.B) {
 	}
 	// The seeds' Python beside Go (python_test.go).
 	runPy(b, pyIPCRows())
+}
+
+// ipcSweep are the ping-pong's sizes between ipc.Sizes: 8 B × powers of
+// 4, so that the report can find the size at which one transport
+// overtakes another (report/answers.go). make report's profile runs a few.
+var ipcSweep = []int{32, 128, 2 << 10, 8 << 10, 32 << 10, 128 << 10, 512 << 10}
+
+// ipcSizes are a pattern's sizes, ascending: ipc.Sizes, and for the
+// ping-pong the sweep between them.
+func ipcSizes(pat ipc.Pattern) []int {
+	if pat != ipc.PingPong {
+		return ipc.Sizes
+	}
+	out := slices.Concat(ipc.Sizes, ipcSweep)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // timeEvery, when > 0, replaces Calibrate's choice of how sparsely to

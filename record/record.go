@@ -357,17 +357,22 @@ func profile(family string, n int) []profilePass {
 		"BenchmarkIPC": {
 			{rest: "pattern=/transport=/peer=" + gtp + "/size=(8B|64KiB)$", expect: 12},
 			{rest: "pattern=/transport=/peer=python-process$/size=8B$", count: 3, expect: 1.2},
+			// the coarse size sweep of the transports' break-even sizes
+			{rest: "pattern=pingpong$/transport=/peer=(goroutine|process)$/size=(512B|8KiB|1MiB)$", count: 3, expect: 5},
 		},
 		"BenchmarkPool": {
 			{rest: "kernel=noop$/model=" + gtp + "/mode=/chunk=(1|64)$", expect: 4.1},
 			{rest: "kernel=noop$/model=python-/mode=(map|apply)$/chunk=(1|64)$", count: 3, expect: 4.3},
 			{rest: "kernel=sha256$/model=/mode=map$/chunk=64$", count: 3, expect: 1.6},
+			{rest: "kernel=noop$/model=" + gtp + "/mode=map$/chunk=(8|512)$", count: 3, expect: 1.5}, // the chunk sweep's knee
 		},
 		"BenchmarkScale": {
 			{rest: "kind=/kernel=(noop|sha256)$/model=/workers=(1|" + ncpu + "|" + twice + ")$", expect: 5.2},
 			{rest: "kind=/kernel=sleep$/model=/workers=(1|" + twice + ")$", benchtime: "40x", expect: 8.6},
 			{rest: "kind=/kernel=(busyloop|memwalk|fsync|tcp)$/model=" + gtp + "/workers=(1|" + ncpu + ")$", count: 2, expect: 6.5},
 		},
+		// every second work size (powers of 16), at the counts of a CI
+		"BenchmarkScaleWork": {{rest: "work=(8|128|2048|32768)$/model=/workers=(1|" + ncpu + ")$", count: 3, expect: 12}},
 		// conns=16 is the summary's point; gunicorn's start-up (~1 s)
 		// makes its rows the dearest.
 		"BenchmarkWeb": {

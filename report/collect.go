@@ -128,6 +128,11 @@ func collectLines(fam string, sp Spec, split string, pts []Point) *chartData {
 			continue
 		}
 		label := seriesLabel(p, sp.Series, keys)
+		for _, k := range sp.Series {
+			if why, ok := sp.Wrong[p.Keys[k]]; ok {
+				label += " (" + why + ")"
+			}
+		}
 		s := si[label]
 		if s == nil {
 			s = &series{label: label}

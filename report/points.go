@@ -23,6 +23,7 @@ type Point struct {
 	Unit    string
 	Summary benchmath.Summary
 	N       int
+	Values  []float64 // one per run (sorted): what a bootstrap resamples
 }
 
 // Points summarises the results of one input file (by .file label; "" is
@@ -59,6 +60,7 @@ func (s *Set) Points(file string) []Point {
 		smp := benchmath.NewSample(vals[i], &th)
 		out[i].Summary = s.Units.GetAssumption(out[i].Unit).Summary(smp, 0.95)
 		out[i].N = len(vals[i])
+		out[i].Values = vals[i]
 	}
 	return out
 }

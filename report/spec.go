@@ -53,6 +53,9 @@ type Spec struct {
 	// Knee adds a sentence per series saying where a larger X stops
 	// paying off: the next X cuts the cost by less than half.
 	Knee bool
+	// Wrong names series key values whose answer is wrong by design (the
+	// counter without a lock) and what goes wrong: their label says it.
+	Wrong map[string]string
 }
 
 // FamilyTable lists the families concbench has today, with their charts
@@ -76,6 +79,12 @@ var FamilyTable = []Family{
 				Vary: "workers", From: "1", To: "ncpu"},
 			{Text: "IO-bound: 1 ms sleep task, 1 → most workers", Where: map[string]string{"kind": "io", "kernel": "sleep"},
 				Vary: "workers", From: "1", To: "max"}}},
+	// The work-size sweep; the Answers section reads its break-even sizes.
+	{Name: "ScaleWork", Specs: []Spec{{Split: []string{"workers"}, X: "work", Series: []string{"model"},
+		Unit: "sec/op", Throughput: true, LogX: true, LogY: true, Title: "Throughput vs work per task",
+		XLabel: "work per task (rounds of SHA-256)", YLabel: "throughput", YUnit: "tasks/s"}},
+		Questions: []Question{{Text: "CPU-bound, the largest task of the work sweep (sha256-chain), ncpu workers",
+			Where: map[string]string{"workers": "ncpu", "work": "max"}}}},
 	// One chart per peer: all transports × peers in one chart is 40 lines.
 	{Name: "IPC", Specs: []Spec{
 		{Where: map[string]string{"pattern": "pingpong"}, Split: []string{"pattern", "peer"},
@@ -103,7 +112,8 @@ var FamilyTable = []Family{
 		Questions: []Question{{Text: "pool of no-op tasks: cost per item at the best chunk and calling style",
 			Unit: "sec/item", Where: map[string]string{"kernel": "noop"}}}},
 	{Name: "Counter", Specs: []Spec{{X: "workers", Series: []string{"sync"}, Unit: "sec/op", LogX: true, LogY: true,
-		Title: "Shared counter: cost per increment", XLabel: "workers", YLabel: "time per increment"}},
+		Title: "Shared counter: cost per increment", XLabel: "workers", YLabel: "time per increment",
+		Wrong: map[string]string{"unsynced": "wrong: loses updates"}}},
 		Questions: []Question{{Text: "a shared counter, most workers: the cheapest correct update",
 			Where: map[string]string{"workers": "max", "sync": "!unsynced"}, Column: "goroutine"}}},
 	{Name: "Local", Specs: []Spec{{X: "workers", Series: []string{"state"}, Unit: "sec/op", LogX: true,
@@ -112,8 +122,9 @@ var FamilyTable = []Family{
 			Where: map[string]string{"workers": "max"}, Column: "goroutine"}}},
 	{Name: "Coroutine", Specs: []Spec{{X: "handoff", Unit: "sec/op", LogY: true,
 		Title: "Coroutine hand-off: cost per send/yield with its reply checked", XLabel: "hand-off", YLabel: "time per hand-off"}},
+		// The Python row is the seeds' generator, run on one thread.
 		Questions: []Question{{Text: "a coroutine hand-off (send/yield and its reply): the cheapest", Column: "goroutine",
-			Where: map[string]string{"check": "!bare"}}}},
+			Where: map[string]string{"check": "!bare"}, Labels: map[string]string{"python-thread": "python-generator"}}}},
 	{Name: "Subprocess", Specs: []Spec{
 		{Where: map[string]string{"cmd": "cat"}, X: "size", Series: []string{"child"}, Unit: "sec/op",
 			LogX: true, LogY: true, Title: "Subprocess: N bytes through cat and back", XLabel: "bytes", YLabel: "round trip"},
@@ -165,7 +176,19 @@ var FamilyTable = []Family{
 			Unit: "req/s", By: "server", Where: map[string]string{"path": "hello", "conns": "16", "workers": "ncpu"},
 			Map: map[string]string{"prefork": colProcess, "reuseport": colProcess,
 				"gunicorn-sync": colPython, "gunicorn-gthread": colPython},
-			Refs: []Ref{{Label: "wrk on goroutine", Family: "WebReference", Unit: "wrk-req/s"}}}}},
+			// wrk and our client in WebReference's own run, compared
+			// with each other only: the columns are another run's.
+			Refs: []Ref{{Label: "our client on goroutine", Family: "WebReference", Unit: "req/s"},
+				{Label: "wrk on goroutine", Family: "WebReference", Unit: "wrk-req/s"}},
+			RefsApart: true}}},
+	// The seeds' Manager().Queue() on one machine, the plain pipe queue
+	// of each language beside it.
+	{Name: "ManagerQueue", Specs: []Spec{{X: "queue", Series: []string{"model"}, Unit: "sec/op", LogY: true,
+		Title: "ManagerQueue: cost per task, a manager-proxied queue vs a pipe queue", XLabel: "queue", YLabel: "time per task"}},
+		Questions: []Question{{Text: "a task through Manager().Queue(), 2 worker processes, beside a plain pipe queue",
+			Where: map[string]string{"queue": "manager"},
+			Refs: []Ref{{Label: "Go pipe queue", Where: map[string]string{"queue": "pipe", "model": "process"}, Pair: colProcess},
+				{Label: "multiprocessing.Queue", Where: map[string]string{"queue": "pipe", "model": "python-process"}, Pair: "python-process"}}}}},
 	{Name: "WebCounter", Specs: []Spec{{Unit: "req/s", Title: "Web: /count throughput per counter (the fixes' cost)", YLabel: "throughput"}}},
 	{Name: "Reference", Last: true},
 	{Name: "Sampler", Last: true},

@@ -35,6 +35,13 @@ type Question struct {
 	Vary, From, To string
 	// Refs fill the reference column.
 	Refs []Ref
+	// RefsApart says the Refs are a run of their own (another family's
+	// pass): the verdict compares them with each other, never with the
+	// columns, which a run apart would make a ratio of two runs.
+	RefsApart bool
+	// Labels rename a By value in its cell where the name alone would
+	// mislead (Coroutine's python-thread row is a generator on one thread).
+	Labels map[string]string
 }
 
 // Ref is one reference figure of a question: a sub-benchmark of the same
@@ -47,6 +54,10 @@ type Ref struct {
 	// Fallback refs are shown only when no other ref of the question is:
 	// model=exec-true stands in for the floors in older recordings.
 	Fallback bool
+	// Pair names the column entry (its label, or its column) this ref is
+	// the baseline of: the verdict sets each such entry against its own
+	// ref instead of the slowest entry against the first ref.
+	Pair string
 }
 
 // summary columns, in order.
@@ -67,6 +78,38 @@ type entry struct {
 	pick  string // the sub-benchmark keys that were picked as best ("transport=shm-spin")
 	from  *Point
 	at    Point
+	noisy bool   // at's 95% CI is wider than its value: shown, never called a winner
+	pair  string // a ref's Pair
+}
+
+// noisy reports whether p's 95% CI is wider than its value: a figure that
+// cannot be trusted to rank.
+func noisy(p Point) bool {
+	lo, hi := p.Summary.Lo, p.Summary.Hi
+	return !math.IsInf(lo, 0) && !math.IsInf(hi, 0) && hi-lo > math.Abs(p.Summary.Center)
+}
+
+// trusted are the points of pts a winner is picked from: those with a
+// usable CI (no wider than the value), else those without a CI (too few
+// runs to have one), else all of them (every one noisy).
+func trusted(pts []Point) []int {
+	var usable, unknown, all []int
+	for i, p := range pts {
+		all = append(all, i)
+		switch finite := !math.IsInf(p.Summary.Lo, 0) && !math.IsInf(p.Summary.Hi, 0); {
+		case finite && !noisy(p):
+			usable = append(usable, i)
+		case !finite:
+			unknown = append(unknown, i)
+		}
+	}
+	switch {
+	case len(usable) > 0:
+		return usable
+	case len(unknown) > 0:
+		return unknown
+	}
+	return all
 }
 
 // row is one question answered on one machine: entries per column.
@@ -219,6 +262,9 @@ func answer(fam string, q Question, byFam map[string][]Point, ncpu string, bette
 		// Column's points apart: name it
 		if e, ok := q.pick(groups[k], ncpu, better(q.unit()), k[1] != ""); ok {
 			e.label = k[1]
+			if l, ok := q.Labels[k[1]]; ok {
+				e.label = l
+			}
 			r.cells[k[0]] = append(r.cells[k[0]], e)
 		}
 	}
@@ -227,8 +273,9 @@ func answer(fam string, q Question, byFam map[string][]Point, ncpu string, bette
 }
 
 // pick chooses the best point of a group (the cheapest, or the highest of
-// a higher-is-better unit) at To, paired with the same sub-benchmark at
-// From, and names what was picked when there was a choice.
+// a higher-is-better unit) at To among those whose CI can be trusted
+// (trusted), paired with the same sub-benchmark at From, and names what
+// was picked when there was a choice.
 func (q Question) pick(g []Point, ncpu string, better int, skipBy bool) (entry, bool) {
 	at, from := g, []Point(nil)
 	if q.Vary != "" {
@@ -238,14 +285,15 @@ func (q Question) pick(g []Point, ncpu string, better int, skipBy bool) (entry, 
 	if len(at) == 0 {
 		return entry{}, false
 	}
-	bi := 0
-	for i, p := range at {
-		c, b := p.Summary.Center, at[bi].Summary.Center
+	cand := trusted(at)
+	bi := cand[0]
+	for _, i := range cand {
+		c, b := at[i].Summary.Center, at[bi].Summary.Center
 		if math.IsNaN(b) || (better > 0 && c > b) || (better <= 0 && c < b) {
 			bi = i
 		}
 	}
-	e := entry{at: at[bi]}
+	e := entry{at: at[bi], noisy: noisy(at[bi])}
 	skip := map[string]bool{q.by(): skipBy, q.Vary: true}
 	if len(at) > 1 {
 		e.pick = differing(at, bi, skip)
@@ -326,7 +374,7 @@ func (q Question) refs(fam string, byFam map[string][]Point, ncpu string, better
 			sub := q
 			sub.Unit, sub.Vary = u, ""
 			if e, ok := sub.pick(sel, ncpu, better(u), true); ok {
-				e.label = rf.Label
+				e.label, e.pair = rf.Label, rf.Pair
 				if e.label == "" {
 					e.label = strings.Join(whereValues(rf.Where), " ")
 				}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -193,6 +194,9 @@ func (sum *Summary) WriteMarkdown(w io.Writer, link string) error {
 		b.WriteString("\n")
 	}
 	b.WriteString("\n")
+	if sum.anyNoisy() {
+		b.WriteString(noisyMark + " after a figure: its 95% confidence interval is wider than the value; shown, never called the winner.\n\n")
+	}
 	for _, v := range sum.Verdicts() {
 		b.WriteString("- " + v + "\n")
 	}
@@ -213,8 +217,14 @@ func (sum *Summary) cell(r, first row, compare bool, col, link string) string {
 		if e.label != "" && (len(es) > 1 || col == colPython || col == colRef) {
 			s = e.label + ": " + s
 		}
+		if col == colRef && r.q.RefsApart {
+			s += " (own run)"
+		}
 		if e.pick != "" {
 			s += " (" + e.pick + ")"
+		}
+		if e.noisy {
+			s += " " + noisyMark
 		}
 		if compare {
 			if f, ok := findEntry(first.cells[col], e.label); ok && f.at.Summary.Center > 0 {
@@ -224,6 +234,24 @@ func (sum *Summary) cell(r, first row, compare bool, col, link string) string {
 		parts = append(parts, s)
 	}
 	return strings.Join(parts, "<br>")
+}
+
+// noisyMark follows a cell whose CI is wider than its value.
+const noisyMark = "(noisy)"
+
+func (sum *Summary) anyNoisy() bool {
+	for _, rs := range sum.Rows {
+		for _, r := range rs {
+			for _, es := range r.cells {
+				for _, e := range es {
+					if e.noisy {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 func findEntry(es []entry, label string) (entry, bool) {
@@ -292,6 +320,7 @@ func (sum *Summary) verdict(r row) string {
 	bestW, worseW := words(sp, better)
 	f := func(v float64) string { return strings.TrimSuffix(fmtVal(v, sp), "/op") }
 	var at, from []ranked
+	var noisyNames []string
 	for _, c := range modelCols {
 		for _, e := range r.cells[c] {
 			name := e.label
@@ -301,25 +330,41 @@ func (sum *Summary) verdict(r row) string {
 			if e.pick != "" {
 				name += " (" + e.pick + ")"
 			}
+			if e.noisy {
+				noisyNames = append(noisyNames, fmt.Sprintf("%s (%s)", name, sumValue(e.at, unit, true)))
+				continue
+			}
 			at = append(at, ranked{name, e.at.Summary.Center})
 			if e.from != nil {
 				from = append(from, ranked{name, e.from.Summary.Center})
 			}
 		}
 	}
-	if len(at) == 0 {
+	if len(at) == 0 && len(noisyNames) == 0 {
 		return ""
 	}
 	s := fmt.Sprintf("**%s** (%s): ", r.fam, r.q.Text)
-	if len(at) == 1 {
+	switch len(at) {
+	case 0:
+	case 1:
 		s += fmt.Sprintf("%s: %s", at[0].name, f(at[0].v))
-	} else {
+	default:
 		s += rank(at, better, bestW, worseW, f)
 	}
-	if r.q.Vary != "" && len(from) == len(at) {
+	if len(noisyNames) > 0 {
+		if len(at) > 0 {
+			s += "; "
+		}
+		s += "too noisy to rank (CI wider than the value): " + strings.Join(noisyNames, ", ")
+	}
+	if r.q.Vary != "" && len(from) == len(at) && len(at) > 0 {
 		s += "; " + gains(r, from, at, better)
 	}
-	if ref := r.cells[colRef]; len(ref) > 0 && ref[0].at.Summary.Center > 0 {
+	if ref := r.cells[colRef]; r.q.RefsApart && len(ref) > 0 {
+		s += "; " + apart(r.q.Refs[0].Family, ref, f)
+	} else if p := paired(r, f); p != "" {
+		s += "; " + p
+	} else if len(ref) > 0 && ref[0].at.Summary.Center > 0 && len(at) > 0 {
 		worst := at[0]
 		for _, x := range at {
 			if (better > 0 && x.v < worst.v) || (better <= 0 && x.v > worst.v) {
@@ -335,6 +380,43 @@ func (sum *Summary) verdict(r row) string {
 		}
 	}
 	return s + "."
+}
+
+// paired sets each entry that a ref pairs with against that ref:
+// "process takes 35× as long as Go pipe queue (2.0µs)".
+func paired(r row, f func(float64) string) string {
+	var parts []string
+	for _, ref := range r.cells[colRef] {
+		if ref.pair == "" || !(ref.at.Summary.Center > 0) {
+			continue
+		}
+		for _, c := range modelCols {
+			for _, e := range r.cells[c] {
+				if name := cmp.Or(e.label, c); name == ref.pair && !e.noisy {
+					parts = append(parts, fmt.Sprintf("%s takes %s× as long as %s (%s)", name,
+						trimRatio(e.at.Summary.Center/ref.at.Summary.Center), ref.label, f(ref.at.Summary.Center)))
+				}
+			}
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// apart says references measured in a run of their own, each beside the
+// first: "in WebReference's own run (…), A is 90.8k req/s, B 94.9k req/s (1.05× A)".
+func apart(fam string, ref []entry, f func(float64) string) string {
+	s := fmt.Sprintf("in %s's own run (not comparable with the columns), ", fam)
+	for i, e := range ref {
+		verb := " is "
+		if i > 0 {
+			s, verb = s+", ", " "
+		}
+		s += e.label + verb + f(e.at.Summary.Center)
+		if i > 0 && ref[0].at.Summary.Center > 0 {
+			s += fmt.Sprintf(" (%.2f× %s)", e.at.Summary.Center/ref[0].at.Summary.Center, ref[0].label)
+		}
+	}
+	return s
 }
 
 // gains says what moving the varied key from From to To gives each model,

@@ -81,6 +81,7 @@ func TestSummary(t *testing.T) {
 		"BenchmarkWeb/server=prefork/workers=2/gomaxprocs=1/path=hello/conns=16-2 50000 req/s",
 		"BenchmarkWeb/server=gunicorn-sync/workers=2/path=hello/conns=16-2 5000 req/s",
 		"BenchmarkWebReference/server=goroutine/workers=2/gomaxprocs=2/path=hello/conns=16-2 60000 wrk-req/s",
+		"BenchmarkWebReference/server=goroutine/workers=2/gomaxprocs=2/path=hello/conns=16-2 57000 req/s",
 	}
 	zero := []string{ // none lost is the best, and no factor of 0
 		"BenchmarkDistributedFault/queue=stream/fault=kill-2 0 lost-tasks",
@@ -117,7 +118,11 @@ func TestSummary(t *testing.T) {
 		{"gains and crossover", "from workers=1 to 2: goroutine 2.40×, thread 1.67× (crossover: thread leads at workers=1, goroutine at 2)"},
 		{"Column for rows without the By key, python for those with", "(`Counter`) | [8.000ns ±0%](#counter) (sync=atomic) |  |  | python-thread: [200.0ns ±0%](#counter) |  |"},
 		{"a By value mapped to a column", "| [40.00k req/s ±0%](#web) |  | [50.00k req/s ±0%](#web) | gunicorn-sync: [5.000k req/s ±0%](#web) |"},
-		{"a higher-is-better reference", "wrk on goroutine (reference) is 60.00k req/s, gunicorn-sync reaches 0.083× of it."},
+		// wrk ran in WebReference's pass, not beside the columns: it is
+		// compared with our client in that run only (issue 21 item 7).
+		{"references of a run apart, with each other only", "gunicorn-sync 10× lower (5.000k req/s); in WebReference's own run (not comparable with the columns), " +
+			"our client on goroutine is 57.00k req/s, wrk on goroutine 60.00k req/s (1.05× our client on goroutine)."},
+		{"references of a run apart, marked in the cell", "| our client on goroutine: [57.00k req/s ±0%](#web) (own run)<br>wrk on goroutine: [60.00k req/s ±0%](#web) (own run) |"},
 		{"zero is lowest, no factor", "stream is lowest (0.000 lost-tasks); manager is 2.000 lost-tasks; nats (reference) is 140.0 lost-tasks."},
 	}
 	for _, c := range checks {
@@ -136,8 +141,8 @@ func TestSummary(t *testing.T) {
 	}
 }
 
-// TestReportOpensWithSummary: the README starts with the summary, then the
-// machine, then the sections in the seeds' order, Sampler last.
+// TestReportOpensWithSummary: the README starts with the answers (the
+// recording has IPC's and Pool's sweeps), the summary, then the machine, then the sections in the seeds' order, Sampler last.
 func TestReportOpensWithSummary(t *testing.T) {
 	s, err := Load([]string{"../results/c32ac51fa19a/20261201T192635Z.txt"}, "")
 	if err != nil {
@@ -153,7 +158,7 @@ func TestReportOpensWithSummary(t *testing.T) {
 			heads = append(heads, h)
 		}
 	}
-	want := "Summary Machine Spawn Scale IPC BusyLoop Pool Counter Local Coroutine Subprocess Stop SpawnParent Reference Sampler"
+	want := "Answers Summary Machine Spawn Scale IPC BusyLoop Pool Counter Local Coroutine Subprocess Stop SpawnParent Reference Sampler"
 	if got := strings.Join(heads, " "); got != want {
 		t.Errorf("sections\n%s\nwant\n%s", got, want)
 	}
@@ -201,5 +206,111 @@ func TestSummaryTwoMachines(t *testing.T) {
 	}
 	if _, one := summaryOf(t, a, a2); strings.Contains(one, "goroutine A") {
 		t.Errorf("one machine's two files are shown as two machines:\n%s", one)
+	}
+}
+
+// rawFile writes a result file of "name unit v1 v2 …" lines, one run per
+// value, for figures that synth's fixed spread cannot make.
+func rawFile(t *testing.T, lines ...string) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(strings.Join(machineA, "\n") + "\n")
+	for _, l := range lines {
+		f := strings.Fields(l)
+		for _, v := range f[2:] {
+			fmt.Fprintf(&b, "%s 100 %s %s\n", f[0], v, f[1])
+		}
+	}
+	p := filepath.Join(t.TempDir(), "raw.txt")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Issue 21 item 7: a cell whose 95% CI is wider than its value is never
+// the winner of its cell or of the verdict. The thread peer's shm-spin has
+// the lowest median but a CI 11× its value: the cell picks pipe-raw, whose
+// CI is usable. The process peer has only a noisy row: it is shown,
+// marked, and left out of the ranking.
+func TestSummaryNoisyIsNoWinner(t *testing.T) {
+	p := rawFile(t,
+		"BenchmarkIPC/pattern=pingpong/transport=chan-buffered/peer=goroutine/size=8B-2 ns/op 400 401 402 403 404 405",
+		"BenchmarkIPC/pattern=pingpong/transport=shm-spin/peer=thread/size=8B-2 ns/op 2000 2000 3000 4000 40000 40000",
+		"BenchmarkIPC/pattern=pingpong/transport=pipe-raw/peer=thread/size=8B-2 ns/op 10000 10100 10200 10300 10400 10500",
+		"BenchmarkIPC/pattern=pingpong/transport=shm-spin/peer=process/size=8B-2 ns/op 5000 5000 6000 7000 90000 90000",
+	)
+	_, md := summaryOf(t, p)
+	for _, want := range []string{
+		"| [402.5ns ±1%](#ipc) | [10.25µs ±2%](#ipc) (transport=pipe-raw) | [6.500µs ±1285%](#ipc) (noisy) |",
+		"(noisy) after a figure: its 95% confidence interval is wider than the value; shown, never called the winner.",
+		"goroutine is fastest (402.5ns); thread (transport=pipe-raw) is 25× slower (10.25µs); " +
+			"too noisy to rank (CI wider than the value): process (6.500µs ±1285%)",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "shm-spin") && !strings.Contains(md, "(noisy)") {
+		t.Errorf("a noisy pick unmarked:\n%s", md)
+	}
+}
+
+// Issue 21 item 7: the Coroutine Python row is a generator on one thread,
+// and says so; ManagerQueue asks a real question with the pipe queues
+// beside the manager's.
+func TestSummaryLabelsAndQuestions(t *testing.T) {
+	p := synth(t, t.TempDir(), "a.txt", machineA,
+		"BenchmarkCoroutine/handoff=call-2 2 ns/op",
+		"BenchmarkCoroutine/handoff=generator/model=python-thread-2 100 ns/op",
+		"BenchmarkManagerQueue/queue=manager/model=process/procs=2-2 60000 ns/op",
+		"BenchmarkManagerQueue/queue=pipe/model=process/procs=2-2 1700 ns/op",
+		"BenchmarkManagerQueue/queue=manager/model=python-process/procs=2-2 180000 ns/op",
+		"BenchmarkManagerQueue/queue=pipe/model=python-process/procs=2-2 18000 ns/op",
+	)
+	_, md := summaryOf(t, p)
+	for _, want := range []string{
+		"python-generator: [100.0ns ±0%](#coroutine)",
+		"process is fastest (60.00µs); python-process is 3.0× slower (180.0µs); process takes 35× as long as Go pipe queue (1.700µs), " +
+			"python-process takes 10× as long as multiprocessing.Queue (18.00µs).",
+		"| a task through Manager().Queue(), 2 worker processes, beside a plain pipe queue (`ManagerQueue`) |  |  | [60.00µs ±0%](#managerqueue) | python-process: [180.0µs ±0%](#managerqueue) | Go pipe queue: [1.700µs ±0%](#managerqueue)<br>multiprocessing.Queue: [18.00µs ±0%](#managerqueue) |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary lacks %q:\n%s", want, md)
+		}
+	}
+	for _, bad := range []string{"python-thread: [100.0ns", "the best sub-benchmark per model"} {
+		if strings.Contains(md, bad) {
+			t.Errorf("summary still says %q:\n%s", bad, md)
+		}
+	}
+}
+
+// Issue 21 item 7: the counter chart's unsynced line says that it loses
+// updates, in its legend and in the sentence that ranks it.
+func TestCounterChartMarksUnsynced(t *testing.T) {
+	p := synth(t, t.TempDir(), "a.txt", machineA,
+		"BenchmarkCounter/sync=unsynced/workers=1-2 1 ns/op",
+		"BenchmarkCounter/sync=unsynced/workers=4-2 3 ns/op",
+		"BenchmarkCounter/sync=mutex/workers=1-2 10 ns/op",
+		"BenchmarkCounter/sync=mutex/workers=4-2 50 ns/op",
+	)
+	s, err := Load([]string{p}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := Charts(s.Points(""), s.Better)
+	if len(cs) != 1 {
+		t.Fatalf("%d charts, want 1", len(cs))
+	}
+	if want := "unsynced (wrong: loses updates)"; !strings.Contains(cs[0].Sentence, want) {
+		t.Errorf("counter chart's sentence lacks %q: %s", want, cs[0].Sentence)
+	}
+	var svg strings.Builder
+	if err := cs[0].Render(&svg, "svg"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(svg.String(), ">unsynced (wrong: loses updates)<") || !strings.Contains(svg.String(), ">mutex<") {
+		t.Errorf("legend: want the unsynced line marked and mutex plain:\n%s", svg.String())
 	}
 }

@@ -48,7 +48,7 @@ func renderReport(s *Set, opts TableOptions) ([]outFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	charts := Charts(s.Points(""), s.Better)
+	charts := append(s.AnswerCharts(), Charts(s.Points(""), s.Better)...)
 	heat, err := heatmaps(samplesDir(s.Files[len(s.Files)-1].Path))
 	if err != nil {
 		return nil, err
@@ -122,6 +122,9 @@ func readme(s *Set, opts TableOptions, charts, heat []*Chart) ([]byte, error) {
 	md.WriteString("Tables are benchstat's: median ± 95% confidence interval; with several inputs every column is compared with the first " +
 		"(Mann-Whitney U test, `~` = no significant difference at p < 0.05). Charts show the newest input; whiskers are the 95% CI. " +
 		"Plain-text and CSV tables: [tables.txt](tables.txt), [tables.csv](tables.csv).\n\n")
+	if err := answersSection(&md, s, charts); err != nil {
+		return nil, err
+	}
 	md.WriteString("## Summary\n\n")
 	if err := s.Summary().WriteMarkdown(&md, ""); err != nil {
 		return nil, err

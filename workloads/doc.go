@@ -17,6 +17,7 @@
 //	noop      returns a hash of its argument: the per-task overhead of a model
 //	busyloop  the seed notes' x = x ^ 1 loop, BusyIters times (pure ALU)
 //	sha256    chained SHA-256 over a 64 KiB block (ALU + L1/L2 streaming)
+//	sha256-chain  Param rounds of SHA-256 over a 32-byte digest: the task-size axis
 //	memwalk   a dependent random walk over 32 MiB (memory latency bound)
 //	sleep     a 1 ms timer wait (the seeds' time.sleep)
 //	fsync     write 4 KiB to a per-worker temp file, fsync, read back

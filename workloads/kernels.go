@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -135,6 +136,27 @@ func (r *sha256Runner) Run(a uint64) (uint64, error) {
 }
 func (*sha256Runner) Close() error { return nil }
 
+// ShaChain is the kernel whose size is its parameter: Param rounds of
+// SHA-256, each over the previous 32-byte digest, the first over the
+// argument. A round is about 0.1 µs in Go, so rounds 8 … 32768 sweep a
+// task from about 1 µs to about 4 ms of work.
+const ShaChain = "sha256-chain"
+
+func shaChain(param string) (Runner, error) {
+	n, err := strconv.Atoi(param)
+	if err != nil || n < 1 {
+		return nil, fmt.Errorf("%s kernel: rounds %q: want a whole number of at least 1", ShaChain, param)
+	}
+	return funcRunner(func(a uint64) (uint64, error) {
+		var d [32]byte
+		binary.LittleEndian.PutUint64(d[:], a)
+		for range n {
+			d = sha256.Sum256(d[:])
+		}
+		return binary.LittleEndian.Uint64(d[:]), nil
+	}), nil
+}
+
 const (
 	walkLen   = 4 << 20 // 4 Mi entries of 8 bytes: 32 MiB, past most L3 slices
 	walkSteps = 1 << 14
@@ -247,6 +269,7 @@ func init() {
 	register(Kernel{Name: "sha256", Kind: CPU, Open: func(string) (Runner, error) {
 		return &sha256Runner{buf: append([]byte(nil), shaData()...)}, nil
 	}})
+	register(Kernel{Name: ShaChain, Kind: CPU, Open: shaChain})
 	register(Kernel{Name: "memwalk", Kind: CPU, Open: func(p string) (Runner, error) {
 		walkTable() // build the table at open, not in the first (timed) task
 		return pure(memwalk)(p)

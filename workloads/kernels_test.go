@@ -13,7 +13,7 @@ func TestKnownAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer echo.Close()
-	params := map[string]string{"fsync": t.TempDir(), "tcp": echo.Addr()}
+	params := map[string]string{"fsync": t.TempDir(), "tcp": echo.Addr(), ShaChain: "2"}
 	want := map[string][3]uint64{}
 	for _, name := range Names("") {
 		got, err := Answers(Spec{Kernel: name, Param: params[name]})
@@ -33,6 +33,7 @@ func TestKnownAnswers(t *testing.T) {
 		"noop":     {0xe220a8397b1dcdaf, 0x910a2dec89025cc1, 0x8c741196acc47e35},
 		"busyloop": {0xca9c0d0de2fa5bc0, 0x22304a78debfb7e2, 0xda965f087a80654c},
 		"sha256":   {0x17473535ea88972c, 0xb4db0166908f2794, 0x96f0e0014e56421d},
+		ShaChain:   {0x35620a2c6cdb322b, 0x5434f8848599597e, 0xc7b7bc84e40c08d1},
 		"memwalk":  {0x198e62, 0x287bbe, 0x2fad4e},
 		// sleep and fsync fold in evidence of the wait (the timer elapsed,
 		// the fsync succeeded); tcp answers Mix of what the peer echoed, so

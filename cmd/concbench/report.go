@@ -57,7 +57,9 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		if o.Perfdata != "" {
 			link = "" // the fetched file is temporary; its sections have no home
 		}
-		err = s.Summary().WriteMarkdown(stdout, link)
+		if err = s.WriteAnswers(stdout, link); err == nil {
+			err = s.Summary().WriteMarkdown(stdout, link)
+		}
 	case o.Format == "text":
 		err = ts.WriteText(stdout)
 	case o.Format == "md":
