@@ -47,7 +47,6 @@ type pyRow struct {
 	params []string
 	round  int
 	bytes  int64 // moved per op: MB/s by Python's clock, as ns/op is
-	drain  bool  // the family streams its ops: run 0, timed, waits for the last
 	check  func(b *testing.B, r py.Result) error
 }
 
@@ -113,12 +112,15 @@ func benchPy(b *testing.B, row pyRow, kept **py.Driver, fault bool) {
 			run()
 		}
 	}
-	if pending > 0 || row.drain {
+	// driver.py's scale family streams its tasks: run 0 (timed) waits
+	// for those still out.
+	drain := row.family == "scale"
+	if pending > 0 || drain {
 		b.StartTimer()
 		if pending > 0 {
 			run()
 		}
-		if row.drain {
+		if drain {
 			run() // run 0: the tasks still out
 		}
 		b.StopTimer()
@@ -230,7 +232,7 @@ func pyScaleRows() []pyRow {
 					rows = append(rows, pyRow{
 						name: fmt.Sprintf("kind=%s/kernel=%s/model=%s/workers=%d", kc.kind, kc.kernel, m.k, w), kind: m.k,
 						family: "scale", params: []string{"kernel=" + kc.kernel, "pool=" + m.pool, fmt.Sprintf("workers=%d", w)},
-						round: 64, drain: true, check: checkFold("scale", kc.kernel),
+						round: 64, check: checkFold("scale", kc.kernel),
 					})
 				}
 			}

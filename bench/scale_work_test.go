@@ -79,7 +79,7 @@ func checkWork(n int) func(b *testing.B, r py.Result) error {
 // and in Python's pools; the healthy rows pass.
 func TestScaleWorkFailsOnWrongAnswer(t *testing.T) {
 	spec := workloads.Spec{Kernel: workloads.ShaChain, Param: "32"}
-	if r := testing.Benchmark(func(b *testing.B) { benchPool(b, model.Process{Fault: "checksum"}, spec, 2, 1) }); r.N != 0 {
+	if r := testing.Benchmark(func(b *testing.B) { benchPool(b, faulty("checksum", 3), spec, 2, 1) }); r.N != 0 {
 		t.Errorf("a process worker with a wrong checksum completed %d ops at work=32; it must fail", r.N)
 	}
 	if r := testing.Benchmark(func(b *testing.B) { benchPool(b, model.Process{}, spec, 2, 1) }); r.N == 0 {
