@@ -10,15 +10,18 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/concbench/concbench/report/results"
 )
 
-// MinOps is the fewest ops a recorded row may rest on. A pass sized by
-// time (-benchtime 10ms) runs an op that is slow on this machine once or
-// twice: its ns/op is then one op, start-up effects and all, and its
-// B/s may print as 0.00. The recorder runs such a row again at a fixed
-// MinOps ops (-benchtime 10x) and stores that run instead, so that a
-// profile sized on one machine still means something on a slower one.
-const MinOps = 10
+// MinOps is results.MinOps, the fewest ops a recorded row may rest on. A
+// pass sized by time (-benchtime 10ms) runs an op that is slow on this
+// machine once or twice: its ns/op is then one op, start-up effects and
+// all, and its B/s may print as 0.00. The recorder runs such a row again
+// at a fixed MinOps ops (-benchtime 10x) and stores that run instead, so
+// that a profile sized on one machine still means something on a slower
+// one. A family whose op is a whole experiment (results.FewOps) is kept.
+const MinOps = results.MinOps
 
 // fewOps returns the leaves (names without their -N GOMAXPROCS suffix) of
 // benchmark output whose result lines ran fewer than MinOps ops, in the
@@ -29,7 +32,8 @@ func fewOps(out []byte) []string {
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		name, iters, ok := resultLine(sc.Text())
-		if ok && iters < MinOps && !slices.Contains(leaves, name) {
+		family, _, _ := strings.Cut(name, "/")
+		if ok && results.FewOps(family, iters) && !slices.Contains(leaves, name) {
 			leaves = append(leaves, name)
 		}
 	}

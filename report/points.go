@@ -24,6 +24,9 @@ type Point struct {
 	Summary benchmath.Summary
 	N       int
 	Values  []float64 // one per run (sorted): what a bootstrap resamples
+	// MinIters is the fewest ops any of its runs did (results.FewOps
+	// says when that is too few to call the figure a winner).
+	MinIters int
 }
 
 // Points summarises the results of one input file (by .file label; "" is
@@ -38,6 +41,7 @@ func (s *Set) Points(file string) []Point {
 	idx := map[key]int{}
 	var out []Point
 	var vals [][]float64
+	var iters []int
 	for _, r := range s.Results {
 		if r.GetConfig(".file") != file {
 			continue
@@ -51,8 +55,10 @@ func (s *Set) Points(file string) []Point {
 				idx[k] = i
 				out = append(out, newPoint(r.Name, v.Unit))
 				vals = append(vals, nil)
+				iters = append(iters, r.Iters)
 			}
 			vals[i] = append(vals[i], v.Value)
+			iters[i] = min(iters[i], r.Iters)
 		}
 	}
 	th := benchmath.DefaultThresholds
@@ -61,6 +67,7 @@ func (s *Set) Points(file string) []Point {
 		out[i].Summary = s.Units.GetAssumption(out[i].Unit).Summary(smp, 0.95)
 		out[i].N = len(vals[i])
 		out[i].Values = vals[i]
+		out[i].MinIters = iters[i]
 	}
 	return out
 }

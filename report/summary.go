@@ -4,6 +4,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/concbench/concbench/report/results"
 )
 
 // The summary answers first: one row per question of the seeds (from
@@ -78,15 +80,27 @@ type entry struct {
 	pick  string // the sub-benchmark keys that were picked as best ("transport=shm-spin")
 	from  *Point
 	at    Point
-	noisy bool   // at's 95% CI is wider than its value: shown, never called a winner
+	noisy bool   // at's 95% CI is wider than its value, or it rests on too few ops: shown, never called a winner
+	mark  string // what says so after the figure: noisyMark or fewOpsMark
 	pair  string // a ref's Pair
 }
 
-// noisy reports whether p's 95% CI is wider than its value: a figure that
-// cannot be trusted to rank.
-func noisy(p Point) bool {
+// noisy reports whether p's 95% CI is wider than its value, or whether a
+// run of it did too few ops (results.FewOps): a figure that cannot be
+// trusted to rank.
+func noisy(p Point) bool { return untrusted(p) != "" }
+
+// untrusted says why p cannot be trusted to rank (the mark that follows
+// its figure), or "".
+func untrusted(p Point) string {
+	if results.FewOps(p.Family, p.MinIters) && p.MinIters > 0 {
+		return fewOpsMark
+	}
 	lo, hi := p.Summary.Lo, p.Summary.Hi
-	return !math.IsInf(lo, 0) && !math.IsInf(hi, 0) && hi-lo > math.Abs(p.Summary.Center)
+	if !math.IsInf(lo, 0) && !math.IsInf(hi, 0) && hi-lo > math.Abs(p.Summary.Center) {
+		return noisyMark
+	}
+	return ""
 }
 
 // trusted are the points of pts a winner is picked from: those with a
@@ -99,7 +113,7 @@ func trusted(pts []Point) []int {
 		switch finite := !math.IsInf(p.Summary.Lo, 0) && !math.IsInf(p.Summary.Hi, 0); {
 		case finite && !noisy(p):
 			usable = append(usable, i)
-		case !finite:
+		case !finite && !noisy(p):
 			unknown = append(unknown, i)
 		}
 	}
@@ -293,7 +307,7 @@ func (q Question) pick(g []Point, ncpu string, better int, skipBy bool) (entry, 
 			bi = i
 		}
 	}
-	e := entry{at: at[bi], noisy: noisy(at[bi])}
+	e := entry{at: at[bi], noisy: noisy(at[bi]), mark: untrusted(at[bi])}
 	skip := map[string]bool{q.by(): skipBy, q.Vary: true}
 	if len(at) > 1 {
 		e.pick = differing(at, bi, skip)

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/perf/benchunit"
+
+	"github.com/concbench/concbench/report/results"
 )
 
 // Machine is one machine of a set: the newest input file that came from
@@ -194,8 +196,11 @@ func (sum *Summary) WriteMarkdown(w io.Writer, link string) error {
 		b.WriteString("\n")
 	}
 	b.WriteString("\n")
-	if sum.anyNoisy() {
+	if sum.anyMarked(noisyMark) {
 		b.WriteString(noisyMark + " after a figure: its 95% confidence interval is wider than the value; shown, never called the winner.\n\n")
+	}
+	if sum.anyMarked(fewOpsMark) {
+		fmt.Fprintf(&b, "%s after a figure: a run of it did fewer than %d ops, so it is one op's cost, whatever that op met; shown, never called the winner.\n\n", fewOpsMark, results.MinOps)
 	}
 	for _, v := range sum.Verdicts() {
 		b.WriteString("- " + v + "\n")
@@ -224,7 +229,7 @@ func (sum *Summary) cell(r, first row, compare bool, col, link string) string {
 			s += " (" + e.pick + ")"
 		}
 		if e.noisy {
-			s += " " + noisyMark
+			s += " " + e.mark
 		}
 		if compare {
 			if f, ok := findEntry(first.cells[col], e.label); ok && f.at.Summary.Center > 0 {
@@ -236,15 +241,19 @@ func (sum *Summary) cell(r, first row, compare bool, col, link string) string {
 	return strings.Join(parts, "<br>")
 }
 
-// noisyMark follows a cell whose CI is wider than its value.
-const noisyMark = "(noisy)"
+// noisyMark follows a cell whose CI is wider than its value, fewOpsMark
+// one whose runs did fewer than results.MinOps ops.
+const (
+	noisyMark  = "(noisy)"
+	fewOpsMark = "(few ops)"
+)
 
-func (sum *Summary) anyNoisy() bool {
+func (sum *Summary) anyMarked(mark string) bool {
 	for _, rs := range sum.Rows {
 		for _, r := range rs {
 			for _, es := range r.cells {
 				for _, e := range es {
-					if e.noisy {
+					if e.noisy && e.mark == mark {
 						return true
 					}
 				}
@@ -355,7 +364,7 @@ func (sum *Summary) verdict(r row) string {
 		if len(at) > 0 {
 			s += "; "
 		}
-		s += "too noisy to rank (CI wider than the value): " + strings.Join(noisyNames, ", ")
+		s += "too noisy to rank (CI wider than the value, or too few ops): " + strings.Join(noisyNames, ", ")
 	}
 	if r.q.Vary != "" && len(from) == len(at) && len(at) > 0 {
 		s += "; " + gains(r, from, at, better)

@@ -245,7 +245,7 @@ func TestSummaryNoisyIsNoWinner(t *testing.T) {
 		"| [402.5ns ±1%](#ipc) | [10.25µs ±2%](#ipc) (transport=pipe-raw) | [6.500µs ±1285%](#ipc) (noisy) |",
 		"(noisy) after a figure: its 95% confidence interval is wider than the value; shown, never called the winner.",
 		"goroutine is fastest (402.5ns); thread (transport=pipe-raw) is 25× slower (10.25µs); " +
-			"too noisy to rank (CI wider than the value): process (6.500µs ±1285%)",
+			"too noisy to rank (CI wider than the value, or too few ops): process (6.500µs ±1285%)",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("summary lacks %q:\n%s", want, md)
@@ -253,6 +253,39 @@ func TestSummaryNoisyIsNoWinner(t *testing.T) {
 	}
 	if strings.Contains(md, "shm-spin") && !strings.Contains(md, "(noisy)") {
 		t.Errorf("a noisy pick unmarked:\n%s", md)
+	}
+}
+
+// Issue 20 item 4: a figure from runs of fewer than results.MinOps ops
+// (a Python peer's start-up as the one op of a run sized by time) is
+// marked, explained under the table and never the winner, even when it
+// is the cheapest.
+func TestSummaryFewOpsIsNoWinner(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(strings.Join(machineA, "\n") + "\n")
+	for range 6 {
+		b.WriteString("BenchmarkIPC/pattern=pingpong/transport=chan-buffered/peer=goroutine/size=8B-2 100 400 ns/op\n")
+		b.WriteString("BenchmarkIPC/pattern=pingpong/transport=pipe-raw/peer=process/size=8B-2 100 20000 ns/op\n")
+		b.WriteString("BenchmarkIPC/pattern=pingpong/transport=shm-spin/peer=process/size=8B-2 1 9000 ns/op\n")
+		b.WriteString("BenchmarkIPC/pattern=pingpong/transport=os-pipe/peer=thread/size=8B-2 2 7000 ns/op\n")
+	}
+	p := filepath.Join(t.TempDir(), "few.txt")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, md := summaryOf(t, p)
+	for _, want := range []string{
+		"[20.00µs ±0%](#ipc) (transport=pipe-raw)",
+		"[7.000µs ±0%](#ipc) (few ops)",
+		"(few ops) after a figure: a run of it did fewer than 10 ops",
+		"goroutine is fastest (400.0ns); process (transport=pipe-raw) is 50× slower (20.00µs); too noisy to rank",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "9.000µs") && !strings.Contains(md, "9.000µs ±0%](#ipc) (transport=shm-spin) (few ops)") {
+		t.Errorf("a few-op figure shown unmarked:\n%s", md)
 	}
 }
 

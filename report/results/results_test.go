@@ -228,3 +228,22 @@ func TestZeroIsTidied(t *testing.T) {
 		t.Errorf("units %q, want every cpu-ns/op tidied to cpu-sec/op", got)
 	}
 }
+
+func TestFewOps(t *testing.T) {
+	for _, c := range []struct {
+		family string
+		iters  int
+		want   bool
+	}{
+		{"BenchmarkIPC", 1, true},
+		{"IPC", 9, true},
+		{"IPC", 10, false},
+		{"BenchmarkBusyLoop", 1, false},
+		{"DistributedFault", 1, false},
+		{"WebReference", 2, false},
+	} {
+		if got := FewOps(c.family, c.iters); got != c.want {
+			t.Errorf("FewOps(%q, %d) = %v, want %v", c.family, c.iters, got, c.want)
+		}
+	}
+}
