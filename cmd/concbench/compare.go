@@ -21,7 +21,7 @@ func runCalibrate(args []string, stdout, stderr io.Writer) error {
 // prints the noise table and fails only on bad input, since an A/A run has
 // nothing to regress.
 func gate(name string, args []string, stdout, stderr io.Writer, noise bool) error {
-	opt, files, err := gateFlags(name, args, stderr)
+	opt, files, err := gateFlags(name, args, stdout)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func gate(name string, args []string, stdout, stderr io.Writer, noise bool) erro
 	case noise:
 		return nil
 	case rep.Regressed:
-		return failed("") // the outcome line on stdout says which
+		return failed(nil) // the outcome line on stdout says which
 	case rep.Blind:
 		// A gate that cannot fail must not pass quietly in CI.
 		return fmt.Errorf("gate is blind: too few samples per side for %d tests (see the warning above)", rep.Tests)
@@ -53,7 +53,7 @@ func gate(name string, args []string, stdout, stderr io.Writer, noise bool) erro
 }
 
 // gateFlags parses and checks the gate's flags and its two files.
-func gateFlags(name string, args []string, stderr io.Writer) (regress.Options, []string, error) {
+func gateFlags(name string, args []string, stdout io.Writer) (regress.Options, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	def := regress.DefaultOptions()
 	opt := def
@@ -69,7 +69,7 @@ func gateFlags(name string, args []string, stderr io.Writer) (regress.Options, [
 		fmt.Fprintf(fs.Output(), "usage: concbench %s [flags] base.txt head.txt\n\nflags:\n", name)
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return opt, nil, err
 	}
 	if fs.NArg() != 2 {

@@ -31,8 +31,8 @@ var commands = map[string]command{
 	"report":    {"benchstat tables, charts and a README.md from result files", runReport},
 	"compare":   {"regression gate: compare base and head result files (exit 1 on a regression)", runCompare},
 	"calibrate": {"noise floor of an A/A run: compare a binary's results with its own", runCalibrate},
-	"record":    {"run the benchmarks and store results/<host-id>/<stamp>.txt, never over a stored file", recordCmd(runRecord)},
-	"reference": {"the kernel's reference figures (perf bench sched pipe, /bin/true spawns) in benchfmt", recordCmd(runReference)},
+	"record":    {"run the benchmarks and store results/<host-id>/<stamp>.txt, never over a stored file", runRecord},
+	"reference": {"the kernel's reference figures (perf bench sched pipe, /bin/true spawns) in benchfmt", runReference},
 	"upload":    {"send result files to a perfdata server (x/perf storage) and print the upload id", runUpload},
 	"trend":     {"each benchmark over commits (x/perf benchseries): change points, the largest moves, a chart per family", runTrend},
 	"gil":       {"the seeds' GIL busy-loop experiment, live: per-core bars for every model", runGIL},
@@ -45,11 +45,19 @@ func main() {
 }
 
 // run dispatches to a command, prints its error as one line on stderr and
-// returns the exit status.
+// returns the exit status. -h, -help, --help and help print the usage to
+// stdout; help CMD is CMD -h.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr)
 		return 2
+	}
+	if isHelp(args[0]) {
+		if args[0] != "help" || len(args) == 1 {
+			usage(stdout)
+			return 0
+		}
+		args = []string{args[1], "-h"}
 	}
 	c, ok := commands[args[0]]
 	if !ok {
@@ -63,22 +71,38 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitCode(err)
 }
 
-// exitError ends a command with a status other than 2. An empty msg means
+// isHelp is an argument that asks for the usage.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
+}
+
+// exitError ends a command with a status other than 2. A nil err means
 // the command has said all there is to say.
 type exitError struct {
 	code int
-	msg  string
+	err  error
 }
 
-func (e *exitError) Error() string { return e.msg }
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
 
 // failed is a check that ran and failed (a regression, a run that did not
-// finish): exit 1.
-func failed(msg string) error { return &exitError{1, msg} }
+// finish): exit 1. The error stays as it is, wrapped; nil says nothing.
+func failed(err error) error { return &exitError{1, err} }
 
-// exitCode is 0 for success, the code of an *exitError, and 2 for every
-// other error: bad input (a flag, an argument, a file that does not load),
-// which never changes anything on disk.
+// exitCode is 0 for success (and for -h), the code of an *exitError, and 2
+// for every other error: bad input (a flag, an argument, a file that does
+// not load), which never changes anything on disk.
 func exitCode(err error) int {
 	var e *exitError
 	switch {
@@ -90,8 +114,8 @@ func exitCode(err error) int {
 	return 2
 }
 
-// errHelp is -h: the usage went to stderr, and the command did nothing.
-var errHelp = &exitError{2, ""}
+// errHelp is -h: the usage went to stdout, and the command did nothing.
+var errHelp = &exitError{0, nil}
 
 // setUsage makes text, then the flags, what -h prints for fs.
 func setUsage(fs *flag.FlagSet, text string) {
@@ -101,14 +125,15 @@ func setUsage(fs *flag.FlagSet, text string) {
 	}
 }
 
-// parseFlags parses a command's flags. An error is one line naming the
-// flag (the flag package would print the whole usage after it); -h prints
-// the usage to stderr.
-func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+// parseFlags parses a command's flags, the same way for every command:
+// -h (-help, --help) prints the usage to stdout and ends the command with
+// exit 0; a bad flag is one line naming it and pointing at -h (the flag
+// package would print the whole usage after it), exit 2.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stderr)
+		fs.SetOutput(stdout)
 		fs.Usage()
 		return errHelp
 	}
@@ -128,4 +153,5 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
+	fmt.Fprintln(w, "\nconcbench help <command> (or concbench <command> -h) prints a command's flags.")
 }

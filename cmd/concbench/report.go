@@ -17,7 +17,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	setUsage(fs, "usage: concbench report [flags] [label=]file...\n\n"+
 		"Prints benchstat's tables for the files; with -o dir also writes dir/README.md,\n"+
 		"PNG and SVG charts and tables.txt/tables.csv. Flags as benchstat's:")
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	files := fs.Args()
@@ -48,7 +48,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	}
 	if !o.Summary && o.Format != "csv" {
 		if err := s.WriteMachines(stdout); err != nil {
-			return failed(err.Error())
+			return failed(err)
 		}
 	}
 	switch {
@@ -66,7 +66,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		err = ts.WriteCSV(stdout, stderr)
 	}
 	if err != nil {
-		return failed(err.Error())
+		return failed(err)
 	}
 	if o.Out != "" {
 		if err := report.Write(o.Out, s, o.TableOptions); err != nil {

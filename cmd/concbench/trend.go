@@ -24,7 +24,7 @@ func runTrend(args []string, stdout, stderr io.Writer) error {
 		"One result file per commit (results/<host-id>/<stamp>.txt, ordered by the stamp in the name),\n"+
 		"each compared with the first by x/perf's benchseries; a change point is a commit whose 95% CI\n"+
 		"does not overlap the one before.")
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	files := fs.Args()
@@ -40,7 +40,7 @@ func runTrend(args []string, stdout, stderr io.Writer) error {
 		ctx, cancel := context.WithTimeout(context.Background(), perfdataTimeout)
 		defer cancel()
 		if files, err = perfdata.Recordings(ctx, *addr, *query, dir); err != nil {
-			return failed(err.Error())
+			return failed(err)
 		}
 	}
 	t, err := report.LoadTrend(files)
@@ -48,7 +48,7 @@ func runTrend(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := t.WriteMoves(stdout, *n); err != nil {
-		return failed(err.Error())
+		return failed(err)
 	}
 	if *out != "" {
 		if err := report.WriteTrend(*out, t); err != nil {

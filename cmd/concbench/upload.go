@@ -27,7 +27,7 @@ func runUpload(args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("perfdata", os.Getenv(perfdataEnv), "perfdata server `address` (host:port or URL); default $"+perfdataEnv)
 	setUsage(fs, "usage: concbench upload [-perfdata addr] file...\n\n"+
 		"Uploads result files to a perfdata server (x/perf storage; make perfdata runs one) and prints the upload id.")
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -43,7 +43,7 @@ func runUpload(args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 	id, err := perfdata.Upload(ctx, *addr, fs.Args())
 	if err != nil {
-		return failed(err.Error())
+		return failed(err)
 	}
 	fmt.Fprintln(stdout, id)
 	return nil
@@ -68,7 +68,7 @@ func fetchPerfdata(addr, query string) (string, func(), error) {
 	}
 	if err != nil {
 		done()
-		return "", nil, failed(err.Error())
+		return "", nil, failed(err)
 	}
 	return f.Name(), done, nil
 }
