@@ -21,9 +21,10 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	files := fs.Args()
+	o.Perfdata = perfdataAddr(o.Perfdata, o.Query)
 	switch {
 	case (o.Perfdata == "") != (o.Query == ""):
-		return fmt.Errorf("-perfdata and -q go together (usage: concbench report -perfdata addr -q query)")
+		return fmt.Errorf("-perfdata (or $%s) and -q go together (usage: concbench report -perfdata addr -q query)", perfdataEnv)
 	case o.Perfdata != "" && fs.NArg() > 0:
 		return fmt.Errorf("-perfdata reads from the server: no input files too")
 	case o.Perfdata == "" && fs.NArg() == 0:
