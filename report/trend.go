@@ -12,8 +12,8 @@ import (
 
 	"github.com/concbench/concbench/report/results"
 	"golang.org/x/perf/benchfmt"
-	"golang.org/x/perf/benchunit"
 	"golang.org/x/perf/benchseries"
+	"golang.org/x/perf/benchunit"
 )
 
 // A trend follows every benchmark over commits: one recording per commit
