@@ -1,11 +1,16 @@
 package report
 
 import (
+	"image/color"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/plot/cmpimg"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // TestChartGoldens renders one chart of each kind from testdata/suite.txt
@@ -19,7 +24,7 @@ func TestChartGoldens(t *testing.T) {
 		t.Fatal(err)
 	}
 	byName := map[string]*Chart{}
-	for _, c := range Charts(s.Points(""), s.Better) {
+	for _, c := range Charts(s.Points(""), s.Better, s.NCPU()) {
 		byName[c.Name] = c
 	}
 	smp, err := ReadSamples("testdata/suite.samples/busyloop_model=python-threads.csv")
@@ -53,5 +58,77 @@ func TestChartGoldens(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, t, file)
+	}
+}
+
+// TestChartLabelsFit lays out every chart that a full report of the
+// committed recording draws, and the trend charts of that machine's two
+// recordings, at their rendered size with the plot's own font metrics:
+// no x tick label may overlap its neighbour or leave the picture (spawn's
+// floor-kernel, floor-kernel-proc, python-thread … ran into each other,
+// as did stop's 50µ 100µ 200µ), no title may be wider than the plot
+// (trend-ipc's was clipped), and the widest y tick label must lie inside
+// the picture with a margin (stop's longest label touched the edge).
+func TestChartLabelsFit(t *testing.T) {
+	const rec = "../results/8ecd64460d00/20261202T015636Z.txt"
+	s, err := Load([]string{rec}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts := Charts(s.Points(""), s.Better, s.NCPU())
+	tr, err := LoadTrend([]string{"../results/8ecd64460d00/20261201T234934Z.txt", rec}, TrendOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts = append(charts, tr.TrendCharts()...)
+	if len(charts) < 40 {
+		t.Fatalf("%d charts, want the full report's", len(charts))
+	}
+	for _, c := range charts {
+		dc := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: c.width, Y: c.height}}}
+		p, area, _, _, err := c.layout(dc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, clash := range xLabelClashes(p, area) {
+			t.Errorf("%s: x label %s", c.Name, clash)
+		}
+		for _, line := range strings.Split(p.Title.Text, "\n") {
+			if w := p.Title.TextStyle.Width(line); w > area.Max.X-area.Min.X {
+				t.Errorf("%s: title line %q is %.0fpt wide, the plot %.0fpt", c.Name, line, w, area.Max.X-area.Min.X)
+			}
+		}
+		data := p.DataCanvas(area)
+		for _, tk := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
+			if w := p.Y.Tick.Label.Width(tk.Label); data.Min.X-w-p.Y.Tick.Length < dc.Min.X+vg.Points(3) {
+				t.Errorf("%s: y label %q reaches the picture's edge", c.Name, tk.Label)
+			}
+		}
+	}
+}
+
+// TestSeriesColorsDistinct: no two series of one chart of the committed
+// recording's report share a colour or have near-identical ones (gonum's
+// default palette drew os-pipe and shm-spin in two reds 42 apart).
+func TestSeriesColorsDistinct(t *testing.T) {
+	s, err := Load([]string{"../results/8ecd64460d00/20261202T015636Z.txt"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	most := 0
+	for _, c := range Charts(s.Points(""), s.Better, s.NCPU()) {
+		most = max(most, c.series)
+	}
+	if most < 6 || most > len(seriesColors) {
+		t.Fatalf("a chart draws %d series; the palette has %d colours", most, len(seriesColors))
+	}
+	for i := range most {
+		for j := range i {
+			a, b := seriesColor(i).(color.RGBA), seriesColor(j).(color.RGBA)
+			dr, dg, db := float64(a.R)-float64(b.R), float64(a.G)-float64(b.G), float64(a.B)-float64(b.B)
+			if d := math.Sqrt(dr*dr + dg*dg + db*db); d < 70 {
+				t.Errorf("series %d and %d: colours %v and %v are %.0f apart, want 70 or more", j, i, b, a, d)
+			}
+		}
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"golang.org/x/perf/benchmath"
 )
@@ -48,25 +50,51 @@ func renderReport(s *Set, opts TableOptions) ([]outFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	charts := Charts(s.Points(""), s.Better)
+	charts := Charts(s.Points(""), s.Better, s.NCPU())
 	heat, err := heatmaps(samplesDir(s.Files[len(s.Files)-1].Path))
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range append(append([]*Chart{}, charts...), heat...) {
-		for _, ext := range []string{"png", "svg"} {
-			var b bytes.Buffer
-			if err := c.Render(&b, ext); err != nil {
-				return nil, err
-			}
-			files = append(files, outFile{c.Name + "." + ext, b.Bytes()})
-		}
+	pics, err := renderCharts(append(append([]*Chart{}, charts...), heat...))
+	if err != nil {
+		return nil, err
 	}
+	files = append(files, pics...)
 	md, err := readme(s, opts, charts, heat)
 	if err != nil {
 		return nil, err
 	}
 	return append(files, outFile{"README.md", md}), nil
+}
+
+// renderCharts renders every chart as PNG and SVG, GOMAXPROCS charts at a
+// time (PNG compression is most of a report's time, on one core without
+// this). The files come in the charts' order, and the first error in that
+// order is the one returned, so the output does not depend on scheduling.
+func renderCharts(charts []*Chart) ([]outFile, error) {
+	exts := []string{"png", "svg"}
+	files := make([]outFile, len(charts)*len(exts))
+	errs := make([]error, len(files))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i := range files {
+		c, ext := charts[i/len(exts)], exts[i%len(exts)]
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			var b bytes.Buffer
+			errs[i] = c.Render(&b, ext)
+			files[i] = outFile{c.Name + "." + ext, b.Bytes()}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
 }
 
 // tableFiles are tables.txt and tables.csv.
