@@ -126,9 +126,14 @@ type Summary struct {
 func (s *Set) Summary() *Summary {
 	sum := &Summary{Machines: s.Machines(), better: s.Better}
 	per := make([]map[string][]Point, len(sum.Machines))
+	pts := make([][]Point, len(sum.Machines))
 	for i, m := range sum.Machines {
+		pts[i] = s.Points(m.File.Label)
+	}
+	pts = common(pts)
+	for i := range sum.Machines {
 		per[i] = map[string][]Point{}
-		for _, p := range s.Points(m.File.Label) {
+		for _, p := range pts[i] {
 			per[i][p.Family] = append(per[i][p.Family], p)
 		}
 	}
@@ -217,7 +222,7 @@ func (sum *Summary) cell(r, first row, compare bool, col, link string) string {
 			s += " (" + e.pick + ")"
 		}
 		if compare {
-			if f, ok := findEntry(first.cells[col], e.label); ok && f.at.Summary.Center > 0 {
+			if f, ok := findEntry(first.cells[col], e.label); ok && f.pick == e.pick && f.at.Summary.Center > 0 {
 				s += fmt.Sprintf(" %s×%s", trimRatio(e.at.Summary.Center/f.at.Summary.Center), sum.Machines[0].Name)
 			}
 		}
@@ -388,4 +393,43 @@ func clearBest(rs []ranked, better int) string {
 		return ""
 	}
 	return name
+}
+
+// common keeps, of several machines' points, those of a sub-benchmark and
+// unit that every machine has: a summary compares like with like (one
+// machine's chunk=512 is not the other's chunk=64). The GOMAXPROCS suffix
+// is left out of the match, as machines of other sizes run at their own.
+func common(per [][]Point) [][]Point {
+	if len(per) < 2 {
+		return per
+	}
+	key := func(p Point) string { return p.Family + "/" + p.Sub + " " + p.Unit + " " + gomaxprocsOne(p) }
+	count := map[string]int{}
+	for _, pts := range per {
+		seen := map[string]bool{}
+		for _, p := range pts {
+			if k := key(p); !seen[k] {
+				seen[k] = true
+				count[k]++
+			}
+		}
+	}
+	out := make([][]Point, len(per))
+	for i, pts := range per {
+		for _, p := range pts {
+			if count[key(p)] == len(per) {
+				out[i] = append(out[i], p)
+			}
+		}
+	}
+	return out
+}
+
+// gomaxprocsOne tells GOMAXPROCS 1 (which every machine runs alike) from
+// the rest.
+func gomaxprocsOne(p Point) string {
+	if p.Keys["gomaxprocs"] == "1" {
+		return "1"
+	}
+	return ""
 }

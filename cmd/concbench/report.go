@@ -24,7 +24,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	o.Perfdata = perfdataAddr(o.Perfdata, o.Query)
 	switch {
 	case (o.Perfdata == "") != (o.Query == ""):
-		return fmt.Errorf("-perfdata (or $%s) and -q go together (usage: concbench report -perfdata addr -q query)", perfdataEnv)
+		return fmt.Errorf("-perfdata and -q go together (-perfdata defaults to $%s; usage: concbench report -perfdata addr -q query)", perfdataEnv)
 	case o.Perfdata != "" && fs.NArg() > 0:
 		return fmt.Errorf("-perfdata reads from the server: no input files too")
 	case o.Perfdata == "" && fs.NArg() == 0:
@@ -47,6 +47,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ts.NameMachines(s.MachineNames())
 	if !o.Summary && o.Format != "csv" {
 		if err := s.WriteMachines(stdout); err != nil {
 			return failed(err)
