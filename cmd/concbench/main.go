@@ -4,6 +4,12 @@
 // into a message and an exit status. A test calls a command with two
 // buffers; nothing swaps os.Stdout.
 //
+// Every command parses its flags the same way (parseFlags): -h, -help,
+// --help and "concbench help CMD" print its usage to stdout and exit 0; a
+// bad flag or argument is one line on stderr that points at CMD -h, exit 2;
+// a check that ran and failed (a regression, a recording that did not
+// finish, a server that is down) is exit 1, its error kept wrapped.
+//
 // The binary can also be a child process: the busy family re-executes the
 // running binary with a role in its environment, so proc.Serve runs first.
 package main
