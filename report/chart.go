@@ -155,19 +155,30 @@ func (c *Chart) layout(dc draw.Canvas) (p *plot.Plot, area draw.Canvas, leg *plo
 	if err != nil {
 		return nil, area, nil, legArea, fmt.Errorf("chart %s: %w", c.Name, err)
 	}
-	legW := legendWidth(leg)
-	gap := vg.Length(0)
-	if legW > 0 {
-		gap = vg.Points(10)
+	w, h := dc.Max.X-dc.Min.X, dc.Max.Y-dc.Min.Y
+	legW, legH := legendSize(leg)
+	gap := vg.Points(10)
+	switch {
+	case legW == 0:
+		leg = nil
+		area = draw.Crop(dc, margin, -margin, margin, -margin)
+	case legW > w*2/5:
+		// A legend of long names beside the plot would squeeze it to a
+		// strip: it goes below instead, with air for its last line's
+		// descent.
+		legH += vg.Points(4)
+		area = draw.Crop(dc, margin, -margin, legH+gap+margin, -margin)
+		legArea = draw.Crop(dc, margin, -margin, margin, -(h - legH - margin))
+	default:
+		area = draw.Crop(dc, margin, -legW-gap-margin, margin, -margin)
+		legArea = draw.Crop(dc, w-legW, -margin, margin, -vg.Points(30))
 	}
-	area = draw.Crop(dc, margin, -legW-gap-margin, margin, -margin)
 	fitTitle(p, area.Max.X-area.Min.X)
 	fitXLabels(p, area)
-	if legW == 0 {
-		return p, area, nil, legArea, nil
+	if leg != nil {
+		leg.Top, leg.Left = true, true
 	}
-	leg.Top, leg.Left = true, true
-	return p, area, leg, draw.Crop(dc, dc.Max.X-dc.Min.X-legW, -margin, margin, -vg.Points(30)), nil
+	return p, area, leg, legArea, nil
 }
 
 // fitTitle breaks a title wider than width at the space nearest its
@@ -248,15 +259,15 @@ func xLabelClashes(p *plot.Plot, area draw.Canvas) []string {
 	return out
 }
 
-// legendWidth is the room the legend needs on the right, 0 without one.
-func legendWidth(l *plot.Legend) vg.Length {
+// legendSize is the room the legend needs (with some air on the right),
+// 0 × 0 without one.
+func legendSize(l *plot.Legend) (w, h vg.Length) {
 	if l == nil {
-		return 0
+		return 0, 0
 	}
 	r := l.Rectangle(draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: 1000, Y: 1000}}})
-	w := r.Max.X - r.Min.X
-	if w <= 0 {
-		return 0
+	if r.Max.X-r.Min.X <= 0 {
+		return 0, 0
 	}
-	return w + vg.Points(12)
+	return r.Max.X - r.Min.X + vg.Points(12), r.Max.Y - r.Min.Y
 }

@@ -86,9 +86,16 @@ func TestChartLabelsFit(t *testing.T) {
 	}
 	for _, c := range charts {
 		dc := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: c.width, Y: c.height}}}
-		p, area, _, _, err := c.layout(dc)
+		p, area, leg, legArea, err := c.layout(dc)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if lw, lh := legendSize(leg); leg != nil && (lw-vg.Points(12) > legArea.Max.X-legArea.Min.X || lh > legArea.Max.Y-legArea.Min.Y ||
+			legArea.Min.X < dc.Min.X || legArea.Max.X > dc.Max.X || legArea.Min.Y < dc.Min.Y) {
+			t.Errorf("%s: the legend (%.0f × %.0f pt) does not fit its place %v in the picture %v", c.Name, lw, lh, legArea.Rectangle, dc.Rectangle)
+		}
+		if pw := area.Max.X - area.Min.X; pw < c.width/2 {
+			t.Errorf("%s: the plot is %.0f of %.0f pt wide: the legend squeezes it", c.Name, pw, c.width)
 		}
 		for _, clash := range xLabelClashes(p, area) {
 			t.Errorf("%s: x label %s", c.Name, clash)
