@@ -145,10 +145,10 @@ func (s *Set) comparisonWarnings(ms []Machine) []string {
 	return out
 }
 
-// settingKeys are config lines that record how a run was made; they and
-// the kernel are compared between machines (the CPU, cores and host are
-// in the machine list already; the commit is said per file).
-var settingKeys = []string{"count", "benchtime", "profile", "env", "kernel", "go", "gomaxprocs", "process-worker", "machine-class"}
+// settingKeys are config lines that record how a run was made, compared
+// between machines (the CPU, cores, kernel, Go and host are on each
+// machine's line already; the commit is said per file).
+var settingKeys = []string{"count", "benchtime", "profile", "env", "gomaxprocs", "process-worker", "machine-class"}
 
 // configDiff lists the setting config lines whose values differ.
 func configDiff(a, b Machine) string {
@@ -222,7 +222,7 @@ func referenceDiff(s *Set, a, b Machine) string {
 		return ""
 	}
 	return "the kernel's own reference differs: " + strings.Join(parts, "; ") +
-		". The kernel paths these benchmarks use (or the machines' load) differ; below, ratios are also given scaled by each machine's own reference."
+		". The kernel paths these benchmarks use (or the machines' load) differ: see the ratios scaled by each machine's own reference (Comparing machines, in the report that -o writes)."
 }
 
 // writeScaledRatios writes, for every summary row with a kernel reference

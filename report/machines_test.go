@@ -63,7 +63,7 @@ func TestTwoMachineReport(t *testing.T) {
 	for _, want := range []string{
 		"Machines A (host `8ecd64460d00`), B (host `c32ac51fa19a`).",
 		"2 runs on A, 10 on B: BusyLoop",
-		"config lines differ: kernel",
+		"config lines differ: process-worker",
 		"the kernel's own reference differs: tool=perf-sched-pipe/peer=process 44.68µs/op on A, 12.39µs/op on B",
 		"| per-task overhead, no-op task, 1 worker (`Scale`), reference perf bench sched pipe | process | B / A | 0.31× | 1.1× |",
 		"[21.25ns/item ±7%](#pool) 1.5×A", // chunk=64 on both, not B's chunk=512

@@ -57,6 +57,9 @@ func (s *Set) WriteMachines(w io.Writer) error {
 		m.File = f
 		fmt.Fprintf(&b, "%s: machine %s, %s\n", f.Label, m.Name, m.Describe())
 	}
+	for _, warn := range s.comparisonWarnings(ms) {
+		b.WriteString("warning: " + warn + "\n")
+	}
 	_, err := io.WriteString(w, b.String()+"\n")
 	return err
 }

@@ -80,16 +80,15 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 }
 
 // loadReport reads the inputs. Tables alone are built while streaming
-// (no copy of the results is kept); the summary and the full report need
-// the results themselves.
+// (no copy of the results is kept); the summary, the full report and a
+// comparison of several machines (whose warnings look at runs and kernel
+// references) need the results themselves.
 func loadReport(args []string, o report.Options) (*report.Set, *report.Tables, error) {
 	if o.Out == "" && !o.Summary {
 		ts, s, err := report.StreamTables(args, o.Filter, o.TableOptions)
-		if err == nil && s.ForMachines(o.TableOptions) != o.TableOptions {
-			// Several machines: read again with tables they share.
-			ts, s, err = report.StreamTables(args, o.Filter, s.ForMachines(o.TableOptions))
+		if err != nil || s.ForMachines(o.TableOptions) == o.TableOptions {
+			return s, ts, err
 		}
-		return s, ts, err
 	}
 	s, err := report.Load(args, o.Filter)
 	if err != nil {
