@@ -31,6 +31,9 @@ type Chart struct {
 	build            func() (*plot.Plot, *plot.Legend, error)
 	// draw, when set, replaces the plot+legend layout (heatmaps).
 	draw func(c draw.Canvas) error
+	// heat lays out a heatmap: its plot and colour bar and where each
+	// goes (draw draws them).
+	heat func(c draw.Canvas) (p, bar *plot.Plot, area, barArea draw.Canvas)
 }
 
 // Charts builds the charts for a list of points (one file's, see

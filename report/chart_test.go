@@ -62,8 +62,8 @@ func TestChartGoldens(t *testing.T) {
 }
 
 // TestChartLabelsFit lays out every chart that a full report of the
-// committed recording draws, and the trend charts of that machine's two
-// recordings, at their rendered size with the plot's own font metrics:
+// committed recording draws (its heatmaps too), and the trend charts of
+// that machine's two recordings, at their rendered size with the plot's own font metrics:
 // no x tick label may overlap its neighbour or leave the picture (spawn's
 // floor-kernel, floor-kernel-proc, python-thread … ran into each other,
 // as did stop's 50µ 100µ 200µ), no title may be wider than the plot
@@ -81,11 +81,23 @@ func TestChartLabelsFit(t *testing.T) {
 		t.Fatal(err)
 	}
 	charts = append(charts, tr.TrendCharts()...)
+	heat, err := heatmaps(samplesDir(rec))
+	if err != nil || len(heat) < 5 {
+		t.Fatalf("%d heatmaps of the recording's samples, error %v", len(heat), err)
+	}
+	charts = append(charts, heat...)
 	if len(charts) < 40 {
 		t.Fatalf("%d charts, want the full report's", len(charts))
 	}
 	for _, c := range charts {
 		dc := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: c.width, Y: c.height}}}
+		if c.heat != nil {
+			p, _, area, _ := c.heat(dc)
+			for _, clash := range xLabelClashes(p, area) {
+				t.Errorf("%s: x label %s", c.Name, clash)
+			}
+			continue
+		}
 		p, area, leg, legArea, err := c.layout(dc)
 		if err != nil {
 			t.Fatal(err)
