@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"image/color"
 	"math"
 	"os"
@@ -149,5 +150,51 @@ func TestSeriesColorsDistinct(t *testing.T) {
 				t.Errorf("series %d and %d: colours %v and %v are %.0f apart, want 70 or more", j, i, b, a, d)
 			}
 		}
+	}
+}
+
+// TestBusyCoresAxis: the busy-loop chart counts cores from 0 to the
+// machine's ncpu, unscaled, with a line at ncpu in the legend; it read
+// "busy cores (mbusy-cores)" with its axis cut near 1,000 milli-cores, so
+// Python threads' 0.98 looked like nothing.
+func TestBusyCoresAxis(t *testing.T) {
+	s, err := Load([]string{"../results/8ecd64460d00/20261202T015636Z.txt"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c *Chart
+	for _, ch := range Charts(s.Points(""), s.Better, s.NCPU()) {
+		if ch.Name == "busyloop" {
+			c = ch
+		}
+	}
+	if c == nil || s.NCPU() != 2 {
+		t.Fatalf("no busyloop chart, or ncpu %d", s.NCPU())
+	}
+	p, _, err := c.build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Y.Min != 0 || p.Y.Max < 2 || p.Y.Max > 2.5 {
+		t.Errorf("y axis %g to %g, want 0 to a little over ncpu 2", p.Y.Min, p.Y.Max)
+	}
+	if p.Y.Label.Text != "busy cores (cores)" {
+		t.Errorf("y label %q", p.Y.Label.Text)
+	}
+	var labels []string
+	for _, tk := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if strings.Join(labels, " ") != "0 1 2" {
+		t.Errorf("y ticks %q, want 0 1 2", labels)
+	}
+	var svg bytes.Buffer
+	if err := c.Render(&svg, "svg"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(svg.String(), ">ncpu = 2<") {
+		t.Error("no line at ncpu in the legend")
 	}
 }
