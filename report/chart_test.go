@@ -118,11 +118,14 @@ func TestChartLabelsFit(t *testing.T) {
 				t.Errorf("%s: title line %q is %.0fpt wide, the plot %.0fpt", c.Name, line, w, area.Max.X-area.Min.X)
 			}
 		}
-		data := p.DataCanvas(area)
-		for _, tk := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
-			if w := p.Y.Tick.Label.Width(tk.Label); data.Min.X-w-p.Y.Tick.Length < dc.Min.X+vg.Points(3) {
-				t.Errorf("%s: y label %q reaches the picture's edge", c.Name, tk.Label)
-			}
+		// gonum right-aligns the y tick labels on the widest one, which
+		// starts where the axis title (if any) ends.
+		left := area.Min.X
+		if p.Y.Label.Text != "" {
+			left += p.Y.Label.TextStyle.Height(p.Y.Label.Text) + p.Y.Label.Padding
+		}
+		if left < dc.Min.X+vg.Points(3) {
+			t.Errorf("%s: the widest y label starts %.1f pt from the picture's edge, want 3 or more", c.Name, left-dc.Min.X)
 		}
 	}
 }
