@@ -78,7 +78,7 @@ REPORT_OUT ?=
 PROFILE_COUNT ?= 6
 PROFILE_BENCHTIME ?= 10ms
 
-report: deps ## tables and charts of this machine's newest run (RESULTS REPORT_FLAGS REPORT_OUT)
+report: deps ## tables and charts of this machine's newest run; with no run yet, first records the short profile (about 3 min) (RESULTS RESULTS_ROOT REPORT_FLAGS REPORT_OUT)
 	scripts/report.sh $(if $(REPORT_OUT),-o $(REPORT_OUT)) -results '$(RESULTS_ROOT)' -count $(PROFILE_COUNT) -benchtime $(PROFILE_BENCHTIME) -- $(REPORT_FLAGS) $(RESULTS)
 
 # The kernel's reference figures (perf bench sched pipe, /bin/true spawns)

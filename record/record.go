@@ -87,11 +87,11 @@ func Run(ctx context.Context, o Options) (string, error) {
 	var err error
 	if o.Bin != "" {
 		if o.Bin, err = filepath.Abs(o.Bin); err != nil {
-			return "", fmt.Errorf("record: %w", err)
+			return "", err
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("record: %w", err)
+		return "", err
 	}
 	if err := owned.RemoveStale(dir, tmpPrefix); err != nil {
 		fmt.Fprintln(o.Stderr, "concbench: warning:", err)
@@ -101,7 +101,7 @@ func Run(ctx context.Context, o Options) (string, error) {
 		work, err = filepath.Abs(work) // the bench binary runs in Pkg
 	}
 	if err != nil {
-		return "", fmt.Errorf("record: %w", err)
+		return "", err
 	}
 	defer os.RemoveAll(work)
 	txt, samples := filepath.Join(work, "run.txt"), filepath.Join(work, "samples")
@@ -110,7 +110,7 @@ func Run(ctx context.Context, o Options) (string, error) {
 	}
 	path, err := Store(dir, o.Stamp, txt, samples)
 	if err != nil {
-		return "", fmt.Errorf("record: %w", err)
+		return "", err
 	}
 	fmt.Fprintf(o.Stderr, "concbench: stored %s\n", path)
 	if s := strings.TrimSuffix(path, ".txt") + ".samples"; nonEmptyDir(s) {
@@ -134,7 +134,7 @@ func (o Options) record(ctx context.Context, work, txt, samples string) error {
 	}
 	out, err := os.OpenFile(txt, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
 	if err != nil {
-		return fmt.Errorf("record: %w", err)
+		return err
 	}
 	defer out.Close()
 	start, eta := time.Now(), newETA(passes, o.Times)
@@ -165,7 +165,7 @@ func (o Options) record(ctx context.Context, work, txt, samples string) error {
 		o.appendReference(ctx, io.MultiWriter(out, o.Stdout))
 	}
 	if err := out.Sync(); err != nil {
-		return fmt.Errorf("record: %w", err)
+		return err
 	}
 	return out.Close()
 }
@@ -177,7 +177,7 @@ func (o Options) plan(ctx context.Context, bin string) ([]pass, error) {
 	cmd.Dir = o.Pkg
 	list, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("record: list benchmarks of %s: %w", bin, err)
+		return nil, fmt.Errorf("list benchmarks of %s: %w", bin, err)
 	}
 	picked, rest, err := Select(o.Bench, families(string(list)))
 	if err != nil {
@@ -237,10 +237,10 @@ func (o Options) runPass(ctx context.Context, bin string, p pass, env []string, 
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	err := cmd.Run()
 	if ctx.Err() != nil {
-		return fmt.Errorf("record: %s: interrupted (%w); nothing stored", p.family, context.Cause(ctx))
+		return fmt.Errorf("%s: interrupted (%w); nothing stored", p.family, context.Cause(ctx))
 	}
 	if err != nil {
-		return fmt.Errorf("record: %s: %w; nothing stored", p.family, err)
+		return fmt.Errorf("%s: %w; nothing stored", p.family, err)
 	}
 	return nil
 }
@@ -309,7 +309,7 @@ func BuildBench(ctx context.Context, goCmd, pkg, dir string, stderr io.Writer) (
 	cmd := exec.CommandContext(ctx, goCmd, "test", "-c", "-o", bin, pkg)
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("record: build %s with %s: %w", pkg, goCmd, errors.Join(err, context.Cause(ctx)))
+		return "", fmt.Errorf("build %s with %s: %w", pkg, goCmd, errors.Join(err, context.Cause(ctx)))
 	}
 	return bin, nil
 }

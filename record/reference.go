@@ -156,7 +156,7 @@ func perfPipe(ctx context.Context, loops int, extra ...string) (float64, error) 
 	args := append([]string{"bench", "sched", "pipe", "-l", strconv.Itoa(loops)}, extra...)
 	out, err := exec.CommandContext(ctx, "perf", args...).CombinedOutput()
 	if err != nil {
-		return 0, fmt.Errorf("reference: perf %s: %w: %s", strings.Join(args, " "), err, bytes.TrimSpace(out))
+		return 0, fmt.Errorf("perf %s: %w: %s", strings.Join(args, " "), err, bytes.TrimSpace(out))
 	}
 	for _, l := range strings.Split(string(out), "\n") {
 		if f := strings.Fields(l); len(f) > 1 && strings.Contains(l, "usecs/op") {
@@ -165,7 +165,7 @@ func perfPipe(ctx context.Context, loops int, extra ...string) (float64, error) 
 			}
 		}
 	}
-	return 0, fmt.Errorf("reference: perf %s printed no usecs/op: %s", strings.Join(args, " "), bytes.TrimSpace(out))
+	return 0, fmt.Errorf("perf %s printed no usecs/op: %s", strings.Join(args, " "), bytes.TrimSpace(out))
 }
 
 // spawnTrue times spawns fork+exec+waits of /bin/true from bash, inside
@@ -174,16 +174,16 @@ func spawnTrue(ctx context.Context, spawns int) (float64, error) {
 	const script = `s=$EPOCHREALTIME; for ((j = 0; j < $1; j++)); do /bin/true; done; echo "$s $EPOCHREALTIME"`
 	out, err := exec.CommandContext(ctx, "bash", "-c", script, "bash", strconv.Itoa(spawns)).Output()
 	if err != nil {
-		return 0, fmt.Errorf("reference: /bin/true spawns from bash: %w", err)
+		return 0, fmt.Errorf("/bin/true spawns from bash: %w", err)
 	}
 	f := strings.Fields(string(out))
 	if len(f) != 2 {
-		return 0, fmt.Errorf("reference: bash printed %q, want two $EPOCHREALTIME stamps", out)
+		return 0, fmt.Errorf("bash printed %q, want two $EPOCHREALTIME stamps", out)
 	}
 	t0, err0 := strconv.ParseFloat(f[0], 64)
 	t1, err1 := strconv.ParseFloat(f[1], 64)
 	if err0 != nil || err1 != nil || t1 < t0 {
-		return 0, fmt.Errorf("reference: bash printed %q, want two increasing $EPOCHREALTIME stamps", out)
+		return 0, fmt.Errorf("bash printed %q, want two increasing $EPOCHREALTIME stamps", out)
 	}
 	return (t1 - t0) * 1e9 / float64(spawns), nil
 }
@@ -195,7 +195,7 @@ func (r *refRun) runOurs(ctx context.Context, pattern string) (string, float64, 
 	cmd.Dir, cmd.Stderr = r.Dir, r.Stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return "", 0, fmt.Errorf("reference: benchmark %s: %w", pattern, err)
+		return "", 0, fmt.Errorf("benchmark %s: %w", pattern, err)
 	}
 	prefix, _, _ := strings.Cut(pattern, "/")
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -210,7 +210,7 @@ func (r *refRun) runOurs(ctx context.Context, pattern string) (string, float64, 
 			}
 		}
 	}
-	return "", 0, fmt.Errorf("reference: benchmark %s printed no ns/op result", pattern)
+	return "", 0, fmt.Errorf("benchmark %s printed no ns/op result", pattern)
 }
 
 // configLines identify the machine and the run, as a go test -bench run's

@@ -50,11 +50,13 @@ func chooseAxes(d *chartData, better func(string) int) axes {
 		}
 	}
 	ax.scale = benchunit.CommonScale(vals, benchunit.ClassOf(sp.Unit))
-	if ax.logVal {
+	if ax.logVal || sp.Cores {
 		ax.scale = benchunit.Scaler{Factor: 1}
 	}
 	ax.label = fmt.Sprintf("%s (%s)", sp.YLabel, ax.scale.Prefix+displayUnit(sp))
 	switch {
+	case sp.Cores:
+		ax.label = sp.YLabel + " (cores)"
 	case d.generic():
 		q := quantity(sp.Unit)
 		if sp.YLabel != "" {

@@ -1,11 +1,17 @@
 package report
 
 import (
+	"bytes"
+	"image/color"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/plot/cmpimg"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // TestChartGoldens renders one chart of each kind from testdata/suite.txt
@@ -19,7 +25,7 @@ func TestChartGoldens(t *testing.T) {
 		t.Fatal(err)
 	}
 	byName := map[string]*Chart{}
-	for _, c := range Charts(s.Points(""), s.Better) {
+	for _, c := range Charts(s.Points(""), s.Better, s.NCPU()) {
 		byName[c.Name] = c
 	}
 	smp, err := ReadSamples("testdata/suite.samples/busyloop_model=python-threads.csv")
@@ -53,5 +59,145 @@ func TestChartGoldens(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, t, file)
+	}
+}
+
+// TestChartLabelsFit lays out every chart that a full report of the
+// committed recording draws (its heatmaps too), and the trend charts of
+// that machine's two recordings, at their rendered size with the plot's own font metrics:
+// no x tick label may overlap its neighbour or leave the picture (spawn's
+// floor-kernel, floor-kernel-proc, python-thread … ran into each other,
+// as did stop's 50µ 100µ 200µ), no title may be wider than the plot
+// (trend-ipc's was clipped), and the widest y tick label must lie inside
+// the picture with a margin (stop's longest label touched the edge).
+func TestChartLabelsFit(t *testing.T) {
+	const rec = "../results/8ecd64460d00/20261202T015636Z.txt"
+	s, err := Load([]string{rec}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts := Charts(s.Points(""), s.Better, s.NCPU())
+	tr, err := LoadTrend([]string{"../results/8ecd64460d00/20261201T234934Z.txt", rec}, TrendOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts = append(charts, tr.TrendCharts()...)
+	heat, err := heatmaps(samplesDir(rec))
+	if err != nil || len(heat) < 5 {
+		t.Fatalf("%d heatmaps of the recording's samples, error %v", len(heat), err)
+	}
+	charts = append(charts, heat...)
+	if len(charts) < 40 {
+		t.Fatalf("%d charts, want the full report's", len(charts))
+	}
+	for _, c := range charts {
+		dc := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: c.width, Y: c.height}}}
+		if c.heat != nil {
+			p, _, area, _ := c.heat(dc)
+			for _, clash := range xLabelClashes(p, area) {
+				t.Errorf("%s: x label %s", c.Name, clash)
+			}
+			continue
+		}
+		p, area, leg, legArea, err := c.layout(dc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lw, lh := legendSize(leg); leg != nil && (lw-vg.Points(12) > legArea.Max.X-legArea.Min.X || lh > legArea.Max.Y-legArea.Min.Y ||
+			legArea.Min.X < dc.Min.X || legArea.Max.X > dc.Max.X || legArea.Min.Y < dc.Min.Y) {
+			t.Errorf("%s: the legend (%.0f × %.0f pt) does not fit its place %v in the picture %v", c.Name, lw, lh, legArea.Rectangle, dc.Rectangle)
+		}
+		if pw := area.Max.X - area.Min.X; pw < c.width/2 {
+			t.Errorf("%s: the plot is %.0f of %.0f pt wide: the legend squeezes it", c.Name, pw, c.width)
+		}
+		for _, clash := range xLabelClashes(p, area) {
+			t.Errorf("%s: x label %s", c.Name, clash)
+		}
+		for _, line := range strings.Split(p.Title.Text, "\n") {
+			if w := p.Title.TextStyle.Width(line); w > area.Max.X-area.Min.X {
+				t.Errorf("%s: title line %q is %.0fpt wide, the plot %.0fpt", c.Name, line, w, area.Max.X-area.Min.X)
+			}
+		}
+		// gonum right-aligns the y tick labels on the widest one, which
+		// starts where the axis title (if any) ends.
+		left := area.Min.X
+		if p.Y.Label.Text != "" {
+			left += p.Y.Label.TextStyle.Height(p.Y.Label.Text) + p.Y.Label.Padding
+		}
+		if left < dc.Min.X+vg.Points(3) {
+			t.Errorf("%s: the widest y label starts %.1f pt from the picture's edge, want 3 or more", c.Name, left-dc.Min.X)
+		}
+	}
+}
+
+// TestSeriesColorsDistinct: no two series of one chart of the committed
+// recording's report share a colour or have near-identical ones (gonum's
+// default palette drew os-pipe and shm-spin in two reds 42 apart).
+func TestSeriesColorsDistinct(t *testing.T) {
+	s, err := Load([]string{"../results/8ecd64460d00/20261202T015636Z.txt"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	most := 0
+	for _, c := range Charts(s.Points(""), s.Better, s.NCPU()) {
+		most = max(most, c.series)
+	}
+	if most < 6 || most > len(seriesColors) {
+		t.Fatalf("a chart draws %d series; the palette has %d colours", most, len(seriesColors))
+	}
+	for i := range most {
+		for j := range i {
+			a, b := seriesColor(i).(color.RGBA), seriesColor(j).(color.RGBA)
+			dr, dg, db := float64(a.R)-float64(b.R), float64(a.G)-float64(b.G), float64(a.B)-float64(b.B)
+			if d := math.Sqrt(dr*dr + dg*dg + db*db); d < 70 {
+				t.Errorf("series %d and %d: colours %v and %v are %.0f apart, want 70 or more", j, i, b, a, d)
+			}
+		}
+	}
+}
+
+// TestBusyCoresAxis: the busy-loop chart counts cores from 0 to the
+// machine's ncpu, unscaled, with a line at ncpu in the legend; it read
+// "busy cores (mbusy-cores)" with its axis cut near 1,000 milli-cores, so
+// Python threads' 0.98 looked like nothing.
+func TestBusyCoresAxis(t *testing.T) {
+	s, err := Load([]string{"../results/8ecd64460d00/20261202T015636Z.txt"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c *Chart
+	for _, ch := range Charts(s.Points(""), s.Better, s.NCPU()) {
+		if ch.Name == "busyloop" {
+			c = ch
+		}
+	}
+	if c == nil || s.NCPU() != 2 {
+		t.Fatalf("no busyloop chart, or ncpu %d", s.NCPU())
+	}
+	p, _, err := c.build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Y.Min != 0 || p.Y.Max < 2 || p.Y.Max > 2.5 {
+		t.Errorf("y axis %g to %g, want 0 to a little over ncpu 2", p.Y.Min, p.Y.Max)
+	}
+	if p.Y.Label.Text != "busy cores (cores)" {
+		t.Errorf("y label %q", p.Y.Label.Text)
+	}
+	var labels []string
+	for _, tk := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if strings.Join(labels, " ") != "0 1 2" {
+		t.Errorf("y ticks %q, want 0 1 2", labels)
+	}
+	var svg bytes.Buffer
+	if err := c.Render(&svg, "svg"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(svg.String(), ">ncpu = 2<") {
+		t.Error("no line at ncpu in the legend")
 	}
 }

@@ -38,6 +38,7 @@ type chartData struct {
 	ref     *Point // the Reference point, drawn as a line
 	extra   bool   // the series carry an Extra unit
 	note    string // said after the sentence: "The chart shows the first 40 of 57."
+	ncpu    int    // the machine's cores, for a Cores spec; 0: unknown
 }
 
 // collect gathers the charts of one spec from a family's points.

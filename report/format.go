@@ -282,7 +282,7 @@ func (t *Table) columnWidths(rows [][]cellText, cells [][][2]string, leftW []int
 	for i := range colW {
 		colW[i] = max(colW[i], leftW[i], width(t.Unit))
 		if i > 0 {
-			colW[i] = max(colW[i], leftW[i]+2+len("vs base"))
+			colW[i] = max(colW[i], leftW[i]+2+width(t.deltaHeader(i)))
 		}
 	}
 	// Widen the last column under a header value that does not fit.
@@ -326,7 +326,7 @@ func (t *Table) writeTextHeader(b *strings.Builder, labelW int, colW, leftW []in
 	for i := range t.Cols {
 		h := center(t.Unit, leftW[i])
 		if i > 0 {
-			h = pad(h, leftW[i], false) + "  vs base"
+			h = pad(h, leftW[i], false) + "  " + t.deltaHeader(i)
 		}
 		b.WriteString(" │ " + pad(h, colW[i], false))
 	}
@@ -411,7 +411,7 @@ func (t *Table) writeCSV(o *csv.Writer, startRow int, warnings io.Writer) (rowCo
 		c.clearTo(csvCol(exp))
 		c.row = append(c.row, t.Unit, "CI")
 		if exp > 0 {
-			c.row = append(c.row, "vs base", "P")
+			c.row = append(c.row, t.deltaHeader(exp), "P")
 		}
 	}
 	c.emit()
@@ -505,11 +505,11 @@ func (t *Table) writeMarkdown(b *strings.Builder) {
 	var fn footnotes
 	hdr := []string{"benchmark"}
 	align := []string{":--"}
-	for i, c := range t.Cols {
-		hdr = append(hdr, mdEscape(c.StringValues())+" ("+t.Unit+")")
+	for i := range t.Cols {
+		hdr = append(hdr, t.colTitle(i)+" ("+t.Unit+")")
 		align = append(align, "--:")
 		if i > 0 {
-			hdr = append(hdr, "vs base")
+			hdr = append(hdr, t.deltaHeader(i))
 			align = append(align, "--:")
 		}
 	}

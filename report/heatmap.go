@@ -164,7 +164,7 @@ func HeatmapChart(s *Samples) *Chart {
 	}
 	c.Sentence = fmt.Sprintf("%s: on average %.1f of %.0f cores busy (%d at 90%% or more) over %.1f s.",
 		s.Name, busy, total, hot, (s.T[len(s.T)-1]-s.T[0])/1000)
-	c.draw = func(dc draw.Canvas) error {
+	c.heat = func(dc draw.Canvas) (p, bar *plot.Plot, area, barArea draw.Canvas) {
 		// Idle is pale and busy is dark red: the eye finds the busy
 		// cores first, and white background reads as "nothing".
 		cm := palette.Reverse(moreland.BlackBody())
@@ -173,7 +173,7 @@ func HeatmapChart(s *Samples) *Chart {
 		hm := plotter.NewHeatMap(grid{s}, cm.Palette(64))
 		hm.Min, hm.Max = 0, 100
 		hm.NaN = color.Gray{Y: 200}
-		p := plot.New()
+		p = plot.New()
 		p.Title.Text = c.Title
 		p.X.Label.Text = "time (s)"
 		p.Y.Label.Text = "core"
@@ -189,7 +189,7 @@ func HeatmapChart(s *Samples) *Chart {
 			ticks = append(ticks, plot.Tick{Value: float64(j), Label: label})
 		}
 		p.Y.Tick.Marker = plot.ConstantTicks(ticks)
-		bar := plot.New()
+		bar = plot.New()
 		style(bar)
 		bar.Title.Text = "util %"
 		bar.Title.TextStyle.Font.Size = vg.Points(10)
@@ -197,8 +197,15 @@ func HeatmapChart(s *Samples) *Chart {
 		bar.Y.Padding = 0
 		bar.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
 		barW := vg.Points(60)
-		p.Draw(draw.Crop(dc, 0, -barW-vg.Points(10), 0, 0))
-		bar.Draw(draw.Crop(dc, c.width-barW, 0, vg.Points(40), -vg.Points(4)))
+		area = draw.Crop(dc, margin, -barW-vg.Points(10)-margin, margin, -margin)
+		fitTitle(p, area.Max.X-area.Min.X)
+		fitXLabels(p, area)
+		return p, bar, area, draw.Crop(dc, c.width-barW, -margin, vg.Points(40), -vg.Points(4))
+	}
+	c.draw = func(dc draw.Canvas) error {
+		p, bar, area, barArea := c.heat(dc)
+		p.Draw(area)
+		bar.Draw(barArea)
 		return nil
 	}
 	return c

@@ -206,7 +206,7 @@ func checkSet(t *testing.T, s *Set) {
 		t.Fatal(err)
 	}
 	if *fuzzCharts {
-		for _, c := range Charts(s.Points(""), s.Better) {
+		for _, c := range Charts(s.Points(""), s.Better, s.NCPU()) {
 			// SVG: the whole drawing path, ticks included, without
 			// the cost of rasterising.
 			if err := c.Render(io.Discard, "svg"); err != nil {

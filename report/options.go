@@ -32,7 +32,7 @@ func (o *Options) Register(fs *flag.FlagSet) {
 	fs.Float64Var(&o.Confidence, "confidence", 0.95, "confidence `level` for ranges")
 	fs.StringVar(&o.Format, "format", "text", "print tables to stdout in `format`: text, md or csv")
 	fs.StringVar(&o.Out, "o", "", "write the full report (README.md, charts, tables) into `dir`")
-	fs.StringVar(&o.Perfdata, "perfdata", "", "read results from the perfdata server at `address` (with -q) instead of files")
+	fs.StringVar(&o.Perfdata, "perfdata", "", "read results from the perfdata server at `address` (with -q) instead of files; default $CONCBENCH_PERFDATA when -q is given")
 	fs.StringVar(&o.Query, "q", "", "perfdata `query` for -perfdata: 'host-id:… commit:…'")
 	fs.BoolVar(&o.Summary, "summary", false, "print only the summary table and verdicts (Markdown), linked to <dir of the newest file>/report/README.md")
 }

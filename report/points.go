@@ -1,6 +1,7 @@
 package report
 
 import (
+	"strconv"
 	"strings"
 
 	"golang.org/x/perf/benchmath"
@@ -98,4 +99,13 @@ func newPoint(name interface{ Parts() ([]byte, [][]byte) }, unit string) Point {
 		p.Name += "-" + g
 	}
 	return p
+}
+
+// NCPU is the newest file's ncpu config line, 0 when it has none.
+func (s *Set) NCPU() int {
+	if len(s.Files) == 0 {
+		return 0
+	}
+	n, _ := strconv.Atoi(configValue(s.Files[len(s.Files)-1], "ncpu"))
+	return n
 }

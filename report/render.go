@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -33,7 +34,7 @@ func chartFor(d *chartData, better func(string) int) *Chart {
 		c.build = func() (*plot.Plot, *plot.Legend, error) { return barPlot(d, ax, c.Title) }
 		return c
 	}
-	c := &Chart{Name: d.fam, Title: sp.Title, width: 7 * vg.Inch, height: 4.5 * vg.Inch}
+	c := &Chart{Name: d.fam, Title: sp.Title, width: 7 * vg.Inch, height: 4.5 * vg.Inch, series: len(d.ss)}
 	if d.split != "" {
 		c.Name = d.fam + "-" + strings.ReplaceAll(d.split, " ", "-")
 		c.Title += " (" + d.split + ")"
@@ -90,6 +91,9 @@ func linePlot(d *chartData, ax axes, title string) (*plot.Plot, *plot.Legend, er
 	if err := addReference(p, &leg, d, ax); err != nil {
 		return nil, nil, err
 	}
+	if err := addCores(p, &leg, d); err != nil {
+		return nil, nil, err
+	}
 	if ax.logVal {
 		padLog(&p.Y)
 	}
@@ -115,10 +119,24 @@ func xTicks(ss []*series, logX bool) plot.ConstantTicks {
 	return ticks
 }
 
+// seriesColors are the series colours: Tableau's ten without its grey (the
+// reference line is grey) plus navy and a dark green, each at least 70
+// apart in RGB from every other, so no two series of one chart look alike
+// (gonum's default has two reds 42 apart, 0 and 5: os-pipe and shm-spin in
+// the IPC charts). Series past eleven repeat a colour with another glyph.
+var seriesColors = []color.RGBA{
+	{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255}, {148, 103, 189, 255},
+	{140, 86, 75, 255}, {227, 119, 194, 255}, {188, 189, 34, 255}, {23, 190, 207, 255},
+	{0, 0, 128, 255}, {0, 90, 50, 255},
+}
+
+// seriesColor is series i's colour.
+func seriesColor(i int) color.Color { return seriesColors[i%len(seriesColors)] }
+
 // addSeries draws series i: dots with whiskers, a line through them when x
 // is numeric, and its Extra values dashed.
 func addSeries(p *plot.Plot, leg *plot.Legend, d *chartData, ax axes, i int, s *series) error {
-	col := plotutil.Color(i)
+	col := seriesColor(i)
 	xs := s.xs
 	if n := len(d.ss); !d.numeric && n > 1 {
 		// Spread the series of one category so whiskers do not overlap.
@@ -215,6 +233,31 @@ func addReference(p *plot.Plot, leg *plot.Legend, d *chartData, ax axes) error {
 	return nil
 }
 
+// addCores makes a Cores chart's value axis 0 to ncpu (a little over, so
+// the line shows) with a dashed line at ncpu: 0.98 of a core then reads
+// as one core of two, not as nothing above an axis cut at 1.
+func addCores(p *plot.Plot, leg *plot.Legend, d *chartData) error {
+	if !d.sp.Cores || d.ncpu < 1 {
+		return nil
+	}
+	n := float64(d.ncpu)
+	p.Y.Min, p.Y.Max = 0, math.Max(p.Y.Max, n)*1.08
+	var ticks []plot.Tick
+	step := math.Max(1, math.Ceil(n/8))
+	for v := 0.0; v <= n; v += step {
+		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+	}
+	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
+	ln, err := styledLine(plotter.XYs{{X: p.X.Min, Y: n}, {X: p.X.Max, Y: n}}, color.Gray{Y: 90}, 1.5,
+		[]vg.Length{vg.Points(6), vg.Points(3)})
+	if err != nil {
+		return err
+	}
+	p.Add(ln)
+	leg.Add(fmt.Sprintf("ncpu = %d", d.ncpu), ln)
+	return nil
+}
+
 // barPlot draws the generic chart: one horizontal bar per sub-benchmark,
 // top to bottom in input order, or a dot on a log axis, with CI whiskers.
 func barPlot(d *chartData, ax axes, title string) (*plot.Plot, *plot.Legend, error) {
@@ -237,7 +280,7 @@ func barPlot(d *chartData, ax axes, title string) (*plot.Plot, *plot.Legend, err
 		if err != nil {
 			return nil, nil, err
 		}
-		dots.GlyphStyle.Color = plotutil.Color(0)
+		dots.GlyphStyle.Color = seriesColor(0)
 		dots.GlyphStyle.Radius = vg.Points(3.5)
 		p.Add(dots)
 	} else {
@@ -252,7 +295,7 @@ func barPlot(d *chartData, ax axes, title string) (*plot.Plot, *plot.Legend, err
 			return nil, nil, err
 		}
 		bars.Horizontal = true
-		bars.Color = plotutil.Color(0)
+		bars.Color = seriesColor(0)
 		bars.LineStyle.Width = 0
 		p.Add(bars)
 	}

@@ -50,6 +50,9 @@ type Spec struct {
 	// Reference names a value of X drawn as a dashed horizontal line
 	// instead of a point: a kernel floor such as model=exec-true.
 	Reference string
+	// Cores says the unit counts cores: the value axis runs from 0 to
+	// the machine's ncpu, unscaled, with a line at ncpu.
+	Cores bool
 	// Knee adds a sentence per series saying where a larger X stops
 	// paying off: the next X cuts the cost by less than half.
 	Knee bool
@@ -102,7 +105,7 @@ var FamilyTable = []Family{
 	// The GIL experiment: "uses all cores" and "gets more done", per model,
 	// at each GOMAXPROCS the run had (-cpu 1,N gives one line each).
 	{Name: "BusyLoop", Heatmaps: true, Specs: []Spec{
-		{X: "model", Unit: "busy-cores", Title: "Busy-loop: cores kept busy", XLabel: "model", YLabel: "busy cores"},
+		{X: "model", Unit: "busy-cores", Title: "Busy-loop: cores kept busy", XLabel: "model", YLabel: "busy cores", Cores: true},
 		{X: "model", Unit: "iters/s", LogY: true,
 			Title: "Busy-loop: work done (x ^= 1 iterations per second)", XLabel: "model", YLabel: "work rate"}},
 		Questions: []Question{{Text: "the seeds' busy loop, one per core: busy cores at GOMAXPROCS 1 → ncpu",

@@ -60,6 +60,9 @@ func (s *Set) WriteMachines(w io.Writer) error {
 		m.File = f
 		fmt.Fprintf(&b, "%s: machine %s, %s\n", f.Label, m.Name, m.Describe())
 	}
+	for _, warn := range s.comparisonWarnings(ms) {
+		b.WriteString("warning: " + warn + "\n")
+	}
 	_, err := io.WriteString(w, b.String()+"\n")
 	return err
 }
@@ -129,9 +132,14 @@ type Summary struct {
 func (s *Set) Summary() *Summary {
 	sum := &Summary{Machines: s.Machines(), better: s.Better}
 	per := make([]map[string][]Point, len(sum.Machines))
+	pts := make([][]Point, len(sum.Machines))
 	for i, m := range sum.Machines {
+		pts[i] = s.Points(m.File.Label)
+	}
+	pts = common(pts)
+	for i := range sum.Machines {
 		per[i] = map[string][]Point{}
-		for _, p := range s.Points(m.File.Label) {
+		for _, p := range pts[i] {
 			per[i][p.Family] = append(per[i][p.Family], p)
 		}
 	}
@@ -232,7 +240,7 @@ func (sum *Summary) cell(r, first row, compare bool, col, link string) string {
 			s += " " + e.mark
 		}
 		if compare {
-			if f, ok := findEntry(first.cells[col], e.label); ok && f.at.Summary.Center > 0 {
+			if f, ok := findEntry(first.cells[col], e.label); ok && f.pick == e.pick && f.at.Summary.Center > 0 {
 				s += fmt.Sprintf(" %s×%s", trimRatio(e.at.Summary.Center/f.at.Summary.Center), sum.Machines[0].Name)
 			}
 		}
@@ -479,4 +487,43 @@ func clearBest(rs []ranked, better int) string {
 		return ""
 	}
 	return name
+}
+
+// common keeps, of several machines' points, those of a sub-benchmark and
+// unit that every machine has: a summary compares like with like (one
+// machine's chunk=512 is not the other's chunk=64). The GOMAXPROCS suffix
+// is left out of the match, as machines of other sizes run at their own.
+func common(per [][]Point) [][]Point {
+	if len(per) < 2 {
+		return per
+	}
+	key := func(p Point) string { return p.Family + "/" + p.Sub + " " + p.Unit + " " + gomaxprocsOne(p) }
+	count := map[string]int{}
+	for _, pts := range per {
+		seen := map[string]bool{}
+		for _, p := range pts {
+			if k := key(p); !seen[k] {
+				seen[k] = true
+				count[k]++
+			}
+		}
+	}
+	out := make([][]Point, len(per))
+	for i, pts := range per {
+		for _, p := range pts {
+			if count[key(p)] == len(per) {
+				out[i] = append(out[i], p)
+			}
+		}
+	}
+	return out
+}
+
+// gomaxprocsOne tells GOMAXPROCS 1 (which every machine runs alike) from
+// the rest.
+func gomaxprocsOne(p Point) string {
+	if p.Keys["gomaxprocs"] == "1" {
+		return "1"
+	}
+	return ""
 }

@@ -332,7 +332,7 @@ func TestCounterChartMarksUnsynced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := Charts(s.Points(""), s.Better)
+	cs := Charts(s.Points(""), s.Better, s.NCPU())
 	if len(cs) != 1 {
 		t.Fatalf("%d charts, want 1", len(cs))
 	}

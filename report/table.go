@@ -61,6 +61,9 @@ type Table struct {
 	Cells      map[CellKey]*Cell
 	// Geomean is the summary row, by column, benchstat's "geomean".
 	Geomean map[benchproc.Key]*Geomean
+	// machines names the machine of each column key (a file label) when
+	// the tables hold several machines (see Tables.NameMachines).
+	machines map[string]string
 }
 
 // CellKey addresses one cell.

@@ -2,15 +2,18 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/concbench/concbench/report/results"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchseries"
+	"golang.org/x/perf/benchunit"
 )
 
 // A trend follows every benchmark over commits: one recording per commit
@@ -29,6 +32,10 @@ type TrendPoint struct {
 	// Change marks a change point: this point's CI and the previous
 	// present point's do not overlap.
 	Change bool
+	// Runs is how many samples the recording has; a point whose Runs
+	// differ from the previous point's was recorded with other settings
+	// (-count, the profile's environment), so it is never a change point.
+	Runs int
 }
 
 // TrendLine is one benchmark and unit over every commit.
@@ -41,12 +48,27 @@ type TrendLine struct {
 type Trend struct {
 	Commits []string
 	Lines   []*TrendLine
+	// Warnings are one line each: what the trend leaves out and why
+	// (a unit the gate does not judge, a benchmark the first recording
+	// lacks, a point recorded with other settings).
+	Warnings []string
 }
 
-// recording is one trend input: its results, commit and time.
+// TrendOptions say which units a trend follows.
+type TrendOptions struct {
+	// Gated says whether the regression gate judges a (tidied) unit;
+	// nil: every unit. cmd/concbench passes package regress's rule, so
+	// the trend ranks what the gate would.
+	Gated func(unit string) bool
+}
+
+// recording is one trend input: its results, commit and time, and how
+// many samples it has of each benchmark name.
 type recording struct {
 	path, commit, stamp string
+	machine             string // machine-class, else host-id
 	results             []*benchfmt.Result
+	runs                map[string]int
 }
 
 // stampRE is the UTC stamp of results/<host>/<stamp>.txt.
@@ -56,7 +78,7 @@ var stampRE = regexp.MustCompile(`^(\d{8}T\d{6})Z?$`)
 // loader), orders them by the stamp in their file names (files without
 // one keep their order, after those with one) and compares every
 // benchmark with the first recording.
-func LoadTrend(paths []string) (*Trend, error) {
+func LoadTrend(paths []string, o TrendOptions) (*Trend, error) {
 	if len(paths) < 2 {
 		return nil, fmt.Errorf("trend: %d recordings; want two or more (one per commit)", len(paths))
 	}
@@ -69,11 +91,18 @@ func LoadTrend(paths []string) (*Trend, error) {
 		recs = append(recs, rec)
 	}
 	sort.SliceStable(recs, func(i, j int) bool { return recs[i].stamp < recs[j].stamp })
+	t := &Trend{}
+	t.machinesWarning(recs)
+	recs[0].results = t.gatedOnly(recs[0].results, o.Gated)
+	for _, rec := range recs[1:] {
+		t.comparable(rec, recs[0], o.Gated)
+	}
 	lines, err := compareSeries(recs)
 	if err != nil {
 		return nil, err
 	}
-	t := &Trend{Lines: lines}
+	t.Lines = lines
+	t.settingsWarning()
 	for _, r := range recs {
 		t.Commits = append(t.Commits, r.commit)
 	}
@@ -88,7 +117,7 @@ func readRecording(path string, i int) (*recording, error) {
 		return nil, err
 	}
 	defer r.Close()
-	rec := &recording{path: path, stamp: fmt.Sprintf("99991231T%06d", i)}
+	rec := &recording{path: path, stamp: fmt.Sprintf("99991231T%06d", i), runs: map[string]int{}}
 	if m := stampRE.FindStringSubmatch(strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))); m != nil {
 		rec.stamp = m[1]
 	}
@@ -97,7 +126,14 @@ func readRecording(path string, i int) (*recording, error) {
 		if rec.commit == "" {
 			rec.commit = string(res.GetConfig("commit"))
 		}
+		if rec.machine == "" {
+			rec.machine = res.GetConfig("machine-class")
+		}
+		if rec.machine == "" {
+			rec.machine = res.GetConfig("host-id")
+		}
 		rec.results = append(rec.results, res)
+		rec.runs[string(res.Name)]++
 	}
 	if err := r.Err(); err != nil {
 		return nil, err
@@ -157,7 +193,8 @@ func compareSeries(recs []*recording) ([]*TrendLine, error) {
 			l.Family = trimProcs(l.Family)
 			for i, s := range cs.Series {
 				if sum := cs.Summaries[i][j]; sum.Present {
-					l.Points[at[s]] = TrendPoint{Center: sum.Center, Lo: sum.Low, Hi: sum.High, Present: true}
+					l.Points[at[s]] = TrendPoint{Center: sum.Center, Lo: sum.Low, Hi: sum.High, Present: true,
+						Runs: recs[at[s]].runs[name]}
 				}
 			}
 			markChanges(l.Points)
@@ -183,7 +220,7 @@ func markChanges(ps []TrendPoint) {
 		if !p.Present {
 			continue
 		}
-		if prev >= 0 {
+		if prev >= 0 && ps[prev].Runs == p.Runs {
 			q := ps[prev]
 			// The score is signed by direction; ±1 is touching intervals.
 			ps[i].Change = math.Abs(benchseries.ChangeScore(q.Lo, q.Center, q.Hi, p.Lo, p.Center, p.Hi)) >= 1
@@ -216,4 +253,116 @@ func (t *Trend) Moves() []Move {
 	}
 	sort.SliceStable(ms, func(i, j int) bool { return math.Abs(math.Log(ms[i].Factor)) > math.Abs(math.Log(ms[j].Factor)) })
 	return ms
+}
+
+// gatedOnly drops the values of units the gate does not judge.
+func (t *Trend) gatedOnly(rs []*benchfmt.Result, gated func(string) bool) []*benchfmt.Result {
+	if gated == nil {
+		return rs
+	}
+	skipped := map[string]bool{}
+	out := rs[:0]
+	for _, r := range rs {
+		vs := r.Values[:0]
+		for _, v := range r.Values {
+			if u := tidyUnit(v.Unit); gated(u) {
+				vs = append(vs, v)
+			} else {
+				skipped[u] = true
+			}
+		}
+		if r.Values = vs; len(vs) > 0 {
+			out = append(out, r)
+		}
+	}
+	if len(skipped) > 0 {
+		t.Warnings = append(t.Warnings, fmt.Sprintf("units the regression gate does not judge are not followed: %s",
+			strings.Join(slices.Sorted(maps.Keys(skipped)), ", ")))
+	}
+	return out
+}
+
+// comparable keeps the gated values of rs whose benchmark and unit the
+// first recording has: a trend is a ratio to the first recording, and
+// benchseries says "numerator/denominator mismatch" on stderr for every
+// benchmark without one.
+func (t *Trend) comparable(rec, first *recording, gated func(string) bool) {
+	base := map[string]bool{}
+	for _, r := range first.results {
+		for _, v := range r.Values {
+			base[string(r.Name)+" "+v.Unit] = true
+		}
+	}
+	var out []*benchfmt.Result
+	absent := map[string]bool{}
+	for _, r := range rec.results {
+		var vs []benchfmt.Value
+		for _, v := range r.Values {
+			if gated != nil && !gated(tidyUnit(v.Unit)) {
+				continue
+			}
+			if base[string(r.Name)+" "+v.Unit] {
+				vs = append(vs, v)
+			} else {
+				absent[string(r.Name)] = true
+			}
+		}
+		if len(vs) > 0 {
+			r.Values = vs
+			out = append(out, r)
+		}
+	}
+	rec.results = out
+	if len(absent) > 0 {
+		t.Warnings = append(t.Warnings, fmt.Sprintf("%s: %d benchmarks that the first recording (%s) lacks are not followed",
+			rec.commit, len(absent), first.commit))
+	}
+}
+
+// tidyUnit is the unit as benchstat and the gate name it (ns/op: sec/op).
+func tidyUnit(u string) string {
+	_, t := benchunit.Tidy(1, u)
+	return t
+}
+
+// settingsWarning says which families have points recorded with other
+// settings than the commit before (see TrendPoint.Runs).
+func (t *Trend) settingsWarning() {
+	fams := map[string]int{}
+	for _, l := range t.Lines {
+		prev := -1
+		for i, p := range l.Points {
+			if !p.Present {
+				continue
+			}
+			if prev >= 0 && l.Points[prev].Runs != p.Runs {
+				fams[l.Family]++
+				break
+			}
+			prev = i
+		}
+	}
+	if len(fams) == 0 {
+		return
+	}
+	var parts []string
+	for _, f := range slices.Sorted(maps.Keys(fams)) {
+		parts = append(parts, fmt.Sprintf("%s (%d)", f, fams[f]))
+	}
+	t.Warnings = append(t.Warnings, "recorded with other settings than the commit before (another -count or profile), so never a change point: "+
+		strings.Join(parts, ", "))
+}
+
+// machinesWarning says when the recordings come from more than one
+// machine (by machine-class, else host-id): a trend follows one machine.
+func (t *Trend) machinesWarning(recs []*recording) {
+	seen := map[string]bool{}
+	for _, r := range recs {
+		seen[r.machine] = true
+	}
+	if len(seen) > 1 {
+		t.Warnings = append(t.Warnings, fmt.Sprintf("the recordings come from %d machines (%s): a trend follows one machine; "+
+			"give each machine's recordings, or key them with a machine-class line (concbench upload -machine-class)",
+			len(seen), strings.Join(slices.Sorted(maps.Keys(seen)), ", ")))
+	}
 }

@@ -12,7 +12,6 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -134,7 +133,7 @@ func (t *Trend) trendPlot(title string, ls []*TrendLine) (*plot.Plot, *plot.Lege
 		if pts.Len() == 0 {
 			continue
 		}
-		col := plotutil.Color(i)
+		col := seriesColor(i)
 		sc, eb, err := dotsWithWhiskers(pts, col, i)
 		if err != nil {
 			return nil, nil, err
@@ -177,16 +176,13 @@ func WriteTrend(dir string, t *Trend) error {
 	if err := t.WriteMoves(&md, 0); err != nil {
 		return err
 	}
-	var files []outFile
-	for _, c := range t.TrendCharts() {
+	charts := t.TrendCharts()
+	for _, c := range charts {
 		fmt.Fprintf(&md, "\n## %s\n\n%s\n\n![%s](%s.png)\n\n([SVG](%s.svg))\n", c.Family, c.Sentence, c.Title, c.Name, c.Name)
-		for _, ext := range []string{"png", "svg"} {
-			var b bytes.Buffer
-			if err := c.Render(&b, ext); err != nil {
-				return err
-			}
-			files = append(files, outFile{c.Name + "." + ext, b.Bytes()})
-		}
+	}
+	files, err := renderCharts(charts)
+	if err != nil {
+		return err
 	}
 	return install(dir, append(files, outFile{"README.md", md.Bytes()}))
 }

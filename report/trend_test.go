@@ -36,7 +36,7 @@ func trendFiles(t *testing.T) []string {
 }
 
 func TestTrend(t *testing.T) {
-	tr, err := LoadTrend(trendFiles(t))
+	tr, err := LoadTrend(trendFiles(t), TrendOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestTrend(t *testing.T) {
 			}
 		}
 	}
-	if _, err := LoadTrend(trendFiles(t)[:1]); err == nil {
+	if _, err := LoadTrend(trendFiles(t)[:1], TrendOptions{}); err == nil {
 		t.Error("one recording: no error")
 	}
 }
@@ -69,7 +69,7 @@ func TestTrend(t *testing.T) {
 // family, each a PNG that renders; a directory that is not a report is
 // refused as Write refuses it.
 func TestWriteTrend(t *testing.T) {
-	tr, err := LoadTrend(trendFiles(t))
+	tr, err := LoadTrend(trendFiles(t), TrendOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,5 +98,54 @@ func TestWriteTrend(t *testing.T) {
 	}
 	if err := WriteTrend(filepath.Dir(trendFiles(t)[0]), tr); !errors.Is(err, ErrNotReport) {
 		t.Errorf("trend over a results folder: %v, want ErrNotReport", err)
+	}
+}
+
+// TestTrendLeavesOut: a unit the gate does not judge is not followed, a
+// benchmark the first recording lacks is not followed (benchseries would
+// print "numerator/denominator mismatch" for it), a point with another
+// number of runs (another -count or profile) is never a change point,
+// recordings of two machines are named; each says so in one warning.
+func TestTrendLeavesOut(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, host string, lines ...string) string {
+		var b strings.Builder
+		b.WriteString("host-id: " + host + "\ncommit: " + name + "\nUnit timed-rt better=higher\n")
+		for _, l := range lines {
+			f := strings.Fields(l) // name runs ns/op
+			var runs int
+			var ns float64
+			fmt.Sscan(f[1], &runs)
+			fmt.Sscan(f[2], &ns)
+			for i := range runs {
+				fmt.Fprintf(&b, "%s 100 %g ns/op %d timed-rt\n", f[0], ns*(1+0.001*float64(i)), 10*(i+1))
+			}
+		}
+		p := filepath.Join(dir, "20261201T00000"+name[1:]+"Z.txt")
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	files := []string{
+		write("c1", "h1", "BenchmarkX-2 6 1000", "BenchmarkY-2 6 1000"),
+		write("c2", "h2", "BenchmarkX-2 2 3000", "BenchmarkY-2 6 3000", "BenchmarkZ-2 6 5"),
+	}
+	tr, err := LoadTrend(files, TrendOptions{Gated: func(u string) bool { return u != "timed-rt" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range tr.Moves() {
+		got = append(got, m.Line.Name+" "+m.Line.Unit)
+	}
+	if strings.Join(got, ",") != "Y-2 sec/op" {
+		t.Errorf("moves %q, want only Y-2 sec/op", got)
+	}
+	warn := strings.Join(tr.Warnings, "\n")
+	for _, want := range []string{"2 machines (h1, h2)", "does not judge are not followed: timed-rt", "c2: 1 benchmarks that the first recording (c1) lacks", "other settings", "X (1)"} {
+		if !strings.Contains(warn, want) {
+			t.Errorf("warnings lack %q:\n%s", want, warn)
+		}
 	}
 }

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"golang.org/x/perf/benchmath"
 )
@@ -48,25 +51,54 @@ func renderReport(s *Set, opts TableOptions) ([]outFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	charts := append(s.AnswerCharts(), Charts(s.Points(""), s.Better)...)
+	charts := append(s.AnswerCharts(), Charts(s.Points(""), s.Better, s.NCPU())...)
 	heat, err := heatmaps(samplesDir(s.Files[len(s.Files)-1].Path))
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range append(append([]*Chart{}, charts...), heat...) {
-		for _, ext := range []string{"png", "svg"} {
-			var b bytes.Buffer
-			if err := c.Render(&b, ext); err != nil {
-				return nil, err
-			}
-			files = append(files, outFile{c.Name + "." + ext, b.Bytes()})
-		}
+	newest := s.MachineNames()[s.Files[len(s.Files)-1].Label]
+	nameChartMachine(charts, newest)
+	nameChartMachine(heat, newest)
+	pics, err := renderCharts(append(append([]*Chart{}, charts...), heat...))
+	if err != nil {
+		return nil, err
 	}
+	files = append(files, pics...)
 	md, err := readme(s, opts, charts, heat)
 	if err != nil {
 		return nil, err
 	}
 	return append(files, outFile{"README.md", md}), nil
+}
+
+// renderCharts renders every chart as PNG and SVG, GOMAXPROCS charts at a
+// time (PNG compression is most of a report's time, on one core without
+// this). The files come in the charts' order, and the first error in that
+// order is the one returned, so the output does not depend on scheduling.
+func renderCharts(charts []*Chart) ([]outFile, error) {
+	exts := []string{"png", "svg"}
+	files := make([]outFile, len(charts)*len(exts))
+	errs := make([]error, len(files))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i := range files {
+		c, ext := charts[i/len(exts)], exts[i%len(exts)]
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			var b bytes.Buffer
+			errs[i] = c.Render(&b, ext)
+			files[i] = outFile{c.Name + "." + ext, b.Bytes()}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
 }
 
 // tableFiles are tables.txt and tables.csv.
@@ -75,6 +107,7 @@ func tableFiles(s *Set, opts TableOptions) ([]outFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	all.NameMachines(s.MachineNames())
 	var txt, csvOut, csvWarn bytes.Buffer
 	if err := all.WriteText(&txt); err != nil {
 		return nil, err
@@ -111,7 +144,14 @@ func readme(s *Set, opts TableOptions, charts, heat []*Chart) ([]byte, error) {
 	newest := s.Files[len(s.Files)-1]
 	var md strings.Builder
 	md.WriteString("# concbench report\n\n")
-	if h := configValue(newest, "host-id"); h != "" {
+	ms := s.Machines()
+	if len(ms) > 1 {
+		var parts []string
+		for _, m := range ms {
+			parts = append(parts, fmt.Sprintf("%s (host `%s`)", m.Name, configValue(m.File, "host-id")))
+		}
+		fmt.Fprintf(&md, "Machines %s. ", strings.Join(parts, ", "))
+	} else if h := configValue(newest, "host-id"); h != "" {
 		fmt.Fprintf(&md, "Host `%s`. ", h)
 	}
 	var names []string
@@ -119,14 +159,20 @@ func readme(s *Set, opts TableOptions, charts, heat []*Chart) ([]byte, error) {
 		names = append(names, fmt.Sprintf("`%s` (%d results)", f.Path, f.Results))
 	}
 	fmt.Fprintf(&md, "Made by `concbench report` from %s. ", strings.Join(names, ", "))
+	shows := "the newest input"
+	if len(ms) > 1 {
+		shows += ", machine " + s.MachineNames()[newest.Label]
+	}
 	md.WriteString("Tables are benchstat's: median ± 95% confidence interval; with several inputs every column is compared with the first " +
-		"(Mann-Whitney U test, `~` = no significant difference at p < 0.05). Charts show the newest input; whiskers are the 95% CI. " +
+		"(Mann-Whitney U test, `~` = no significant difference at p < 0.05). Charts show " + shows + "; whiskers are the 95% CI. " +
 		"Plain-text and CSV tables: [tables.txt](tables.txt), [tables.csv](tables.csv).\n\n")
 	if err := answersSection(&md, s, charts); err != nil {
 		return nil, err
 	}
+	sum := s.Summary()
+	s.writeComparison(&md, sum)
 	md.WriteString("## Summary\n\n")
-	if err := s.Summary().WriteMarkdown(&md, ""); err != nil {
+	if err := sum.WriteMarkdown(&md, ""); err != nil {
 		return nil, err
 	}
 	md.WriteString("\n## Machine\n\n")
@@ -174,6 +220,9 @@ func readme(s *Set, opts TableOptions, charts, heat []*Chart) ([]byte, error) {
 func familySection(md *strings.Builder, s *Set, fam string, charts []*Chart, opts TableOptions) error {
 	fmt.Fprintf(md, "## %s\n\n", fam)
 	if sum := familySummary(charts); sum != "" {
+		if m := s.MachineNames()[s.Files[len(s.Files)-1].Label]; m != "" {
+			sum = "Machine " + m + ": " + sum
+		}
 		md.WriteString(sum + "\n\n")
 	}
 	for _, c := range charts {
@@ -183,6 +232,7 @@ func familySection(md *strings.Builder, s *Set, fam string, charts []*Chart, opt
 	if err != nil {
 		return err
 	}
+	ts.NameMachines(s.MachineNames())
 	for i, t := range ts.Tables {
 		one := &Tables{Tables: []*Table{t}}
 		var tb strings.Builder
@@ -271,12 +321,12 @@ func (t *Table) Sentence() string {
 				sig++
 				if b := c.Base.Summary.Center; b != 0 {
 					if d := math.Abs(c.Summary.Center/b - 1); d > big {
-						big, bigName, bigDelta = d, r.StringValues()+" ("+col.StringValues()+")", c.Delta()
+						big, bigName, bigDelta = d, r.StringValues()+" ("+t.colName(slices.Index(t.Cols, col))+")", c.Delta()
 					}
 				}
 			}
 		}
-		s := fmt.Sprintf("Against %s, %d of %d comparisons differ significantly (p < %.2g)", t.Cols[0].StringValues(), sig, n, alphaOf(t))
+		s := fmt.Sprintf("Against %s, %d of %d comparisons differ significantly (p < %.2g)", t.colName(0), sig, n, alphaOf(t))
 		if bigName != "" {
 			s += fmt.Sprintf("; the largest change is %s at %s", bigDelta, bigName)
 		}

@@ -8,10 +8,15 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // copySuite puts testdata/suite.txt and its samples in a fresh directory, as
@@ -337,7 +342,7 @@ func TestChartsUnplacedKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := Charts(s.Points(""), s.Better)
+	cs := Charts(s.Points(""), s.Better, s.NCPU())
 	if len(cs) != 1 {
 		t.Fatalf("%d charts, want 1", len(cs))
 	}
@@ -367,5 +372,70 @@ func TestKnee(t *testing.T) {
 		"chunk=64 for goroutine (the next step gains only 1.79×). For process every larger chunk in the sweep still cuts the cost by half or more."
 	if got != want {
 		t.Errorf("knee:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestRenderParallelDeterministic: charts render GOMAXPROCS at a time, yet
+// the report's files (names, order, bytes) are the same as one at a time.
+func TestRenderParallelDeterministic(t *testing.T) {
+	s, err := Load([]string{"testdata/suite.txt"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	render := func(procs int) []outFile {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		files, err := renderReport(s, TableOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return files
+	}
+	one, many := render(1), render(8)
+	if len(one) != len(many) || len(one) < 10 {
+		t.Fatalf("%d files one at a time, %d in parallel", len(one), len(many))
+	}
+	for i := range one {
+		if one[i].name != many[i].name || !bytes.Equal(one[i].data, many[i].data) {
+			t.Errorf("file %d: %s (%d bytes) one at a time, %s (%d bytes) in parallel", i, one[i].name, len(one[i].data), many[i].name, len(many[i].data))
+		}
+	}
+}
+
+// TestRenderChartsBounded: renderCharts renders charts at the same time,
+// never more than GOMAXPROCS, and returns the first failing chart's error
+// in the charts' order.
+func TestRenderChartsBounded(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	var mu sync.Mutex
+	inFlight, most := 0, 0
+	var charts []*Chart
+	for i := range 12 {
+		c := &Chart{Name: fmt.Sprint("c", i), width: vg.Inch, height: vg.Inch}
+		c.draw = func(draw.Canvas) error {
+			mu.Lock()
+			inFlight++
+			most = max(most, inFlight)
+			mu.Unlock()
+			time.Sleep(20 * time.Millisecond)
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+			if i >= 7 {
+				return fmt.Errorf("chart %d fails", i)
+			}
+			return nil
+		}
+		charts = append(charts, c)
+	}
+	_, err := renderCharts(charts)
+	if err == nil || err.Error() != "chart 7 fails" {
+		t.Errorf("error %v, want chart 7's", err)
+	}
+	if most < 2 || most > 3 {
+		t.Errorf("%d charts rendered at once, want 2 to 3 (GOMAXPROCS)", most)
+	}
+	files, err := renderCharts(charts[:3])
+	if err != nil || len(files) != 6 || files[0].name != "c0.png" || files[5].name != "c2.svg" {
+		t.Errorf("files %d, error %v; want c0.png … c2.svg", len(files), err)
 	}
 }

@@ -24,7 +24,7 @@ func runCalibrate(args []string, stdout, stderr io.Writer) error {
 // nothing to regress.
 func gate(name string, args []string, stdout, stderr io.Writer, noise bool) error {
 	var out summaryFlags
-	opt, files, err := gateFlags(name, args, stderr, &out)
+	opt, files, err := gateFlags(name, args, stdout, &out)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func gate(name string, args []string, stdout, stderr io.Writer, noise bool) erro
 	case noise:
 		return nil
 	case rep.Regressed:
-		return failed("") // the outcome line on stdout says which
+		return failed(nil) // the outcome line on stdout says which
 	case rep.Blind:
 		// A gate that cannot fail must not pass quietly in CI.
 		return fmt.Errorf("gate is blind: too few samples per side for %d tests (see the warning above)", rep.Tests)
@@ -79,7 +79,7 @@ func writeSummary(rep *regress.Report, families string, w io.Writer) error {
 }
 
 // gateFlags parses and checks the gate's flags and its two files.
-func gateFlags(name string, args []string, stderr io.Writer, out *summaryFlags) (regress.Options, []string, error) {
+func gateFlags(name string, args []string, stdout io.Writer, out *summaryFlags) (regress.Options, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	def := regress.DefaultOptions()
 	opt := def
@@ -99,7 +99,7 @@ func gateFlags(name string, args []string, stderr io.Writer, out *summaryFlags) 
 		fmt.Fprintf(fs.Output(), "usage: concbench %s [flags] base.txt head.txt\n\nflags:\n", name)
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return opt, nil, err
 	}
 	if fs.NArg() != 2 {

@@ -106,20 +106,48 @@ func TestBadValuesExit2(t *testing.T) {
 	}
 }
 
-// TestHelpAndUsage: -h prints the usage and exits 2; an unknown flag is one
-// line naming it.
+// TestHelpAndUsage: every command follows one convention. -h, -help,
+// --help and help CMD print its usage to stdout and exit 0; a bad flag is
+// one line on stderr naming it and pointing at -h, exit 2.
 func TestHelpAndUsage(t *testing.T) {
-	for _, name := range []string{"compare", "calibrate", "report", "gil"} {
-		code, out, errs := runCmd(name, "-h")
-		if code != 2 || !strings.Contains(errs, "usage: concbench "+name) || out != "" {
-			t.Errorf("%s -h: exit %d, stderr %q", name, code, errs)
+	for name := range commands {
+		want := "usage: concbench " + name
+		for _, args := range [][]string{{name, "-h"}, {name, "-help"}, {name, "--help"}, {"help", name}} {
+			code, out, errs := runCmd(args...)
+			if code != 0 || !strings.HasPrefix(out, want) || !strings.Contains(out, "\n  -") || errs != "" {
+				t.Errorf("%v: exit %d, stdout %q, stderr %q; want 0 and the usage with its flags on stdout", args, code, tail(out), errs)
+			}
 		}
-		code, _, errs = runCmd(name, "-nosuchflag")
-		if code != 2 || errs != "concbench "+name+": flag provided but not defined: -nosuchflag (usage: concbench "+name+" -h)\n" {
-			t.Errorf("%s -nosuchflag: exit %d, stderr %q", name, code, errs)
+		args := []string{name, "-nosuchflag"}
+		if name == "dist" {
+			args = []string{name, "master", "-nosuchflag"}
+		}
+		code, out, errs := runCmd(args...)
+		wantErr := "concbench " + name + ": flag provided but not defined: -nosuchflag (usage: concbench " + strings.Join(args[:len(args)-1], " ") + " -h)\n"
+		if code != 2 || errs != wantErr || out != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 2 and %q", args, code, tail(out), errs, wantErr)
 		}
 	}
-	if code, _, errs := runCmd("frobnicate"); code != 2 || !strings.Contains(errs, `unknown command "frobnicate"`) {
-		t.Errorf("unknown command: exit %d, stderr %q", code, errs)
+	for _, c := range []struct {
+		args      []string
+		code      int
+		out, errs string // prefixes
+	}{
+		{[]string{"-h"}, 0, "usage: concbench <command>", ""},
+		{[]string{"-help"}, 0, "usage: concbench <command>", ""},
+		{[]string{"--help"}, 0, "usage: concbench <command>", ""},
+		{[]string{"help"}, 0, "usage: concbench <command>", ""},
+		{nil, 2, "", "usage: concbench <command>"},
+		{[]string{"frobnicate"}, 2, "", `concbench: unknown command "frobnicate" (run concbench help)` + "\n"},
+		{[]string{"help", "frobnicate"}, 2, "", `concbench: unknown command "frobnicate" (run concbench help)` + "\n"},
+		{[]string{"dist"}, 2, "", "concbench dist: want dist master or dist worker (usage: concbench dist -h)\n"},
+		{[]string{"record", "extra"}, 2, "", `concbench record: unexpected argument "extra" (usage: concbench record -h)` + "\n"},
+		{[]string{"reference", "-count", "0"}, 2, "", "concbench reference: flag -count: want a positive integer, got 0\n"},
+	} {
+		code, out, errs := runCmd(c.args...)
+		if code != c.code || !strings.HasPrefix(out, c.out) || c.out == "" && out != "" ||
+			!strings.HasPrefix(errs, c.errs) || c.errs == "" && errs != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want %d, %q, %q", c.args, code, tail(out), errs, c.code, c.out, c.errs)
+		}
 	}
 }

@@ -18,11 +18,11 @@ import (
 // them. The master prints benchfmt lines, so a user with two servers gets
 // the same table (docs/distributed.md).
 func runDist(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "master" && args[0] != "worker" {
-		return fmt.Errorf("want dist master or dist worker (usage: concbench dist master -h)")
+	role := "" // dist -h alone prints the usage of both roles
+	if len(args) > 0 && (args[0] == "master" || args[0] == "worker") {
+		role, args = args[0], args[1:]
 	}
-	role := args[0]
-	fs := flag.NewFlagSet("dist "+role, flag.ContinueOnError)
+	fs := flag.NewFlagSet(strings.TrimSpace("dist "+role), flag.ContinueOnError)
 	queue := fs.String("queue", string(dist.Manager), "queue: manager, stream, nats or nats-jetstream")
 	task := fs.String("task", string(dist.Square), "task: square (the seeds' n*n) or sha256")
 	secret := fs.String("secret", "", "shared secret, as the seeds' authkey (required)")
@@ -45,11 +45,13 @@ tasks/s, p50/p99 of single tasks, master CPU per task.
 `)
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args[1:], stderr); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	q, t := dist.Queue(*queue), dist.Task(*task)
 	switch {
+	case role == "":
+		return fmt.Errorf("want dist master or dist worker (usage: concbench dist -h)")
 	case fs.NArg() != 0:
 		return fmt.Errorf("unexpected argument %q (usage: concbench dist %s -h)", fs.Arg(0), role)
 	case *secret == "":
@@ -60,7 +62,7 @@ tasks/s, p50/p99 of single tasks, master CPU per task.
 		return fmt.Errorf("-connect is required (usage: concbench dist worker -h)")
 	case role == "worker":
 		if err := dist.Work(q, *connect, *secret, t); err != nil {
-			return failed(err.Error())
+			return failed(err)
 		}
 		return nil
 	case *listen == "":
@@ -76,7 +78,7 @@ tasks/s, p50/p99 of single tasks, master CPU per task.
 	defer c.Close()
 	fmt.Fprintf(stderr, "concbench dist: %s master listening on %s, waiting for %d workers\n", q, c.Addr(), *workers)
 	if err := c.AwaitWorkers(*workers, *quiet); err != nil {
-		return failed(err.Error())
+		return failed(err)
 	}
 	return distMaster(c, q, t, *tasks, *single, stdout)
 }
@@ -90,11 +92,11 @@ func distMaster(c *dist.Cluster, q dist.Queue, t dist.Task, tasks, single int, s
 	t0 := time.Now()
 	for range tasks {
 		if _, err := c.Put(); err != nil {
-			return failed(err.Error())
+			return failed(err)
 		}
 	}
 	if _, err := c.Wait(); err != nil {
-		return failed(err.Error())
+		return failed(err)
 	}
 	elapsed := time.Since(t0)
 	cpu1, err := c.CPU()
@@ -103,7 +105,7 @@ func distMaster(c *dist.Cluster, q dist.Queue, t dist.Task, tasks, single int, s
 	}
 	lat, err := c.Single(single)
 	if err != nil {
-		return failed(err.Error())
+		return failed(err)
 	}
 	fmt.Fprintf(stdout, "goos: %s\ngoarch: %s\nncpu: %d\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Fprintln(stdout, strings.Join([]string{"Unit tasks/s better=higher", "Unit p50-ns better=lower",

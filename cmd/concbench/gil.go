@@ -52,7 +52,7 @@ flags:
 	models := fs.String("models", "", "comma-separated `models` to run (default all: "+strings.Join(allGILModels(), ",")+")")
 	interval := fs.Duration("interval", sampler.DefaultInterval, "sampling window")
 	samples := fs.String("samples", sampler.SamplesDir(), "`dir`ectory to save each run's per-core series as CSV (default $"+sampler.EnvSamplesDir+"; empty: none)")
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	switch {
@@ -78,7 +78,7 @@ flags:
 		Interval: *interval,
 	}, *samples)
 	if code != 0 {
-		return &exitError{code, ""} // gilRun has said why on stderr
+		return &exitError{code, nil} // gilRun has said why on stderr
 	}
 	return nil
 }

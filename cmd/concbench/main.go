@@ -4,6 +4,12 @@
 // into a message and an exit status. A test calls a command with two
 // buffers; nothing swaps os.Stdout.
 //
+// Every command parses its flags the same way (parseFlags): -h, -help,
+// --help and "concbench help CMD" print its usage to stdout and exit 0; a
+// bad flag or argument is one line on stderr that points at CMD -h, exit 2;
+// a check that ran and failed (a regression, a recording that did not
+// finish, a server that is down) is exit 1, its error kept wrapped.
+//
 // The binary can also be a child process: the busy family re-executes the
 // running binary with a role in its environment, so proc.Serve runs first.
 package main
@@ -42,11 +48,19 @@ func main() {
 }
 
 // run dispatches to a command, prints its error as one line on stderr and
-// returns the exit status.
+// returns the exit status. -h, -help, --help and help print the usage to
+// stdout; help CMD is CMD -h.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr)
 		return 2
+	}
+	if isHelp(args[0]) {
+		if args[0] != "help" || len(args) == 1 {
+			usage(stdout)
+			return 0
+		}
+		args = []string{args[1], "-h"}
 	}
 	c, ok := commands[args[0]]
 	if !ok {
@@ -60,22 +74,38 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitCode(err)
 }
 
-// exitError ends a command with a status other than 2. An empty msg means
+// isHelp is an argument that asks for the usage.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
+}
+
+// exitError ends a command with a status other than 2. A nil err means
 // the command has said all there is to say.
 type exitError struct {
 	code int
-	msg  string
+	err  error
 }
 
-func (e *exitError) Error() string { return e.msg }
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
 
 // failed is a check that ran and failed (a regression, a run that did not
-// finish): exit 1.
-func failed(msg string) error { return &exitError{1, msg} }
+// finish): exit 1. The error stays as it is, wrapped; nil says nothing.
+func failed(err error) error { return &exitError{1, err} }
 
-// exitCode is 0 for success, the code of an *exitError, and 2 for every
-// other error: bad input (a flag, an argument, a file that does not load),
-// which never changes anything on disk.
+// exitCode is 0 for success (and for -h), the code of an *exitError, and 2
+// for every other error: bad input (a flag, an argument, a file that does
+// not load), which never changes anything on disk.
 func exitCode(err error) int {
 	var e *exitError
 	switch {
@@ -87,8 +117,8 @@ func exitCode(err error) int {
 	return 2
 }
 
-// errHelp is -h: the usage went to stderr, and the command did nothing.
-var errHelp = &exitError{2, ""}
+// errHelp is -h: the usage went to stdout, and the command did nothing.
+var errHelp = &exitError{0, nil}
 
 // setUsage makes text, then the flags, what -h prints for fs.
 func setUsage(fs *flag.FlagSet, text string) {
@@ -98,14 +128,15 @@ func setUsage(fs *flag.FlagSet, text string) {
 	}
 }
 
-// parseFlags parses a command's flags. An error is one line naming the
-// flag (the flag package would print the whole usage after it); -h prints
-// the usage to stderr.
-func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+// parseFlags parses a command's flags, the same way for every command:
+// -h (-help, --help) prints the usage to stdout and ends the command with
+// exit 0; a bad flag is one line naming it and pointing at -h (the flag
+// package would print the whole usage after it), exit 2.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stderr)
+		fs.SetOutput(stdout)
 		fs.Usage()
 		return errHelp
 	}
@@ -125,4 +156,5 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
+	fmt.Fprintln(w, "\nconcbench help <command> (or concbench <command> -h) prints a command's flags.")
 }

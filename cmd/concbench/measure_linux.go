@@ -5,8 +5,8 @@ import "github.com/concbench/concbench/proc"
 // The measuring commands: they start child processes with Pdeathsig,
 // network namespaces and perf, which only Linux has.
 var measuring = map[string]command{
-	"record":    {"run the benchmarks and store results/<host-id>/<stamp>.txt, never over a stored file", recordCmd(runRecord)},
-	"reference": {"the kernel's reference figures (perf bench sched pipe, /bin/true spawns) in benchfmt", recordCmd(runReference)},
+	"record":    {"run the benchmarks and store results/<host-id>/<stamp>.txt, never over a stored file", runRecord},
+	"reference": {"the kernel's reference figures (perf bench sched pipe, /bin/true spawns) in benchfmt", runReference},
 	"gil":       {"the seeds' GIL busy-loop experiment, live: per-core bars for every model", runGIL},
 	"dist":      {"the seeds' distributed master/worker across real machines: dist master, dist worker", runDist},
 }

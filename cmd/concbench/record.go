@@ -4,13 +4,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/concbench/concbench/internal/host"
@@ -18,23 +16,15 @@ import (
 	"github.com/concbench/concbench/record"
 )
 
-// usageError is bad input to record or reference (exit 2); any other error
-// from them is a recording that failed (exit 1).
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func badInput(format string, args ...any) error {
-	return &usageError{fmt.Sprintf(format, args...)}
-}
-
 // runRecord is `concbench record`: run the benchmarks and store the output
 // as results/<host-id>/<stamp>.txt (see package record). The benchmark
 // output goes to stdout as it comes, progress and the stored path to
-// stderr. Ctrl-C or SIGTERM stops the run and stores nothing.
+// stderr. Ctrl-C or SIGTERM stops the run and stores nothing. Bad flags
+// exit 2, a recording that fails exits 1.
 func runRecord(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("record", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	setUsage(fs, "usage: concbench record [flags]\n\n"+
+		"Runs the benchmarks and stores results/<host-id>/<stamp>.txt, never over a stored file.")
 	o := record.Options{Stdout: stdout, Stderr: stderr}
 	fs.StringVar(&o.Bench, "bench", ".", "benchmarks: families by whole name (Spawn is not SpawnParent), then sub-benchmark filters")
 	fs.IntVar(&o.Count, "count", 10, "runs of each benchmark")
@@ -50,11 +40,14 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Root, "results", "results", "results root; files go to <root>/<host-id>/")
 	reuse := fs.Bool("reuse", false, "if this machine has a recording, record nothing and use the newest (refused if its config lines name another machine)")
 	pathOnly := fs.Bool("path-only", false, "stdout is the stored (or reused) file's path alone, not the benchmark output")
-	if err := parseRecordFlags(fs, args, "concbench record [flags]"); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	if o.Count < 1 {
-		return badInput("flag -count: want a positive integer, got %d", o.Count)
+	switch {
+	case fs.NArg() > 0:
+		return fmt.Errorf("unexpected argument %q (usage: concbench record -h)", fs.Arg(0))
+	case o.Count < 1:
+		return fmt.Errorf("flag -count: want a positive integer, got %d", o.Count)
 	}
 	if *pathOnly {
 		o.Stdout = nil
@@ -63,7 +56,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	if *reuse {
 		var err error
 		if path, err = record.Newest(o.Root, host.This()); err != nil {
-			return err
+			return err // a stored file that does not load: bad input
 		}
 		if path != "" {
 			fmt.Fprintf(stderr, "concbench: this machine's newest results: %s\n", path)
@@ -74,8 +67,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 		defer stop()
 		var err error
 		if path, err = record.Run(ctx, o); err != nil {
-			// main says "concbench record: " before the message.
-			return errors.New(strings.TrimPrefix(err.Error(), "record: "))
+			return failed(err)
 		}
 	}
 	if *pathOnly {
@@ -90,7 +82,8 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 // ratios.
 func runReference(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("reference", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	setUsage(fs, "usage: concbench reference [flags]\n\n"+
+		"Prints the kernel's reference figures (perf bench sched pipe, /bin/true spawns) in benchfmt.")
 	o := record.RefOptions{Stderr: stderr}
 	fs.IntVar(&o.Count, "count", 5, "rounds")
 	fs.IntVar(&o.Loops, "loops", 100000, "round trips per perf bench sched pipe run")
@@ -99,12 +92,18 @@ func runReference(args []string, stdout, stderr io.Writer) error {
 	goCmd := fs.String("go", goCommand(), "go command that builds the bench binary for -ours (default $GO, else go)")
 	fs.StringVar(&o.Dir, "pkg", "bench", "directory of the benchmark package, for -ours")
 	fs.StringVar(&o.Bin, "bin", "", "a prebuilt bench binary for -ours instead of building one")
-	if err := parseRecordFlags(fs, args, "concbench reference [flags]"); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	for name, v := range map[string]int{"-count": o.Count, "-loops": o.Loops, "-spawns": o.Spawns} {
-		if v < 1 {
-			return badInput("flag %s: want a positive integer, got %d", name, v)
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (usage: concbench reference -h)", fs.Arg(0))
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"-count", o.Count}, {"-loops", o.Loops}, {"-spawns", o.Spawns}} {
+		if f.v < 1 {
+			return fmt.Errorf("flag %s: want a positive integer, got %d", f.name, f.v)
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -114,25 +113,15 @@ func runReference(args []string, stdout, stderr io.Writer) error {
 		owned.RemoveStale(tmp, "concbench-ref-")
 		dir, err := owned.MkdirTemp(tmp, "concbench-ref-")
 		if err != nil {
-			return err
+			return failed(err)
 		}
 		defer os.RemoveAll(dir)
 		if o.Bin, err = record.BuildBench(ctx, *goCmd, o.Dir, dir, stderr); err != nil {
-			return err
+			return failed(err)
 		}
 	}
 	if err := record.Reference(ctx, stdout, o); err != nil {
-		return fmt.Errorf("concbench %w", err)
-	}
-	return nil
-}
-
-func parseRecordFlags(fs *flag.FlagSet, args []string, usage string) error {
-	if err := fs.Parse(args); err != nil {
-		return badInput("%v (usage: %s)", err, usage)
-	}
-	if fs.NArg() > 0 {
-		return badInput("unexpected argument %q (usage: %s)", fs.Arg(0), usage)
+		return failed(err)
 	}
 	return nil
 }
@@ -142,17 +131,4 @@ func goCommand() string {
 		return g
 	}
 	return "go"
-}
-
-// recordCmd maps the recorder's errors to main's exit codes: bad input
-// (a *usageError) is 2, a recording that failed is 1.
-func recordCmd(run func([]string, io.Writer, io.Writer) error) func([]string, io.Writer, io.Writer) error {
-	return func(args []string, stdout, stderr io.Writer) error {
-		err := run(args, stdout, stderr)
-		var u *usageError
-		if err == nil || errors.As(err, &u) {
-			return err
-		}
-		return failed(err.Error())
-	}
 }

@@ -17,13 +17,14 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	setUsage(fs, "usage: concbench report [flags] [label=]file...\n\n"+
 		"Prints benchstat's tables for the files; with -o dir also writes dir/README.md,\n"+
 		"PNG and SVG charts and tables.txt/tables.csv. Flags as benchstat's:")
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	files := fs.Args()
+	o.Perfdata = perfdataAddr(o.Perfdata, o.Query)
 	switch {
 	case (o.Perfdata == "") != (o.Query == ""):
-		return fmt.Errorf("-perfdata and -q go together (usage: concbench report -perfdata addr -q query)")
+		return fmt.Errorf("-perfdata and -q go together (-perfdata defaults to $%s; usage: concbench report -perfdata addr -q query)", perfdataEnv)
 	case o.Perfdata != "" && fs.NArg() > 0:
 		return fmt.Errorf("-perfdata reads from the server: no input files too")
 	case o.Perfdata == "" && fs.NArg() == 0:
@@ -46,9 +47,10 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ts.NameMachines(s.MachineNames())
 	if !o.Summary && o.Format != "csv" {
 		if err := s.WriteMachines(stdout); err != nil {
-			return failed(err.Error())
+			return failed(err)
 		}
 	}
 	switch {
@@ -68,7 +70,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		err = ts.WriteCSV(stdout, stderr)
 	}
 	if err != nil {
-		return failed(err.Error())
+		return failed(err)
 	}
 	if o.Out != "" {
 		if err := report.Write(o.Out, s, o.TableOptions); err != nil {
@@ -80,16 +82,15 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 }
 
 // loadReport reads the inputs. Tables alone are built while streaming
-// (no copy of the results is kept); the summary and the full report need
-// the results themselves.
+// (no copy of the results is kept); the summary, the full report and a
+// comparison of several machines (whose warnings look at runs and kernel
+// references) need the results themselves.
 func loadReport(args []string, o report.Options) (*report.Set, *report.Tables, error) {
 	if o.Out == "" && !o.Summary {
 		ts, s, err := report.StreamTables(args, o.Filter, o.TableOptions)
-		if err == nil && s.ForMachines(o.TableOptions) != o.TableOptions {
-			// Several machines: read again with tables they share.
-			ts, s, err = report.StreamTables(args, o.Filter, s.ForMachines(o.TableOptions))
+		if err != nil || s.ForMachines(o.TableOptions) == o.TableOptions {
+			return s, ts, err
 		}
-		return s, ts, err
 	}
 	s, err := report.Load(args, o.Filter)
 	if err != nil {

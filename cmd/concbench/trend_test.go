@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,4 +75,53 @@ func TestTrendPerfdata(t *testing.T) {
 	if fromFiles.String() != fromServer.String() || !strings.Contains(fromServer.String(), "| c1 | c2 |") {
 		t.Errorf("from the server:\n%s\nfrom the files:\n%s", fromServer.String(), fromFiles.String())
 	}
+}
+
+// TestTrendCommittedQuiet: the trend of the two committed recordings of
+// one machine says in a few lines what it leaves out, lets nothing of
+// benchseries' own reach the process's stderr (it printed 221 lines of
+// "numerator/denominator mismatch"), and ranks no unit the gate skips
+// (timed-rt) and no point recorded with other settings (the profile's
+// 0.2 s BusyLoop against a full run's).
+func TestTrendCommittedQuiet(t *testing.T) {
+	files, err := filepath.Glob("../../results/8ecd64460d00/*.txt")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("committed recordings: %v, %v", files, err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := os.Stderr
+	os.Stderr = w // benchseries writes to os.Stderr itself
+	var stdout, stderr bytes.Buffer
+	code := run(append([]string{"trend", "-n", "0"}, files...), &stdout, &stderr)
+	os.Stderr = orig
+	w.Close()
+	leaked, _ := io.ReadAll(r)
+	r.Close()
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if len(leaked) > 0 {
+		t.Errorf("%d lines on the process's stderr, first %q", bytes.Count(leaked, []byte("\n")), firstLine(string(leaked)))
+	}
+	if n := strings.Count(stderr.String(), "\n"); n > 4 {
+		t.Errorf("%d lines on stderr, want at most 4:\n%s", n, stderr.String())
+	}
+	for _, bad := range []string{"| timed-rt |", "| steal-% |", "BusyLoop/"} {
+		if strings.Contains(stdout.String(), bad) {
+			t.Errorf("the moves rank %q", bad)
+		}
+	}
+	for _, want := range []string{"not judge", "other settings"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/concbench/concbench/report"
@@ -14,6 +15,20 @@ import (
 
 // perfdataEnv names the perfdata server when -perfdata is not given.
 const perfdataEnv = "CONCBENCH_PERFDATA"
+
+// perfdataAddr is the server a query asks: -perfdata, else (when there
+// is a query) $CONCBENCH_PERFDATA.
+func perfdataAddr(flagAddr, query string) string {
+	if flagAddr == "" && query != "" {
+		return os.Getenv(perfdataEnv)
+	}
+	return flagAddr
+}
+
+// machineClassEnv names the machine class that upload adds to every
+// file: CI keys its series on it, since a hosted runner's host-id is new
+// every run (docs/storage.md).
+const machineClassEnv = "CONCBENCH_MACHINE_CLASS"
 
 // perfdataTimeout bounds one upload or query: a server that hangs must
 // not hang make bench.
@@ -25,9 +40,10 @@ const perfdataTimeout = 2 * time.Minute
 func runUpload(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
 	addr := fs.String("perfdata", os.Getenv(perfdataEnv), "perfdata server `address` (host:port or URL); default $"+perfdataEnv)
-	setUsage(fs, "usage: concbench upload [-perfdata addr] file...\n\n"+
+	class := fs.String("machine-class", os.Getenv(machineClassEnv), "add a `machine-class:` config line to every file (a stable name for the machine, such as a CI runner label); default $"+machineClassEnv)
+	setUsage(fs, "usage: concbench upload [-perfdata addr] [-machine-class name] file...\n\n"+
 		"Uploads result files to a perfdata server (x/perf storage; make perfdata runs one) and prints the upload id.")
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -41,9 +57,16 @@ func runUpload(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), perfdataTimeout)
 	defer cancel()
-	id, err := perfdata.Upload(ctx, *addr, fs.Args())
+	var config []string
+	if *class != "" {
+		if strings.ContainsAny(*class, " \t\n") {
+			return fmt.Errorf("-machine-class %q: want one word", *class)
+		}
+		config = append(config, "machine-class: "+*class)
+	}
+	id, err := perfdata.Upload(ctx, *addr, fs.Args(), config...)
 	if err != nil {
-		return failed(err.Error())
+		return failed(err)
 	}
 	fmt.Fprintln(stdout, id)
 	return nil
@@ -68,7 +91,7 @@ func fetchPerfdata(addr, query string) (string, func(), error) {
 	}
 	if err != nil {
 		done()
-		return "", nil, failed(err.Error())
+		return "", nil, failed(err)
 	}
 	return f.Name(), done, nil
 }

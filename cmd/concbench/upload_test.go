@@ -87,3 +87,40 @@ func TestUploadServerDown(t *testing.T) {
 		t.Error("the recording changed")
 	}
 }
+
+// TestPerfdataEnv: report -q and trend -q ask the server that
+// CONCBENCH_PERFDATA names when -perfdata is not given (docs/storage.md);
+// without -q, report reads its files as before.
+func TestPerfdataEnv(t *testing.T) {
+	down := perfdatatest.Down(t)
+	t.Setenv(perfdataEnv, down)
+	for _, args := range [][]string{{"report", "-q", "host-id:x"}, {"trend", "-q", "host-id:x"}} {
+		var out, errb bytes.Buffer
+		code := run(args, &out, &errb)
+		if code != 1 || strings.Count(errb.String(), "\n") != 1 || !strings.Contains(errb.String(), down) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 1 and one line naming %s", args, code, errb.String(), down)
+		}
+	}
+}
+
+// TestUploadMachineClass: upload with CONCBENCH_MACHINE_CLASS (or
+// -machine-class) adds a machine-class config line that a query selects
+// on, the key CI series are followed by (a hosted runner's host-id is new
+// every run); a class of two words is refused.
+func TestUploadMachineClass(t *testing.T) {
+	t.Chdir("../..")
+	addr := perfdatatest.Server(t)
+	t.Setenv(machineClassEnv, "gh-ubuntu-x64")
+	var out, errb bytes.Buffer
+	if code := run([]string{"upload", "-perfdata", addr, uploadRecording}, &out, &errb); code != 0 {
+		t.Fatalf("upload: exit %d: %s", code, errb.String())
+	}
+	out.Reset()
+	if code := run([]string{"report", "-perfdata", addr, "-q", "machine-class:gh-ubuntu-x64", "-format", "csv"}, &out, &errb); code != 0 || out.Len() == 0 {
+		t.Fatalf("report -q machine-class: exit %d, %d bytes: %s", code, out.Len(), errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"upload", "-perfdata", addr, "-machine-class", "two words", uploadRecording}, &out, &errb); code != 2 {
+		t.Errorf("two words: exit %d, stderr %q; want 2", code, errb.String())
+	}
+}

@@ -43,11 +43,12 @@ const configLabel = "concbench-config-"
 const orderLabel = "concbench-order"
 
 // Upload sends the files to the server at addr as one upload and returns
-// its id. The files are only read.
-func Upload(ctx context.Context, addr string, paths []string) (string, error) {
+// its id. The config lines ("machine-class: ci-ubuntu-4cpu") go before
+// each file's own, so a query can select on them. The files are only read.
+func Upload(ctx context.Context, addr string, paths []string, config ...string) (string, error) {
 	c := &storage.Client{BaseURL: baseURL(addr)}
 	u := c.NewUpload(ctx)
-	if err := sendFiles(u, paths); err != nil {
+	if err := sendFiles(u, paths, config); err != nil {
 		// A write fails when the request has failed: its error (the
 		// connection refused, the server's status) is the one to say.
 		if aerr := u.Abort(); aerr != nil {
@@ -62,12 +63,17 @@ func Upload(ctx context.Context, addr string, paths []string) (string, error) {
 	return st.UploadID, nil
 }
 
-func sendFiles(u *storage.Upload, paths []string) error {
+func sendFiles(u *storage.Upload, paths, config []string) error {
+	head := ""
+	for _, c := range config {
+		head += c + "\n"
+	}
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
+		b = append([]byte(head), b...)
 		w, err := u.CreateFile(p)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)

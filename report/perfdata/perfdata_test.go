@@ -124,7 +124,7 @@ func TestRecordings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := report.LoadTrend(paths)
+	tr, err := report.LoadTrend(paths, report.TrendOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
