@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/concbench/concbench/report/perfdata/perfdatatest"
 )
@@ -83,5 +84,25 @@ func TestUploadServerDown(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(uploadRecording); !bytes.Equal(before, after) {
 		t.Error("the recording changed")
+	}
+}
+
+// A malformed -perfdata address is exit 2 with one line naming it, at
+// once: x/perf's client cannot build a request for it, and its upload's
+// Abort used to wait forever on a channel nothing writes.
+func TestUploadMalformedAddress(t *testing.T) {
+	t.Chdir("../..")
+	for _, addr := range []string{"::::", "http://[::1", "a b", "ftp://host:1", "http://"} {
+		code := make(chan int, 1)
+		var errb bytes.Buffer
+		go func() { code <- run([]string{"upload", "-perfdata", addr, uploadRecording}, &bytes.Buffer{}, &errb) }()
+		select {
+		case c := <-code:
+			if c != 2 || strings.Count(errb.String(), "\n") != 1 || !strings.Contains(errb.String(), "perfdata address") {
+				t.Errorf("-perfdata %q: exit %d, %q; want 2 and one line about the address", addr, c, errb.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("-perfdata %q: upload still running after 10s", addr)
+		}
 	}
 }
