@@ -75,6 +75,7 @@ func TestUploadServerDown(t *testing.T) {
 		{[]string{"report", "-perfdata", down, "-q", "host-id:x"}, 1, down},
 		{[]string{"upload", uploadRecording}, 2, "-perfdata: no server address"},
 		{[]string{"report", "-perfdata", down}, 2, "-perfdata and -q go together"},
+		{[]string{"upload", "-perfdata", down, "-timeout", "0s", uploadRecording}, 2, "-timeout 0s: must be positive"},
 	} {
 		var out, errb bytes.Buffer
 		code := run(c.args, &out, &errb)
