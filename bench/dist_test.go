@@ -254,7 +254,8 @@ const (
 // Two hosts, one worker process each, no added delay, the sha256 task
 // (square for python-manager). One op = put faultTasks tasks at once (no
 // window: each queue holds or pushes them as it does), wait until a
-// quarter of them have results, plant the fault (fault=kill: SIGKILL to a
+// quarter of them have results (between two puts, or after the last),
+// plant the fault (fault=kill: SIGKILL to a
 // worker process; fault=link-down: one host's link set down), then wait
 // until every task has a verified result or none has come for 2s.
 // Per op: done-at-fault is the results in when the fault struck,
@@ -335,17 +336,30 @@ func faultRun(h *netns.Hosts, q dist.Queue, fault string) (faultOutcome, error) 
 	}
 	defer c.Close() // the victim's exit status is the fault's doing
 	defer h.SetLink(0, true)
+	// A queue whose put is a round trip (manager-process) is still taking
+	// tasks when the share is in: the fault strikes between two puts then.
+	o := faultOutcome{doneAtFault: -1}
+	strike := func() error {
+		o.doneAtFault = c.Done()
+		return c.Inject(fault)
+	}
 	for range faultTasks {
 		if _, err := c.Put(); err != nil {
-			return faultOutcome{}, err
+			return o, err
+		}
+		if o.doneAtFault < 0 && c.Done() >= faultShare {
+			if err := strike(); err != nil {
+				return o, err
+			}
 		}
 	}
-	if err := c.WaitFor(faultShare); err != nil {
-		return faultOutcome{}, err
-	}
-	o := faultOutcome{doneAtFault: c.Done()}
-	if err := c.Inject(fault); err != nil {
-		return o, err
+	if o.doneAtFault < 0 {
+		if err := c.WaitFor(faultShare); err != nil {
+			return o, err
+		}
+		if err := strike(); err != nil {
+			return o, err
+		}
 	}
 	o.Stats, err = c.Wait()
 	if err != nil && !strings.Contains(err.Error(), "lost") {
@@ -359,7 +373,7 @@ func faultRun(h *netns.Hosts, q dist.Queue, fault string) (faultOutcome, error) 
 // of 256, so a quarter was in long before the last put: 744–775 done).
 func TestDistFaultStrikesAtItsShare(t *testing.T) {
 	h := distHosts(t, 2)
-	for _, q := range []dist.Queue{dist.Manager, dist.Stream} {
+	for _, q := range []dist.Queue{dist.Manager, dist.ManagerProcess, dist.Stream} {
 		o, err := faultRun(h, q, dist.FaultKill)
 		if err != nil {
 			t.Fatal(err)
