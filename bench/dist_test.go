@@ -254,8 +254,8 @@ const (
 // Two hosts, one worker process each, no added delay, the sha256 task
 // (square for python-manager). One op = put faultTasks tasks at once (no
 // window: each queue holds or pushes them as it does), wait until a
-// quarter of them have results (between two puts, or after the last),
-// plant the fault (fault=kill: SIGKILL to a
+// quarter of them have results, plant the fault (from the goroutine that
+// checks results, between two of them: dist.Cluster.InjectAt) (fault=kill: SIGKILL to a
 // worker process; fault=link-down: one host's link set down), then wait
 // until every task has a verified result or none has come for 2s.
 // Per op: done-at-fault is the results in when the fault struck,
@@ -336,32 +336,22 @@ func faultRun(h *netns.Hosts, q dist.Queue, fault string) (faultOutcome, error) 
 	}
 	defer c.Close() // the victim's exit status is the fault's doing
 	defer h.SetLink(0, true)
-	// A queue whose put is a round trip (manager-process) is still taking
-	// tasks when the share is in: the fault strikes between two puts then.
-	o := faultOutcome{doneAtFault: -1}
-	strike := func() error {
-		o.doneAtFault = c.Done()
-		return c.Inject(fault)
-	}
+	c.InjectAt(faultShare, fault)
 	for range faultTasks {
 		if _, err := c.Put(); err != nil {
-			return o, err
-		}
-		if o.doneAtFault < 0 && c.Done() >= faultShare {
-			if err := strike(); err != nil {
-				return o, err
-			}
+			return faultOutcome{}, err
 		}
 	}
-	if o.doneAtFault < 0 {
-		if err := c.WaitFor(faultShare); err != nil {
-			return o, err
-		}
-		if err := strike(); err != nil {
-			return o, err
-		}
-	}
+	var o faultOutcome
 	o.Stats, err = c.Wait()
+	struck, done, ferr := c.Struck()
+	switch {
+	case ferr != nil:
+		return o, ferr
+	case !struck:
+		return o, fmt.Errorf("%s: the fault never struck (%d results in, want %d)", q, c.Done(), faultShare)
+	}
+	o.doneAtFault = done
 	if err != nil && !strings.Contains(err.Error(), "lost") {
 		return o, err
 	}

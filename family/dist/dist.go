@@ -399,6 +399,25 @@ func (c *Cluster) Inject(fault string) error {
 	return fmt.Errorf("dist: cannot inject fault %q here (have kill, link-down with hosts)", fault)
 }
 
+// InjectAt arms fault to strike as soon as n tasks have verified results:
+// it runs on the goroutine that checks the results, between two of them,
+// so the moment does not depend on when the caller's goroutine runs or how
+// long its puts take. Call it before the first Put; Struck says when it
+// struck.
+func (c *Cluster) InjectAt(n int, fault string) {
+	c.col.mu.Lock()
+	defer c.col.mu.Unlock()
+	c.col.strikeAt, c.col.strike = n, func() error { return c.Inject(fault) }
+}
+
+// Struck says whether the fault armed by InjectAt has struck, how many
+// tasks had verified results then, and the injection's error.
+func (c *Cluster) Struck() (struck bool, done int, err error) {
+	c.col.mu.Lock()
+	defer c.col.mu.Unlock()
+	return c.col.struck, c.col.doneAt, c.col.strikeErr
+}
+
 // CPU is the master's CPU time so far.
 func (c *Cluster) CPU() (time.Duration, error) { return c.cpu() }
 

@@ -156,3 +156,29 @@ func TestUnknownQueueListsAll(t *testing.T) {
 		}
 	}
 }
+
+// A fault armed with InjectAt strikes with exactly its share of results
+// in, however long the puts take and whenever the caller runs.
+func TestInjectAtStrikesAtItsShare(t *testing.T) {
+	for _, q := range []Queue{Manager, ManagerProcess, Stream} {
+		c, err := Start(Config{Queue: q, Task: Square, Procs: 2, Secret: "s", Outstanding: 400, Quiet: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.InjectAt(100, FaultKill)
+		for range 400 {
+			if _, err := c.Put(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st, _ := c.Wait() // the victim's tasks may be lost
+		struck, done, err := c.Struck()
+		if !struck || done != 100 || err != nil {
+			t.Errorf("%s: struck %v with %d results in (%v), want at 100", q, struck, done, err)
+		}
+		if st.Distinct+st.Lost != 400 {
+			t.Errorf("%s: %+v", q, st)
+		}
+		c.Close()
+	}
+}
