@@ -93,7 +93,7 @@ var natsBin = dist.NATSBin
 func BenchmarkDistributed(b *testing.B) {
 	h := distHosts(b, 4)
 	for _, p := range distPoints() {
-		b.Run(p.name(), func(b *testing.B) { benchDist(b, h, p, dist.Config{}) })
+		b.Run(p.name(), func(b *testing.B) { benchDist(b, h, p, "") })
 	}
 }
 
@@ -121,14 +121,16 @@ func distPoints() []distPoint {
 	return out
 }
 
-// benchDist runs point p; base carries a test's fault and timers.
-func benchDist(b *testing.B, h *netns.Hosts, p distPoint, base dist.Config) {
+func benchDist(b *testing.B, h *netns.Hosts, p distPoint, fault string) {
 	atProcs(b)
 	if why := distSkip(p.queue); why != "" {
 		b.Skip(why)
 	}
-	cfg := base
-	cfg.Queue, cfg.Task, cfg.Hosts, cfg.NHosts, cfg.Procs, cfg.RTT, cfg.Secret = p.queue, p.task, h, p.hosts, p.procs, p.rtt, "concbench"
+	cfg := dist.Config{Queue: p.queue, Task: p.task, Hosts: h, NHosts: p.hosts, Procs: p.procs,
+		RTT: p.rtt, Secret: "concbench", Fault: fault}
+	if fault != "" {
+		cfg.Quiet = time.Second // a planted fault's run fails soon
+	}
 	c, err := dist.Start(cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -253,11 +255,12 @@ const (
 //
 // Two hosts, one worker process each, no added delay, the sha256 task
 // (square for python-manager). One op = put faultTasks tasks at once (no
-// window: each queue holds or pushes them as it does), wait until a
-// quarter of them have results, plant the fault (from the goroutine that
-// checks results, between two of them: dist.Cluster.InjectAt) (fault=kill: SIGKILL to a
-// worker process; fault=link-down: one host's link set down), then wait
-// until every task has a verified result or none has come for 2s.
+// window: each queue holds or pushes them as it does); once a quarter of
+// them have results, the fault strikes (fault=kill: SIGKILL to a worker
+// process; fault=link-down: one host's link set down) from the goroutine
+// that checks results, between two of them (dist.Cluster.InjectAt); then
+// the master waits until every task has a verified result or none has
+// come for 2s.
 // Per op: done-at-fault is the results in when the fault struck,
 // lost-tasks the tasks with no result at the end, redelivered the tasks
 // the queue handed out a second time, duplicates the results that came
@@ -405,7 +408,7 @@ func distMustFail(t *testing.T, fault string) {
 			continue
 		}
 		p := distPoint{q, dist.Square, 1, 1, 0}
-		r := testing.Benchmark(func(b *testing.B) { benchDist(b, h, p, dist.Config{Fault: fault, Quiet: time.Second}) })
+		r := testing.Benchmark(func(b *testing.B) { benchDist(b, h, p, fault) })
 		if r.N != 0 {
 			t.Errorf("%s with fault %s: benchmark passed (%v)", q, fault, r)
 		}
