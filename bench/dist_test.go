@@ -21,6 +21,8 @@ func init() {
 	declareUnit("link-rtt-ns", "better=lower")
 	declareUnit("lost-tasks", "better=lower assume=exact")
 	declareUnit("redelivered", "better=lower assume=exact")
+	declareUnit("duplicates", "better=lower assume=exact")
+	declareUnit("done-at-fault", "better=lower assume=exact")
 }
 
 // distPoint is one point of the matrix.
@@ -66,12 +68,15 @@ func distSkip(q dist.Queue) string {
 			return "python-manager needs " + err.Error()
 		}
 	case dist.NATS, dist.JetStream:
-		if err := dist.NATSMissing(); err != nil {
+		if err := dist.NATSMissingAt(natsBin); err != nil {
 			return err.Error() // as the web rows say it
 		}
 	}
 	return ""
 }
+
+// natsBin is where distSkip looks for nats-server (a test moves it).
+var natsBin = dist.NATSBin
 
 // BenchmarkDistributed answers the seeds' multiprocessing.managers section:
 // what does a master/worker queue cost across hosts, and what does a
@@ -103,7 +108,7 @@ func BenchmarkDistributed(b *testing.B) {
 func distPoints() []distPoint {
 	topo := [][2]int{{1, 1}, {1, 2}, {2, 1}, {4, 1}} // hosts, procs
 	var out []distPoint
-	for _, q := range dist.Queues() {
+	for _, q := range dist.RemoteQueues() {
 		for _, t := range topo {
 			for _, rtt := range []time.Duration{0, time.Millisecond} {
 				for _, task := range dist.Tasks() {
@@ -124,8 +129,12 @@ func benchDist(b *testing.B, h *netns.Hosts, p distPoint, fault string) {
 	if why := distSkip(p.queue); why != "" {
 		b.Skip(why)
 	}
-	c, err := dist.Start(dist.Config{Queue: p.queue, Task: p.task, Hosts: h, NHosts: p.hosts, Procs: p.procs,
-		RTT: p.rtt, Secret: "concbench", Fault: fault})
+	cfg := dist.Config{Queue: p.queue, Task: p.task, Hosts: h, NHosts: p.hosts, Procs: p.procs,
+		RTT: p.rtt, Secret: "concbench", Fault: fault}
+	if fault != "" {
+		cfg.Quiet = time.Second // a planted fault's run fails soon
+	}
+	c, err := dist.Start(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -264,44 +273,57 @@ func benchManagerQueue(b *testing.B, k model.Kind, p distPoint) {
 	timeTasks(b, c, nil)
 }
 
-// faultTasks is how many tasks a fault run puts: the fault strikes once a
-// quarter of them have results.
-const faultTasks = 1000
+// faultTasks is how many tasks a fault run puts, all at once; the fault
+// strikes once faultShare of them have results.
+const (
+	faultTasks = 1000
+	faultShare = faultTasks / 4
+)
 
 // BenchmarkDistributedFault answers: which queues lose the tasks a dead
 // worker or a dead link held, and which hand them to another worker?
 //
 // Two hosts, one worker process each, no added delay, the sha256 task
-// (square for python-manager). One op = put
-// faultTasks tasks, wait for a quarter of the results, plant the fault
-// (fault=kill: SIGKILL to a worker process; fault=link-down: one host's
-// link set down), then wait until every task has a verified result or none
-// has come for dist.Quiet. lost-tasks is the tasks with no result at the
-// end, redelivered the tasks the queue handed out a second time (both per
-// op). A wrong result still fails the run.
+// (square for python-manager). One op = put faultTasks tasks at once (no
+// window: each queue holds or pushes them as it does); once a quarter of
+// them have results, the fault strikes (fault=kill: SIGKILL to a worker
+// process; fault=link-down: one host's link set down) from the goroutine
+// that checks results, between two of them (dist.Cluster.InjectAt); then
+// the master waits until every task has a verified result or none has
+// come for 2s.
+// Per op: done-at-fault is the results in when the fault struck,
+// lost-tasks the tasks with no result at the end, redelivered the tasks
+// the queue handed out a second time, duplicates the results that came
+// twice. A wrong result still fails the run.
 func BenchmarkDistributedFault(b *testing.B) {
 	h := distHosts(b, 2)
-	// Short timers, so that a lossy queue's run ends soon after the loss:
-	// a stream connection stalled for 300ms, a JetStream task unacked for
-	// 300ms, are taken back. The wait ends after 2s without a result:
-	// longer than a dead JetStream worker's pull requests live (1s, the
-	// workers' PullExpiry), which may take redeliveries until they expire,
-	// so that a task counted lost is lost, not late.
-	defer setQuiet(2 * time.Second)()
-	oldStall, oldAck := dist.Stall, dist.AckWait
-	dist.Stall, dist.AckWait = 300*time.Millisecond, 300*time.Millisecond
-	defer func() { dist.Stall, dist.AckWait = oldStall, oldAck }()
-	for _, q := range dist.Queues() {
+	for _, q := range dist.RemoteQueues() {
 		for _, f := range []string{dist.FaultKill, dist.FaultLinkDown} {
 			b.Run("queue="+string(q)+"/fault="+f, func(b *testing.B) { benchFault(b, h, q, f) })
 		}
 	}
 }
 
-func setQuiet(d time.Duration) (restore func()) {
-	old := dist.Quiet
-	dist.Quiet = d
-	return func() { dist.Quiet = old }
+// faultConfig has short timers, so that a lossy queue's run ends soon
+// after the loss: a stream connection stalled for 300ms, a JetStream task
+// unacked for 300ms, are taken back. The wait ends after 2s without a
+// result: longer than a dead JetStream worker's pull requests live (1s,
+// the workers' PullExpiry), which may take redeliveries until they expire,
+// so that a task counted lost is lost, not late. Outstanding lets every
+// task in at once.
+func faultConfig(q dist.Queue, h *netns.Hosts) dist.Config {
+	task := dist.SHA256 // long enough that the fault strikes with tasks out
+	if q == dist.PythonManager {
+		task = dist.Square // the seeds' task, slow enough in Python
+	}
+	return dist.Config{Queue: q, Task: task, Hosts: h, NHosts: 2, Procs: 1, Secret: "concbench",
+		Quiet: 2 * time.Second, Stall: 300 * time.Millisecond, AckWait: 300 * time.Millisecond, Outstanding: faultTasks}
+}
+
+// faultOutcome is one op of BenchmarkDistributedFault.
+type faultOutcome struct {
+	dist.Stats
+	doneAtFault int
 }
 
 func benchFault(b *testing.B, h *netns.Hosts, q dist.Queue, fault string) {
@@ -309,48 +331,96 @@ func benchFault(b *testing.B, h *netns.Hosts, q dist.Queue, fault string) {
 	if why := distSkip(q); why != "" {
 		b.Skip(why)
 	}
-	var lost, redo int64
+	var runs []faultOutcome
 	for b.Loop() {
-		st, err := faultRun(h, q, fault)
+		o, err := faultRun(h, q, fault)
 		if err != nil {
 			b.Fatal(err)
 		}
-		lost += int64(st.Lost)
-		redo += st.Redelivered + int64(st.Duplicates)
+		runs = append(runs, o)
 	}
-	b.ReportMetric(float64(lost)/float64(b.N), "lost-tasks")
-	b.ReportMetric(float64(redo)/float64(b.N), "redelivered")
+	for unit, v := range faultMetrics(runs) {
+		b.ReportMetric(v, unit)
+	}
+}
+
+// faultMetrics are the per-op means of the fault runs: redeliveries and
+// duplicate results apart (a JetStream task delivered twice whose both
+// results came back is 1 redelivered and 1 duplicate).
+func faultMetrics(runs []faultOutcome) map[string]float64 {
+	var done, lost, redo, dups int64
+	for _, o := range runs {
+		done += int64(o.doneAtFault)
+		lost += int64(o.Lost)
+		redo += o.Redelivered
+		dups += int64(o.Duplicates)
+	}
+	n := float64(max(len(runs), 1))
+	return map[string]float64{"done-at-fault": float64(done) / n, "lost-tasks": float64(lost) / n,
+		"redelivered": float64(redo) / n, "duplicates": float64(dups) / n}
 }
 
 // faultRun is one op of BenchmarkDistributedFault; a loss is a result, not
 // an error.
-func faultRun(h *netns.Hosts, q dist.Queue, fault string) (dist.Stats, error) {
-	task := dist.SHA256 // long enough that the fault strikes with tasks out
-	if q == dist.PythonManager {
-		task = dist.Square // the seeds' task, slow enough in Python
-	}
-	c, err := dist.Start(dist.Config{Queue: q, Task: task, Hosts: h, NHosts: 2, Procs: 1, Secret: "concbench"})
+func faultRun(h *netns.Hosts, q dist.Queue, fault string) (faultOutcome, error) {
+	c, err := dist.Start(faultConfig(q, h))
 	if err != nil {
-		return dist.Stats{}, err
+		return faultOutcome{}, err
 	}
 	defer c.Close() // the victim's exit status is the fault's doing
 	defer h.SetLink(0, true)
+	c.InjectAt(faultShare, fault)
 	for range faultTasks {
 		if _, err := c.Put(); err != nil {
-			return dist.Stats{}, err
+			return faultOutcome{}, err
 		}
 	}
-	if err := c.WaitFor(faultTasks / 4); err != nil {
-		return dist.Stats{}, err
+	var o faultOutcome
+	o.Stats, err = c.Wait()
+	struck, done, ferr := c.Struck()
+	switch {
+	case ferr != nil:
+		return o, ferr
+	case !struck:
+		return o, fmt.Errorf("%s: the fault never struck (%d results in, want %d)", q, c.Done(), faultShare)
 	}
-	if err := c.Inject(fault); err != nil {
-		return dist.Stats{}, err
-	}
-	st, err := c.Wait()
+	o.doneAtFault = done
 	if err != nil && !strings.Contains(err.Error(), "lost") {
-		return st, err
+		return o, err
 	}
-	return st, nil
+	return o, nil
+}
+
+// The fault strikes when its share of the results is in, not once the
+// put loop has let most tasks through (all 1000 were put behind a window
+// of 256, so a quarter was in long before the last put: 744–775 done),
+// nor when the caller's goroutine next runs.
+func TestDistFaultStrikesAtItsShare(t *testing.T) {
+	h := distHosts(t, 2)
+	for _, q := range []dist.Queue{dist.Manager, dist.ManagerProcess, dist.Stream} {
+		o, err := faultRun(h, q, dist.FaultKill)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.doneAtFault != faultShare {
+			t.Errorf("%s: the fault struck with %d of %d results in, want %d", q, o.doneAtFault, faultTasks, faultShare)
+		}
+		if o.Distinct+o.Lost != faultTasks {
+			t.Errorf("%s: %d answered + %d lost, want %d", q, o.Distinct, o.Lost, faultTasks)
+		}
+	}
+}
+
+func TestDistFaultMetricsApart(t *testing.T) {
+	runs := []faultOutcome{{Stats: dist.Stats{Lost: 2, Redelivered: 1, Duplicates: 1}, doneAtFault: 250},
+		{Stats: dist.Stats{Redelivered: 3}, doneAtFault: 252}}
+	got := faultMetrics(runs)
+	want := map[string]float64{"done-at-fault": 251, "lost-tasks": 1, "redelivered": 2, "duplicates": 0.5}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v (all: %v)", k, got[k], v, got)
+		}
+	}
 }
 
 // TestDistFailsOnDroppedResult and TestDistFailsOnCorruptResult plant a
@@ -362,8 +432,7 @@ func TestDistFailsOnCorruptResult(t *testing.T) { distMustFail(t, "corrupt@2") }
 
 func distMustFail(t *testing.T, fault string) {
 	h := distHosts(t, 1)
-	defer setQuiet(time.Second)()
-	for _, q := range []dist.Queue{dist.Manager, dist.Stream, dist.NATS, dist.JetStream} {
+	for _, q := range []dist.Queue{dist.Manager, dist.ManagerProcess, dist.Stream, dist.NATS, dist.JetStream} {
 		if why := distSkip(q); why != "" {
 			t.Log(why) // the benchmark would skip, not fail
 			continue
@@ -379,9 +448,9 @@ func distMustFail(t *testing.T, fault string) {
 // Without nats-server the nats rows skip with one line that names the
 // Debian package.
 func TestDistSkipNamesNATSPackage(t *testing.T) {
-	old := dist.NATSBin
-	dist.NATSBin = "/nonexistent/nats-server"
-	defer func() { dist.NATSBin = old }()
+	old := natsBin
+	natsBin = "/nonexistent/nats-server"
+	defer func() { natsBin = old }()
 	for _, q := range []dist.Queue{dist.NATS, dist.JetStream} {
 		why := distSkip(q)
 		if !strings.Contains(why, "Debian package nats-server") || strings.Contains(why, "\n") {

@@ -155,7 +155,7 @@ var FamilyTable = []Family{
 		// a team would deploy beside them.
 		Questions: []Question{{Text: "a task through a master/worker queue: 1 worker host, no added delay",
 			Unit: "tasks/s", By: "queue", Where: map[string]string{"hosts": "1", "procs": "1", "rtt": "0", "task": "square"},
-			Map:  map[string]string{"manager": colProcess, "stream": colProcess, "python-manager": colPython},
+			Map:  map[string]string{"manager": colProcess, "manager-process": colProcess, "stream": colProcess, "python-manager": colPython},
 			Refs: []Ref{{Where: map[string]string{"queue": "nats"}}, {Where: map[string]string{"queue": "nats-jetstream"}}}}}},
 	{Name: "DistributedFault", Specs: []Spec{
 		{X: "queue", Series: []string{"fault"}, Unit: "lost-tasks",
@@ -164,7 +164,7 @@ var FamilyTable = []Family{
 			Title: "Distributed: tasks handed out twice", XLabel: "queue", YLabel: "redelivered per run"}},
 		Questions: []Question{{Text: "tasks lost when a worker process is killed mid-run (of 1000)",
 			Unit: "lost-tasks", By: "queue", Where: map[string]string{"fault": "kill"},
-			Map:  map[string]string{"manager": colProcess, "stream": colProcess, "python-manager": colPython},
+			Map:  map[string]string{"manager": colProcess, "manager-process": colProcess, "stream": colProcess, "python-manager": colPython},
 			Refs: []Ref{{Where: map[string]string{"queue": "nats"}}, {Where: map[string]string{"queue": "nats-jetstream"}}}}}},
 	// One chart per path: req/s and p99 of single requests vs the
 	// closed-loop client's connections, one line per server and workers.

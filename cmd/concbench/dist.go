@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -23,26 +24,30 @@ func runDist(args []string, stdout, stderr io.Writer) error {
 		role, args = args[0], args[1:]
 	}
 	fs := flag.NewFlagSet(strings.TrimSpace("dist "+role), flag.ContinueOnError)
-	queue := fs.String("queue", string(dist.Manager), "queue: manager, stream, nats or nats-jetstream")
+	queue := fs.String("queue", string(dist.Manager), "queue: manager, manager-process, stream, nats or nats-jetstream\n"+
+		"(python-manager is scripts/python/dist_master.py and dist_worker.py)")
 	task := fs.String("task", string(dist.Square), "task: square (the seeds' n*n) or sha256")
-	secret := fs.String("secret", "", "shared secret, as the seeds' authkey (required)")
+	secretFile := fs.String("secret-file", "", "read the shared secret (the seeds' authkey) from `file`; default $"+secretEnv)
 	listen := fs.String("listen", "", "master: address to listen on, host:port (required)")
 	connect := fs.String("connect", "", "worker: the master's address, host:port (required)")
 	tasks := fs.Int("tasks", 10000, "master: tasks to run")
 	single := fs.Int("single", 200, "master: tasks timed one at a time after the run, for p50/p99")
-	quiet := fs.Duration("quiet", time.Minute, "master: give up after this long without a result")
-	workers := fs.Int("workers", 1, "master: wait for this many workers to connect before the first task")
+	quiet := fs.Duration("quiet", time.Minute, "master: give up after this long without a result, or without -workers")
+	workers := fs.Int("workers", 1, "master: wait for this many workers to be let in before the first task")
+	handshake := fs.Duration("handshake", dist.DefaultHandshakeTimeout, "bound on a connection's authentication")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `usage: concbench dist master -listen HOST:PORT -secret S [flags]
-       concbench dist worker -connect HOST:PORT -secret S [flags]
+		fmt.Fprintf(fs.Output(), `usage: concbench dist master -listen HOST:PORT [flags]
+       concbench dist worker -connect HOST:PORT [flags]
 
 The seeds' distributed master/worker across real machines. Start the
-master, then workers with the same -queue, -task and -secret; once
--workers have connected the master puts -tasks tasks (workers that connect
+master, then workers with the same -queue, -task and secret; once -workers
+have proved the secret the master puts -tasks tasks (workers that connect
 later take what is left), checks every result, and prints benchfmt lines:
-tasks/s, p50/p99 of single tasks, master CPU per task.
+tasks/s, p50/p99 of single tasks, master CPU per task. The secret comes
+from $%s or -secret-file, never the command line, which every
+user of the machine can read.
 
-`)
+`, secretEnv)
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stdout); err != nil {
@@ -54,14 +59,21 @@ tasks/s, p50/p99 of single tasks, master CPU per task.
 		return fmt.Errorf("want dist master or dist worker (usage: concbench dist -h)")
 	case fs.NArg() != 0:
 		return fmt.Errorf("unexpected argument %q (usage: concbench dist %s -h)", fs.Arg(0), role)
-	case *secret == "":
-		return fmt.Errorf("-secret is required (usage: concbench dist %s -h)", role)
 	case q == dist.PythonManager:
 		return fmt.Errorf("-queue python-manager: run scripts/python/dist_master.py and dist_worker.py instead")
+	case *quiet <= 0 || *handshake <= 0:
+		return fmt.Errorf("-quiet %v, -handshake %v: each must be positive (usage: concbench dist %s -h)", *quiet, *handshake, role)
+	}
+	secret, err := readSecret(*secretFile)
+	if err != nil {
+		return err
+	}
+	cfg := dist.Config{Queue: q, Task: t, Secret: secret, Quiet: *quiet, HandshakeTimeout: *handshake}
+	switch {
 	case role == "worker" && *connect == "":
 		return fmt.Errorf("-connect is required (usage: concbench dist worker -h)")
 	case role == "worker":
-		if err := dist.Work(q, *connect, *secret, t); err != nil {
+		if err := dist.Work(cfg, *connect); err != nil {
 			return failed(err)
 		}
 		return nil
@@ -70,8 +82,8 @@ tasks/s, p50/p99 of single tasks, master CPU per task.
 	case *tasks < 1 || *single < 1 || *workers < 1:
 		return fmt.Errorf("-tasks %d, -single %d, -workers %d: each must be at least 1", *tasks, *single, *workers)
 	}
-	dist.Quiet = *quiet
-	c, err := dist.Start(dist.Config{Queue: q, Task: t, Listen: *listen, Secret: *secret, NoWorkers: true})
+	cfg.Listen, cfg.NoWorkers = *listen, true
+	c, err := dist.Start(cfg)
 	if err != nil {
 		return err
 	}
@@ -81,6 +93,28 @@ tasks/s, p50/p99 of single tasks, master CPU per task.
 		return failed(err)
 	}
 	return distMaster(c, q, t, *tasks, *single, stdout)
+}
+
+// secretEnv holds the shared secret when -secret-file is not given.
+const secretEnv = "CONCBENCH_SECRET"
+
+// readSecret is the shared secret: the file's first line, else $CONCBENCH_SECRET.
+func readSecret(file string) (string, error) {
+	if file == "" {
+		if s := os.Getenv(secretEnv); s != "" {
+			return s, nil
+		}
+		return "", fmt.Errorf("no secret: set %s or give -secret-file (usage: concbench dist master -h)", secretEnv)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("-secret-file: %w", err)
+	}
+	s, _, _ := strings.Cut(string(b), "\n")
+	if s = strings.TrimSuffix(s, "\r"); s == "" {
+		return "", fmt.Errorf("-secret-file %s: empty first line", file)
+	}
+	return s, nil
 }
 
 // distMaster runs the tasks and prints the result lines.

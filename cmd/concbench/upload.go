@@ -30,8 +30,8 @@ func perfdataAddr(flagAddr, query string) string {
 // every run (docs/storage.md).
 const machineClassEnv = "CONCBENCH_MACHINE_CLASS"
 
-// perfdataTimeout bounds one upload or query: a server that hangs must
-// not hang make bench.
+// perfdataTimeout bounds one upload or query: a server that accepts and
+// never answers must not hang make bench (upload's -timeout sets it).
 const perfdataTimeout = 2 * time.Minute
 
 // runUpload sends result files to a perfdata server and prints the upload
@@ -41,10 +41,14 @@ func runUpload(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
 	addr := fs.String("perfdata", os.Getenv(perfdataEnv), "perfdata server `address` (host:port or URL); default $"+perfdataEnv)
 	class := fs.String("machine-class", os.Getenv(machineClassEnv), "add a `machine-class:` config line to every file (a stable name for the machine, such as a CI runner label); default $"+machineClassEnv)
-	setUsage(fs, "usage: concbench upload [-perfdata addr] [-machine-class name] file...\n\n"+
+	timeout := fs.Duration("timeout", perfdataTimeout, "give up on a server that has not answered after this long")
+	setUsage(fs, "usage: concbench upload [-perfdata addr] [-machine-class name] [-timeout 2m] file...\n\n"+
 		"Uploads result files to a perfdata server (x/perf storage; make perfdata runs one) and prints the upload id.")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
+	}
+	if *timeout <= 0 {
+		return fmt.Errorf("-timeout %v: must be positive (usage: concbench upload -h)", *timeout)
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("no input files (usage: concbench upload [-perfdata addr] file...)")
@@ -52,10 +56,13 @@ func runUpload(args []string, stdout, stderr io.Writer) error {
 	if *addr == "" {
 		return fmt.Errorf("-perfdata: no server address (give -perfdata host:port or set %s)", perfdataEnv)
 	}
+	if err := perfdata.CheckAddr(*addr); err != nil {
+		return fmt.Errorf("-perfdata: %v", err)
+	}
 	if _, err := report.Load(fs.Args(), ""); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), perfdataTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	var config []string
 	if *class != "" {

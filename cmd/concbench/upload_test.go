@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/concbench/concbench/report/perfdata/perfdatatest"
 )
@@ -76,6 +77,7 @@ func TestUploadServerDown(t *testing.T) {
 		{[]string{"report", "-perfdata", down, "-q", "host-id:x"}, 1, down},
 		{[]string{"upload", uploadRecording}, 2, "-perfdata: no server address"},
 		{[]string{"report", "-perfdata", down}, 2, "-perfdata and -q go together"},
+		{[]string{"upload", "-perfdata", down, "-timeout", "0s", uploadRecording}, 2, "-timeout 0s: must be positive"},
 	} {
 		var out, errb bytes.Buffer
 		code := run(c.args, &out, &errb)
@@ -122,5 +124,24 @@ func TestUploadMachineClass(t *testing.T) {
 	errb.Reset()
 	if code := run([]string{"upload", "-perfdata", addr, "-machine-class", "two words", uploadRecording}, &out, &errb); code != 2 {
 		t.Errorf("two words: exit %d, stderr %q; want 2", code, errb.String())
+	}
+}
+// A malformed -perfdata address is exit 2 with one line naming it, at
+// once: x/perf's client cannot build a request for it, and its upload's
+// Abort used to wait forever on a channel nothing writes.
+func TestUploadMalformedAddress(t *testing.T) {
+	t.Chdir("../..")
+	for _, addr := range []string{"::::", "http://[::1", "a b", "ftp://host:1", "http://"} {
+		code := make(chan int, 1)
+		var errb bytes.Buffer
+		go func() { code <- run([]string{"upload", "-perfdata", addr, uploadRecording}, &bytes.Buffer{}, &errb) }()
+		select {
+		case c := <-code:
+			if c != 2 || strings.Count(errb.String(), "\n") != 1 || !strings.Contains(errb.String(), "perfdata address") {
+				t.Errorf("-perfdata %q: exit %d, %q; want 2 and one line about the address", addr, c, errb.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("-perfdata %q: upload still running after 10s", addr)
+		}
 	}
 }

@@ -23,6 +23,13 @@ type collector struct {
 	err      error
 	notify   chan struct{} // a result arrived (capacity 1: a wake-up, not a count)
 	distinct int
+	// A fault armed by InjectAt: strike runs on the collector's goroutine
+	// once strikeAt results are in.
+	strikeAt  int
+	strike    func() error
+	struck    bool
+	doneAt    int   // results in when it struck
+	strikeErr error // strike's error
 }
 
 func newCollector(a *answers) *collector {
@@ -40,6 +47,7 @@ func (c *collector) run(results <-chan pair, stop <-chan struct{}) {
 		select {
 		case p := <-results:
 			c.check(p)
+			c.maybeStrike()
 		case <-stop:
 			return
 		}
@@ -65,6 +73,24 @@ func (c *collector) check(p pair) {
 		c.seen[p.a] = true
 		c.distinct++
 	}
+}
+
+// maybeStrike runs the armed fault once its share of results is in. It
+// runs between two results, so no result is counted while it runs.
+func (c *collector) maybeStrike() {
+	c.mu.Lock()
+	fire := c.strike != nil && !c.struck && c.distinct >= c.strikeAt
+	if fire {
+		c.struck, c.doneAt = true, c.distinct
+	}
+	c.mu.Unlock()
+	if !fire {
+		return
+	}
+	err := c.strike()
+	c.mu.Lock()
+	c.strikeErr = err
+	c.mu.Unlock()
 }
 
 func (c *collector) stats(want int) (Stats, error) {

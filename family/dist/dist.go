@@ -1,15 +1,26 @@
 // Package dist is the seeds' distributed master/worker
 // (multiprocessing.managers): a master serves a task queue and a result
-// queue, workers on other hosts take tasks and put results. It runs the
-// same roles over several queues so that their costs can be compared:
+// queue, workers take tasks and put results. It runs the same roles over
+// several queues so that their costs can be compared. Across hosts
+// (RemoteQueues):
 //
-//	manager         the faithful port: every get and every put is one
-//	                request/response over TCP, as a Python proxy call is
-//	stream          one connection per worker, credit-based push of tasks,
-//	                results streamed back
-//	python-manager  the seeds' own BaseManager master and workers (python3)
-//	nats            Debian's nats-server, workers in a queue group
-//	nats-jetstream  a JetStream work-queue stream with explicit acks
+//	manager          the master is the manager: it keeps the queues in its
+//	                 own process, and a worker's every get and every put is
+//	                 one request/response over TCP, as a Python proxy call
+//	                 is (2 round trips a task, both across the link)
+//	manager-process  the seeds' shape: a manager process of its own keeps
+//	                 the queues; the master's puts and gets are proxy calls
+//	                 to it on the master's host, the workers' across the
+//	                 link (4 round trips a task, 2 of them local)
+//	stream           one connection per worker, credit-based push of tasks,
+//	                 results streamed back
+//	python-manager   the seeds' own BaseManager master and workers (python3),
+//	                 the shape of manager-process
+//	nats             Debian's nats-server, workers in a queue group
+//	nats-jetstream   a JetStream work-queue stream with explicit acks
+//
+// On one machine (LocalQueues): local-manager, local-pipe and their Python
+// twins python-local-manager and python-local-pipe (local.go).
 //
 // A caller fills a Config and calls Start, which starts the master in this
 // process (or the Python master as a child), the links' delay when RTT is
@@ -19,8 +30,10 @@
 // the master one task; Wait waits for the results, each checked against
 // the answer table as it arrives; Single times tasks one at a time; Close
 // ends everything. A wrong value fails the run at once; a missing result
-// fails it once nothing has arrived for Quiet (never a hang), and the
-// Stats say how many were lost and how many were handed out twice.
+// fails it once nothing has arrived for Config.Quiet (never a hang), and
+// the Stats say how many were lost, how many the queue handed out twice
+// and how many came back twice. Every connection to a Go master starts
+// with a mutual handshake on the shared secret (wire.go).
 package dist
 
 import (
@@ -41,18 +54,22 @@ import (
 type Queue string
 
 const (
-	Manager       Queue = "manager"
-	Stream        Queue = "stream"
-	PythonManager Queue = "python-manager"
-	NATS          Queue = "nats"
-	JetStream     Queue = "nats-jetstream"
+	Manager        Queue = "manager"
+	ManagerProcess Queue = "manager-process"
+	Stream         Queue = "stream"
+	PythonManager  Queue = "python-manager"
+	NATS           Queue = "nats"
+	JetStream      Queue = "nats-jetstream"
 )
 
-// Queues lists the queues in the order reports show them.
-func Queues() []Queue { return []Queue{Manager, Stream, PythonManager, NATS, JetStream} }
+// RemoteQueues lists the queues that run across hosts, in the order
+// reports show them.
+func RemoteQueues() []Queue {
+	return []Queue{Manager, ManagerProcess, Stream, PythonManager, NATS, JetStream}
+}
 
-// Quiet is how long Wait waits without a new result before it gives up.
-var Quiet = 10 * time.Second
+// Queues lists every queue: RemoteQueues, then LocalQueues.
+func Queues() []Queue { return append(RemoteQueues(), LocalQueues()...) }
 
 // Config says what to start.
 type Config struct {
@@ -73,6 +90,38 @@ type Config struct {
 	// NoWorkers starts only the master (concbench dist master): workers
 	// come from elsewhere.
 	NoWorkers bool
+
+	// Limits and timers; a zero field takes the default named beside it.
+	Quiet            time.Duration // Wait and Put give up after this long without a new result (10s)
+	Outstanding      int           // Put waits while this many tasks have no result (256)
+	HandshakeTimeout time.Duration // bounds a connection's authentication (5s)
+	Stall            time.Duration // stream: a connection holding tasks with no result this long loses them to the queue (1s)
+	AckWait          time.Duration // nats-jetstream: a task not acked this long is delivered again (5s)
+	PullExpiry       time.Duration // nats-jetstream: how long a worker's pull request lives (1s)
+	NATSBin          string        // nats-server's path (NATSBin)
+	NATSStartTimeout time.Duration // nats-server may take this long to accept its first client (10s)
+}
+
+// withDefaults is cfg with every zero limit set to its default.
+func (cfg Config) withDefaults() Config {
+	dur := func(d *time.Duration, def time.Duration) {
+		if *d == 0 {
+			*d = def
+		}
+	}
+	dur(&cfg.Quiet, 10*time.Second)
+	dur(&cfg.HandshakeTimeout, DefaultHandshakeTimeout)
+	dur(&cfg.Stall, time.Second)
+	dur(&cfg.AckWait, 5*time.Second)
+	dur(&cfg.PullExpiry, time.Second)
+	dur(&cfg.NATSStartTimeout, 10*time.Second)
+	if cfg.Outstanding == 0 {
+		cfg.Outstanding = 256
+	}
+	if cfg.NATSBin == "" {
+		cfg.NATSBin = NATSBin
+	}
+	return cfg
 }
 
 // master is the serving side of a queue.
@@ -83,6 +132,10 @@ type master interface {
 	resultsCh() <-chan pair
 	redelivered() int64
 	close() error
+	// workerFiles are descriptors every worker process inherits (local-pipe's
+	// pipe ends); workersStarted is called once they all have them.
+	workerFiles() []*os.File
+	workersStarted()
 }
 
 // Cluster is a running master with its workers.
@@ -101,6 +154,7 @@ type Cluster struct {
 
 // Start starts the master, the links' delay and the workers.
 func Start(cfg Config) (*Cluster, error) {
+	cfg = cfg.withDefaults()
 	ans, err := newAnswers(cfg.Task)
 	if err != nil {
 		return nil, err
@@ -137,11 +191,11 @@ func Start(cfg Config) (*Cluster, error) {
 func (c *Cluster) startMaster(listen string) (master, error) {
 	switch c.cfg.Queue {
 	case Manager:
-		return startTCP(listen, c.cfg.Secret, serveManager)
+		return startTCP(listen, c.cfg, serveManager)
 	case Stream:
-		return startTCP(listen, c.cfg.Secret, serveStream)
+		return startTCP(listen, c.cfg, serveStream)
 	case NATS, JetStream:
-		nm, err := startNATS(c.cfg.Queue, listen, c.cfg.Secret)
+		nm, err := startNATS(listen, c.cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -154,8 +208,15 @@ func (c *Cluster) startMaster(listen string) (master, error) {
 		}
 		c.cpu = pm.cpuTime
 		return pm, nil
+	case ManagerProcess:
+		pm, err := startProxyMaster(listen, c.cfg)
+		if err != nil {
+			return nil, err
+		}
+		c.cpu = pm.cpuTime
+		return pm, nil
 	case LocalManager:
-		return startProxyMaster(c.cfg.Secret)
+		return startProxyMaster("127.0.0.1:0", c.cfg)
 	case LocalPipe:
 		return startPipeMaster()
 	case PythonLocalManager, PythonLocalPipe:
@@ -194,9 +255,7 @@ func (c *Cluster) startWorkers() error {
 			c.workers = append(c.workers, w)
 		}
 	}
-	if p, ok := c.m.(*pipeMaster); ok {
-		p.workersStarted()
-	}
+	c.m.workersStarted()
 	return nil
 }
 
@@ -204,13 +263,7 @@ func (c *Cluster) startWorker(ns, addr string) (*proc.Child, error) {
 	if c.cfg.Queue == PythonManager {
 		return startPythonWorker(ns, addr, c.cfg.Secret)
 	}
-	var files []*os.File
-	if p, ok := c.m.(*pipeMaster); ok {
-		files = p.workerFiles()
-	}
-	w, err := proc.Start(RoleWorker, proc.Options{Files: files, Env: []string{
-		envQueue + "=" + string(c.cfg.Queue), envAddr + "=" + addr, envNS + "=" + ns,
-		envTask + "=" + string(c.cfg.Task), envSecret + "=" + c.cfg.Secret, EnvFault + "=" + c.cfg.Fault}})
+	w, err := proc.Start(RoleWorker, proc.Options{Files: c.m.workerFiles(), Env: workerEnv(c.cfg, ns, addr)})
 	if err != nil {
 		return nil, fmt.Errorf("dist: %s worker: %w", c.cfg.Queue, err)
 	}
@@ -234,33 +287,36 @@ func (c *Cluster) AwaitWorkers(n int, timeout time.Duration) error {
 // Workers are the worker processes, in host order (for fault injection).
 func (c *Cluster) Workers() []*proc.Child { return c.workers }
 
-// Outstanding bounds the tasks put and not yet answered: Put waits when
-// there are this many. A benchmark's loop then runs at the workers' pace
-// and the drain after it is short, and the queues in between never hold
-// more than this.
-var Outstanding = 256
-
 // Put hands the master the next task and returns its seq. It fails at once
-// once a wrong result has come back.
+// once a wrong result has come back. It waits while Config.Outstanding
+// tasks have no result: a benchmark's loop then runs at the workers' pace
+// and the drain after it is short, and the queues in between never hold
+// more than that.
 func (c *Cluster) Put() (uint64, error) {
 	for {
 		st, err := c.col.stats(int(c.next))
 		if err != nil {
 			return 0, err
 		}
-		if st.Lost < Outstanding {
+		if st.Lost < c.cfg.Outstanding {
 			break
 		}
 		select {
 		case <-c.col.notify:
-		case <-time.After(Quiet):
-			return 0, fmt.Errorf("dist %s: %d tasks outstanding, no result for %v", c.cfg.Queue, st.Lost, Quiet)
+		case <-time.After(c.cfg.Quiet):
+			return 0, fmt.Errorf("dist %s: %d tasks outstanding, no result for %v", c.cfg.Queue, st.Lost, c.cfg.Quiet)
 		}
 	}
 	seq := c.next
 	c.next++
 	c.col.sent(seq)
 	return seq, c.m.put(seq, c.col.ans.arg(seq))
+}
+
+// Done is how many tasks have a verified result so far.
+func (c *Cluster) Done() int {
+	st, _ := c.col.stats(0)
+	return st.Distinct
 }
 
 // Sent is how many tasks were put.
@@ -275,7 +331,7 @@ type Stats struct {
 }
 
 // Wait waits until every task put so far has a verified result. It fails at
-// once on a wrong result, and after Quiet without a new result; the Stats
+// once on a wrong result, and after Config.Quiet without a new result; the Stats
 // are filled either way.
 func (c *Cluster) Wait() (Stats, error) { return c.waitFor(int(c.next)) }
 
@@ -294,9 +350,9 @@ func (c *Cluster) waitFor(want int) (Stats, error) {
 		}
 		select {
 		case <-c.col.notify:
-		case <-time.After(Quiet):
+		case <-time.After(c.cfg.Quiet):
 			st.Redelivered = c.m.redelivered()
-			return st, fmt.Errorf("dist %s: %d of %d tasks lost: no result for %v", c.cfg.Queue, st.Lost, want, Quiet)
+			return st, fmt.Errorf("dist %s: %d of %d tasks lost: no result for %v", c.cfg.Queue, st.Lost, want, c.cfg.Quiet)
 		}
 	}
 }
@@ -340,6 +396,25 @@ func (c *Cluster) Inject(fault string) error {
 		return c.cfg.Hosts.SetLink(0, false)
 	}
 	return fmt.Errorf("dist: cannot inject fault %q here (have kill, link-down with hosts)", fault)
+}
+
+// InjectAt arms fault to strike as soon as n tasks have verified results:
+// it runs on the goroutine that checks the results, between two of them,
+// so the moment does not depend on when the caller's goroutine runs or how
+// long its puts take. Call it before the first Put; Struck says when it
+// struck.
+func (c *Cluster) InjectAt(n int, fault string) {
+	c.col.mu.Lock()
+	defer c.col.mu.Unlock()
+	c.col.strikeAt, c.col.strike = n, func() error { return c.Inject(fault) }
+}
+
+// Struck says whether the fault armed by InjectAt has struck, how many
+// tasks had verified results then, and the injection's error.
+func (c *Cluster) Struck() (struck bool, done int, err error) {
+	c.col.mu.Lock()
+	defer c.col.mu.Unlock()
+	return c.col.struck, c.col.doneAt, c.col.strikeErr
 }
 
 // CPU is the master's CPU time so far.

@@ -8,9 +8,13 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/concbench/concbench/proc"
 )
+
+// envListen tells the manager process (role dist-manager) where to listen.
+const envListen = "CONCBENCH_DIST_LISTEN"
 
 // The in-machine queues answer the seeds' remark that a Pool's workers
 // need Manager().Queue(), not a plain Queue: what does the proxied queue
@@ -43,15 +47,21 @@ func LocalQueues() []Queue {
 const (
 	opPutTask   = 3 // request: a task (seq, arg); response stOK
 	opGetResult = 4 // request: the next result; response stTask with (seq, value)
+	opClients   = 5 // request: how many clients are let in; response stOK with (n, 0)
 )
 
-// RoleManager is the manager process of local-manager.
+// RoleManager is the manager process of local-manager and manager-process.
 const RoleManager = "dist-manager"
 
 func init() { proc.Register(RoleManager, serveManagerProcess) }
 
 func serveManagerProcess() int {
-	m, err := startTCP("127.0.0.1:0", os.Getenv(envSecret), serveManager)
+	cfg, err := workerConfig()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "concbench dist-manager:", err)
+		return 2
+	}
+	m, err := startTCP(os.Getenv(envListen), cfg, serveManager)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "concbench dist-manager:", err)
 		return 1
@@ -65,30 +75,32 @@ func serveManagerProcess() int {
 	return 0
 }
 
-// proxyMaster is the master's side of local-manager: one connection for
-// puts, one for the goroutine that takes results.
+// proxyMaster is the master's side of local-manager and manager-process:
+// one connection for puts, one for the goroutine that takes results.
 type proxyMaster struct {
 	*queues
 	mgr      *proc.Child
 	at       string
+	mu       sync.Mutex // put1, req, resp
 	put1, rd net.Conn
 	req      [frameSize]byte
 	resp     [frameSize]byte
 	wg       sync.WaitGroup
 }
 
-func startProxyMaster(secret string) (*proxyMaster, error) {
-	c, err := proc.Start(RoleManager, proc.Options{Env: []string{envSecret + "=" + secret}})
+// startProxyMaster starts the manager process listening on listen.
+func startProxyMaster(listen string, cfg Config) (*proxyMaster, error) {
+	c, err := proc.Start(RoleManager, proc.Options{Env: append(workerEnv(cfg, "", ""), envListen+"="+listen)})
 	if err != nil {
 		return nil, fmt.Errorf("dist: manager process: %w", err)
 	}
 	line, err := bufio.NewReader(c.Out).ReadString('\n')
 	m := &proxyMaster{queues: newQueues(), mgr: c, at: strings.TrimSpace(line)}
 	if err == nil {
-		m.put1, err = dial(m.at, secret)
+		m.put1, err = dial(m.at, cfg.Secret, cfg.HandshakeTimeout)
 	}
 	if err == nil {
-		m.rd, err = dial(m.at, secret)
+		m.rd, err = dial(m.at, cfg.Secret, cfg.HandshakeTimeout)
 	}
 	if err != nil {
 		m.close()
@@ -100,7 +112,27 @@ func startProxyMaster(secret string) (*proxyMaster, error) {
 }
 
 func (m *proxyMaster) addr() string { return m.at }
-func (m *proxyMaster) clients() int { return 0 }
+
+// clients is the manager process's workers: its clients but the master's
+// two connections.
+func (m *proxyMaster) clients() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if call(m.put1, m.req[:], m.resp[:], opClients, pair{}) != nil || m.resp[0] != stOK {
+		return 0
+	}
+	return max(int(getPair(m.resp[1:]).a)-2, 0)
+}
+
+// cpuTime is the master's CPU and its manager process's.
+func (m *proxyMaster) cpuTime() (time.Duration, error) {
+	self, err := selfCPU()
+	if err != nil {
+		return 0, err
+	}
+	mgr, err := procCPU(m.mgr.Pid())
+	return self + mgr, err
+}
 
 // call is one request/response on c.
 func call(c net.Conn, req, resp []byte, op byte, p pair) error {
@@ -114,6 +146,8 @@ func call(c net.Conn, req, resp []byte, op byte, p pair) error {
 }
 
 func (m *proxyMaster) put(seq, arg uint64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if err := call(m.put1, m.req[:], m.resp[:], opPutTask, pair{seq, arg}); err != nil || m.resp[0] != stOK {
 		return fmt.Errorf("dist: put task %d to the manager process: %v (answer %d)", seq, err, m.resp[0])
 	}

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync/atomic"
+	"time"
 )
 
 // queues is the master's state that every Go queue shares: the task queue
@@ -14,7 +16,9 @@ type queues struct {
 	tasks   chan pair
 	results chan pair
 	done    chan struct{}
-	redo    atomic.Int64 // tasks handed out a second time
+	redo    atomic.Int64  // tasks handed out a second time
+	stall   time.Duration // stream: Config.Stall
+	letIn   atomic.Int64  // a TCP master's connections let in (wire.go)
 }
 
 // queueCap bounds the task queue; a put into a full queue waits, as a
@@ -46,6 +50,10 @@ func (q *queues) result(p pair) bool {
 func (q *queues) resultsCh() <-chan pair { return q.results }
 func (q *queues) redelivered() int64     { return q.redo.Load() }
 
+// Most masters hand their workers no descriptors.
+func (q *queues) workerFiles() []*os.File { return nil }
+func (q *queues) workersStarted()         {}
+
 // The manager queue is the faithful port of the seeds' BaseManager: the
 // master serves the task and result queues, and a worker's every get and
 // put is one request and one response over TCP, as every method call on a
@@ -67,9 +75,10 @@ type tcpMaster struct {
 	srv *tcpServer
 }
 
-func startTCP(addr, secret string, serve func(*queues, net.Conn)) (*tcpMaster, error) {
+func startTCP(addr string, cfg Config, serve func(*queues, net.Conn)) (*tcpMaster, error) {
 	m := &tcpMaster{queues: newQueues()}
-	srv, err := listen(addr, secret, func(c net.Conn) { serve(m.queues, c) })
+	m.stall = cfg.Stall
+	srv, err := listen(addr, cfg.Secret, cfg.HandshakeTimeout, &m.letIn, func(c net.Conn) { serve(m.queues, c) })
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +130,9 @@ func serveManager(m *queues, c net.Conn) {
 			case <-m.done:
 				return
 			}
+		case opClients:
+			resp[0] = stOK
+			putPair(resp[1:], pair{uint64(m.letIn.Load()), 0})
 		default:
 			return // a stray byte: the connection is not a manager client
 		}

@@ -26,7 +26,7 @@ import (
 //	nats-jetstream  tasks go into a work-queue stream on disk; workers pull
 //	                from one durable consumer and ack each task explicitly
 //	                after publishing its result. A task not acked within
-//	                AckWait is delivered again, to any worker: nothing is
+//	                Config.AckWait is delivered again, to any worker: nothing is
 //	                lost, and a task may be run twice.
 
 const (
@@ -36,13 +36,6 @@ const (
 	consumer    = "workers"
 )
 
-// AckWait is how long JetStream waits for a task's ack before it delivers
-// the task again.
-var AckWait = 5 * time.Second
-
-// PullExpiry is how long a JetStream worker's pull request lives.
-var PullExpiry = time.Second
-
 type natsMaster struct {
 	*queues
 	srv *natsServer
@@ -51,7 +44,7 @@ type natsMaster struct {
 	buf [16]byte
 }
 
-func startNATS(q Queue, listen, secret string) (*natsMaster, error) {
+func startNATS(listen string, cfg Config) (*natsMaster, error) {
 	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
 		return nil, fmt.Errorf("dist: nats: listen %q: %w", listen, err)
@@ -61,10 +54,10 @@ func startNATS(q Queue, listen, secret string) (*natsMaster, error) {
 		return nil, fmt.Errorf("dist: nats: listen %q: port: %w", listen, err)
 	}
 	m := &natsMaster{queues: newQueues()}
-	if m.srv, err = startNATSServer(host, p, secret, q == JetStream); err != nil {
+	if m.srv, err = startNATSServer(host, p, cfg); err != nil {
 		return nil, err
 	}
-	if err := m.connect(q, secret); err != nil {
+	if err := m.connect(cfg); err != nil {
 		m.close()
 		return nil, err
 	}
@@ -73,8 +66,8 @@ func startNATS(q Queue, listen, secret string) (*natsMaster, error) {
 
 // connect is the master's client: it subscribes to results and, for
 // JetStream, makes the stream and the consumer workers pull from.
-func (m *natsMaster) connect(q Queue, secret string) error {
-	nc, err := nats.Connect(m.addr(), nats.Token(secret), nats.NoReconnect())
+func (m *natsMaster) connect(cfg Config) error {
+	nc, err := nats.Connect(m.addr(), nats.Token(cfg.Secret), nats.NoReconnect())
 	if err != nil {
 		return fmt.Errorf("dist: nats master: %w (nats-server: %s)", err, oneLine(m.srv.c.Stderr()))
 	}
@@ -95,7 +88,7 @@ func (m *natsMaster) connect(q Queue, secret string) error {
 		return fmt.Errorf("dist: nats results: %w", err)
 	}
 	sub.SetPendingLimits(-1, -1) // the collector keeps up; never drop a result here
-	if q != JetStream {
+	if cfg.Queue != JetStream {
 		return nc.Flush()
 	}
 	if m.js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(queueCap)); err != nil {
@@ -109,7 +102,7 @@ func (m *natsMaster) connect(q Queue, secret string) error {
 		return fmt.Errorf("dist: jetstream stream: %w", err)
 	}
 	_, err = s.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{Durable: consumer,
-		AckPolicy: jetstream.AckExplicitPolicy, AckWait: AckWait, MaxAckPending: -1})
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: cfg.AckWait, MaxAckPending: -1})
 	if err != nil {
 		return fmt.Errorf("dist: jetstream consumer: %w", err)
 	}
@@ -161,9 +154,9 @@ func (m *natsMaster) close() error {
 // natsWorker serves tasks until its stdin closes. Reconnection is off: a
 // reconnect would dial from whatever thread runs it, outside the host's
 // namespace (and past a downed link).
-func natsWorker(q Queue, addr, secret string, _ Task, do step, ready func() error) error {
+func natsWorker(cfg Config, addr string, do step, ready func() error) error {
 	closed := make(chan struct{})
-	nc, err := nats.Connect(addr, nats.Token(secret), nats.NoReconnect(),
+	nc, err := nats.Connect(addr, nats.Token(cfg.Secret), nats.NoReconnect(),
 		nats.ClosedHandler(func(*nats.Conn) { close(closed) }))
 	if err != nil {
 		return fmt.Errorf("nats connect: %w", err)
@@ -196,8 +189,8 @@ func natsWorker(q Queue, addr, secret string, _ Task, do step, ready func() erro
 		}
 		return nc.Publish(subjResults, out[:n]) == nil
 	}
-	if q == JetStream {
-		return jetstreamWorker(nc, run, ready, closed)
+	if cfg.Queue == JetStream {
+		return jetstreamWorker(nc, cfg.PullExpiry, run, ready, closed)
 	}
 	sub, err := nc.QueueSubscribe(subjTasks, consumer, func(msg *nats.Msg) { run(msg.Data, 0) })
 	if err != nil {
@@ -216,7 +209,7 @@ func natsWorker(q Queue, addr, secret string, _ Task, do step, ready func() erro
 	return failed
 }
 
-func jetstreamWorker(nc *nats.Conn, run func([]byte, uint64) bool, ready func() error, closed <-chan struct{}) error {
+func jetstreamWorker(nc *nats.Conn, expiry time.Duration, run func([]byte, uint64) bool, ready func() error, closed <-chan struct{}) error {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
@@ -235,7 +228,7 @@ func jetstreamWorker(nc *nats.Conn, run func([]byte, uint64) bool, ready func() 
 	}
 	// The result is published before the ack: a worker that dies between
 	// the two makes a duplicate result, never a lost one.
-	// Pull requests expire after PullExpiry: those of a worker that has
+	// Pull requests expire after Config.PullExpiry: those of a worker that has
 	// died or been cut off stop attracting redeliveries after that.
 	cc, err := c.Consume(func(msg jetstream.Msg) {
 		var delivered uint64 = 1
@@ -245,7 +238,7 @@ func jetstreamWorker(nc *nats.Conn, run func([]byte, uint64) bool, ready func() 
 		if run(msg.Data(), delivered) {
 			msg.Ack()
 		}
-	}, jetstream.PullExpiry(PullExpiry))
+	}, jetstream.PullExpiry(expiry))
 	if err != nil {
 		return fmt.Errorf("jetstream consume: %w", err)
 	}

@@ -36,12 +36,9 @@ import (
 // keeps for error messages. Close interrupts it (SIGINT: it shuts down and
 // exits 0), kills it after proc.Grace, and removes the directory.
 
-// NATSBin is the nats-server executable.
-var NATSBin = "/usr/sbin/nats-server"
-
-// NATSStartTimeout bounds how long nats-server may take to accept its first
-// client.
-var NATSStartTimeout = 10 * time.Second
+// NATSBin is where Debian installs the nats-server executable
+// (Config.NATSBin overrides it).
+const NATSBin = "/usr/sbin/nats-server"
 
 // ErrMissing is wrapped by Start's error when a Debian package a queue
 // needs is not installed.
@@ -49,9 +46,12 @@ var ErrMissing = errors.New("missing")
 
 // NATSMissing says in one line, wrapping ErrMissing, why the nats queues
 // cannot run here, or returns nil.
-func NATSMissing() error {
-	if _, err := os.Stat(NATSBin); err != nil {
-		return fmt.Errorf("%w: Debian package nats-server (%s: %v)", ErrMissing, NATSBin, err)
+func NATSMissing() error { return NATSMissingAt(NATSBin) }
+
+// NATSMissingAt is NATSMissing for nats-server at bin.
+func NATSMissingAt(bin string) error {
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("%w: Debian package nats-server (%s: %v)", ErrMissing, bin, err)
 	}
 	return nil
 }
@@ -67,8 +67,9 @@ type natsServer struct {
 // startNATSServer starts nats-server on host:port (port 0: one it picks),
 // with JetStream if js, and returns once its ports file says where it
 // listens.
-func startNATSServer(host string, port int, secret string, js bool) (*natsServer, error) {
-	if err := NATSMissing(); err != nil {
+func startNATSServer(host string, port int, cfg Config) (*natsServer, error) {
+	secret, js := cfg.Secret, cfg.Queue == JetStream
+	if err := NATSMissingAt(cfg.NATSBin); err != nil {
 		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "concbench-nats-")
@@ -85,14 +86,14 @@ func startNATSServer(host string, port int, secret string, js bool) (*natsServer
 		s.close()
 		return nil, fmt.Errorf("dist: nats-server config: %w", err)
 	}
-	cmd := exec.Command(NATSBin, "-c", conf, "--ports_file_dir", dir)
+	cmd := exec.Command(cfg.NATSBin, "-c", conf, "--ports_file_dir", dir)
 	// The broker gets the CPUs the embedded one had: this process's.
 	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(runtime.GOMAXPROCS(0)))
 	if s.c, err = proc.StartCmd(cmd); err != nil {
 		s.close()
 		return nil, fmt.Errorf("dist: nats-server: %w", err)
 	}
-	if err := s.awaitPorts(); err != nil {
+	if err := s.awaitPorts(cfg.NATSStartTimeout); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -154,8 +155,8 @@ func natsQuote(s string) (string, error) {
 
 // awaitPorts waits for nats-server's ports file (written once the server
 // accepts clients) and reads where it listens.
-func (s *natsServer) awaitPorts() error {
-	deadline := time.Now().Add(NATSStartTimeout)
+func (s *natsServer) awaitPorts(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
 	for ; ; time.Sleep(10 * time.Millisecond) {
 		var ports struct{ Nats, Monitoring []string }
 		files, _ := filepath.Glob(filepath.Join(s.dir, "*.ports"))
@@ -171,7 +172,7 @@ func (s *natsServer) awaitPorts() error {
 			return fmt.Errorf("dist: nats-server exited at start: %s", oneLine(s.c.Stderr()))
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("dist: nats-server not ready after %v: %s", NATSStartTimeout, oneLine(s.c.Stderr()))
+			return fmt.Errorf("dist: nats-server not ready after %v: %s", timeout, oneLine(s.c.Stderr()))
 		}
 	}
 }
@@ -185,18 +186,30 @@ func oneLine(log string) string {
 // clients is how many clients the server has, from its monitoring
 // endpoint; 0 if it does not answer. No connection is kept open between
 // calls (none to leak).
+//
+// Only clients that have sent CONNECT with the right token count: the
+// server lists a connection from its accept on, and one that never speaks
+// (a port scan, a health check) has no client library's lang.
 func (s *natsServer) clients() int {
 	cl := http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	resp, err := cl.Get(s.mon + "/varz")
+	resp, err := cl.Get(s.mon + "/connz?limit=100000")
 	if err != nil {
 		return 0
 	}
 	defer resp.Body.Close()
-	var v struct{ Connections int }
+	var v struct {
+		Connections []struct{ Lang string }
+	}
 	if json.NewDecoder(resp.Body).Decode(&v) != nil {
 		return 0
 	}
-	return v.Connections
+	n := 0
+	for _, c := range v.Connections {
+		if c.Lang != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // cpu is the server's CPU time so far.

@@ -79,15 +79,13 @@ func TestNATSServerChild(t *testing.T) {
 // Without the nats-server executable the nats queues fail to start with
 // one line that names the Debian package, and leave nothing behind.
 func TestNATSServerMissing(t *testing.T) {
-	old := NATSBin
-	NATSBin = filepath.Join(t.TempDir(), "nats-server")
-	defer func() { NATSBin = old }()
+	bin := filepath.Join(t.TempDir(), "nats-server")
 	for _, q := range []Queue{NATS, JetStream} {
 		before := leakcheck.Take()
-		c, err := Start(Config{Queue: q, Task: Square, Procs: 1, Secret: "s"})
+		c, err := Start(Config{Queue: q, Task: Square, Procs: 1, Secret: "s", NATSBin: bin})
 		if err == nil {
 			c.Close()
-			t.Fatalf("%s started without %s", q, NATSBin)
+			t.Fatalf("%s started without %s", q, bin)
 		}
 		if !strings.Contains(err.Error(), "Debian package nats-server") || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: error %q, want one line naming the Debian package", q, err)
@@ -116,7 +114,7 @@ func TestNATSServerPortTaken(t *testing.T) {
 		c.Close()
 		t.Fatal("nats-server started on a port in use")
 	}
-	if !strings.Contains(err.Error(), "address already in use") || strings.Contains(err.Error(), "\n") || time.Since(t0) > NATSStartTimeout/2 {
+	if !strings.Contains(err.Error(), "address already in use") || strings.Contains(err.Error(), "\n") || time.Since(t0) > (Config{}).withDefaults().NATSStartTimeout/2 {
 		t.Errorf("error %q after %v, want one line saying the address is in use, at once", err, time.Since(t0))
 	}
 	if err := leakcheck.Check(before); err != nil {
@@ -164,7 +162,7 @@ func TestNATSServerAnyAddress(t *testing.T) {
 		t.Skip(err)
 	}
 	for _, host := range []string{"", "0.0.0.0"} {
-		s, err := startNATSServer(host, 0, "s", false)
+		s, err := startNATSServer(host, 0, Config{Queue: NATS, Secret: "s"}.withDefaults())
 		if err != nil {
 			t.Fatal(err)
 		}

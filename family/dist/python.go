@@ -22,7 +22,9 @@ import (
 // manager.start() makes it) and dist_worker.py workers get and put through
 // proxies. Go feeds the master's task queue through its stdin and checks
 // every result it prints, so the Python run is verified like the Go ones.
-// Both scripts are given to python3 as -c text, never written to disk.
+// Both scripts are given to python3 as -c text, never written to disk, and
+// the authkey in their environment (CONCBENCH_DIST_SECRET), never on their
+// command line, which every user of the machine can read.
 
 type pyMaster struct {
 	*queues
@@ -50,7 +52,7 @@ var interpreter = sync.OnceValues(func() (string, error) {
 	return strings.TrimSpace(string(out)), nil
 })
 
-func pythonCmd(script []byte, ns string, args ...string) (*exec.Cmd, error) {
+func pythonCmd(script []byte, ns, secret string, args ...string) (*exec.Cmd, error) {
 	py, err := interpreter()
 	if err != nil {
 		return nil, err
@@ -64,7 +66,7 @@ func pythonCmd(script []byte, ns string, args ...string) (*exec.Cmd, error) {
 		argv = append([]string{"ip", "netns", "exec", ns}, argv...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
+	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1", envSecret+"="+secret)
 	// A group of its own, so that close reaches the manager's server
 	// process (a fork of the master) too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -72,8 +74,8 @@ func pythonCmd(script []byte, ns string, args ...string) (*exec.Cmd, error) {
 }
 
 // startPython starts a script and reads its first line.
-func startPython(script []byte, ns string, args ...string) (*proc.Child, *bufio.Reader, string, error) {
-	cmd, err := pythonCmd(script, ns, args...)
+func startPython(script []byte, ns, secret string, args ...string) (*proc.Child, *bufio.Reader, string, error) {
+	cmd, err := pythonCmd(script, ns, secret, args...)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -102,16 +104,16 @@ func startPythonMaster(listen, secret string) (*pyMaster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dist: python-manager: listen %q: %w", listen, err)
 	}
-	return startPyMaster(python.DistMaster, host, port, secret)
+	return startPyMaster(python.DistMaster, secret, host, port)
 }
 
 // startPythonLocal starts dist_local.py: kind is "manager" or "pipe".
 func startPythonLocal(kind string, procs int) (*pyMaster, error) {
-	return startPyMaster(python.DistLocal, kind, strconv.Itoa(procs))
+	return startPyMaster(python.DistLocal, "", kind, strconv.Itoa(procs))
 }
 
-func startPyMaster(script []byte, args ...string) (*pyMaster, error) {
-	c, r, at, err := startPython(script, "", args...)
+func startPyMaster(script []byte, secret string, args ...string) (*pyMaster, error) {
+	c, r, at, err := startPython(script, "", secret, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +189,7 @@ func startPythonWorker(ns, addr, secret string) (*proc.Child, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, _, line, err := startPython(python.DistWorker, ns, host, port, secret)
+	c, _, line, err := startPython(python.DistWorker, ns, secret, host, port)
 	if err != nil {
 		return nil, err
 	}

@@ -21,15 +21,11 @@ import (
 //
 // The master remembers the tasks in flight on each connection and puts them
 // back on the queue when the connection dies or stalls (no result for
-// Stall while tasks are out): a killed worker or a dead link loses nothing,
+// Config.Stall while tasks are out): a killed worker or a dead link loses nothing,
 // at the price of a task run twice when the stalled worker was only slow.
 
 // Window is a stream worker's credit.
 const Window = 16
-
-// Stall is how long a stream connection may hold tasks without returning a
-// result before the master takes them back.
-var Stall = time.Second
 
 // conn is one worker's connection on the master.
 type streamConn struct {
@@ -101,7 +97,7 @@ func (sc *streamConn) collect() {
 	r := bufio.NewReader(sc.c)
 	buf := make([]byte, 16)
 	for {
-		sc.c.SetReadDeadline(time.Now().Add(Stall))
+		sc.c.SetReadDeadline(time.Now().Add(sc.m.stall))
 		_, err := io.ReadFull(r, buf)
 		if errors.Is(err, os.ErrDeadlineExceeded) && sc.inFlight() == 0 {
 			continue // idle, not stalled

@@ -1,6 +1,7 @@
 package dist
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -9,39 +10,85 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// The Go queues' connections start as Python's managers do: the server
-// sends a random challenge, the client answers with its HMAC under the
-// shared secret (the seeds' authkey), and the server says yes or no. The
-// secret never crosses the wire.
+// Every Go queue's connection starts with a handshake in which each end
+// proves that it holds the shared secret (the seeds' authkey) without
+// sending it, as Python's managers do both ways (deliver_challenge, then
+// answer_challenge):
+//
+//	master → worker  greeting, nonceM (16 random bytes)
+//	worker → master  nonceW (16 random bytes)
+//	master → worker  HMAC-SHA256(secret, "master" nonceM nonceW)
+//	worker → master  HMAC-SHA256(secret, "worker" nonceM nonceW)
+//	master → worker  1 (let in) or 0 (refused)
+//
+// Each proof names its signer's role and both nonces, so no proof can be
+// reflected to the other end or replayed on another connection. The master
+// proves first: a worker gives its proof only to a peer that has shown the
+// secret, so a party that forwards a master's nonce to a real worker gets
+// no proof to show the master unless it relays the master's own proof too,
+// which makes it a plain TCP forwarder between two real ends. Like
+// Python's, the handshake does not protect the bytes after it: across
+// untrusted networks, run the queue inside a VPN or an SSH tunnel.
+//
+// A connection counts as a worker only once it has been let in.
+
+// greeting opens the master's first message: a peer that does not send it
+// is not a concbench master.
+var greeting = []byte("concbench-dist/2")
 
 const nonceLen = 16
 
-var errDenied = errors.New("authentication failed: wrong secret")
+var (
+	errDenied    = errors.New("authentication failed: the master refused this secret")
+	errNotMaster = errors.New("the peer is not a concbench dist master (no concbench greeting)")
+	errNoProof   = errors.New("authentication failed: the master did not prove the secret (wrong secret on one side, or not a concbench master)")
+)
 
-func mac(secret string, nonce []byte) []byte {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(nonce)
-	return m.Sum(nil)
+// DefaultHandshakeTimeout bounds the handshake when Config leaves it zero.
+const DefaultHandshakeTimeout = 5 * time.Second
+
+// proof is what role signs for the connection whose nonces are m and w.
+func proof(secret, role string, m, w []byte) []byte {
+	h := hmac.New(sha256.New, []byte(secret))
+	h.Write([]byte(role))
+	h.Write(m)
+	h.Write(w)
+	return h.Sum(nil)
 }
 
-// challenge is the server side; it gives a client HandshakeTimeout.
-func challenge(c net.Conn, secret string) error {
-	c.SetDeadline(time.Now().Add(HandshakeTimeout))
+func nonce() []byte {
+	b := make([]byte, nonceLen)
+	rand.Read(b)
+	return b
+}
+
+// challenge is the master's side of the handshake; it gives the peer
+// timeout in all.
+func challenge(c net.Conn, secret string, timeout time.Duration) error {
+	c.SetDeadline(time.Now().Add(timeout))
 	defer c.SetDeadline(time.Time{})
-	nonce := make([]byte, nonceLen)
-	rand.Read(nonce)
-	if _, err := c.Write(nonce); err != nil {
+	nm := nonce()
+	if _, err := c.Write(append(bytes.Clone(greeting), nm...)); err != nil {
+		return err
+	}
+	nw := make([]byte, nonceLen)
+	if _, err := io.ReadFull(c, nw); err != nil {
+		return err
+	}
+	if _, err := c.Write(proof(secret, "master", nm, nw)); err != nil {
 		return err
 	}
 	got := make([]byte, sha256.Size)
 	if _, err := io.ReadFull(c, got); err != nil {
 		return err
 	}
-	ok := hmac.Equal(got, mac(secret, nonce))
+	ok := hmac.Equal(got, proof(secret, "worker", nm, nw))
 	verdict := []byte{0}
 	if ok {
 		verdict[0] = 1
@@ -55,15 +102,32 @@ func challenge(c net.Conn, secret string) error {
 	return nil
 }
 
-// answer is the client side.
-func answer(c net.Conn, secret string) error {
-	c.SetDeadline(time.Now().Add(HandshakeTimeout))
+// answer is the worker's side.
+func answer(c net.Conn, secret string, timeout time.Duration) error {
+	c.SetDeadline(time.Now().Add(timeout))
 	defer c.SetDeadline(time.Time{})
-	nonce := make([]byte, nonceLen)
-	if _, err := io.ReadFull(c, nonce); err != nil {
+	hello := make([]byte, len(greeting)+nonceLen)
+	if _, err := io.ReadFull(c, hello); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) || hungUp(err) {
+			return fmt.Errorf("%w: %v", errNotMaster, err)
+		}
 		return err
 	}
-	if _, err := c.Write(mac(secret, nonce)); err != nil {
+	if !bytes.Equal(hello[:len(greeting)], greeting) {
+		return errNotMaster
+	}
+	nm, nw := hello[len(greeting):], nonce()
+	if _, err := c.Write(nw); err != nil {
+		return err
+	}
+	got := make([]byte, sha256.Size)
+	if _, err := io.ReadFull(c, got); err != nil {
+		return fmt.Errorf("%w: %v", errNoProof, err)
+	}
+	if !hmac.Equal(got, proof(secret, "master", nm, nw)) {
+		return errNoProof
+	}
+	if _, err := c.Write(proof(secret, "worker", nm, nw)); err != nil {
 		return err
 	}
 	verdict := make([]byte, 1)
@@ -76,16 +140,13 @@ func answer(c net.Conn, secret string) error {
 	return nil
 }
 
-// HandshakeTimeout bounds the authentication exchange.
-var HandshakeTimeout = 5 * time.Second
-
 // dial connects and authenticates.
-func dial(addr, secret string) (net.Conn, error) {
-	c, err := net.DialTimeout("tcp", addr, HandshakeTimeout)
+func dial(addr, secret string, timeout time.Duration) (net.Conn, error) {
+	c, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
 		return nil, err
 	}
-	if err := answer(c, secret); err != nil {
+	if err := answer(c, secret, timeout); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("dist: %s: %w", addr, err)
 	}
@@ -109,21 +170,24 @@ func getPair(buf []byte) pair {
 // own goroutine; close ends the listener and every connection and waits for
 // the goroutines.
 type tcpServer struct {
-	ln     net.Listener
-	secret string
-	serve  func(net.Conn)
-	mu     sync.Mutex
-	conns  map[net.Conn]bool
-	wg     sync.WaitGroup
-	closed bool
+	ln        net.Listener
+	secret    string
+	handshake time.Duration
+	serve     func(net.Conn)
+	mu        sync.Mutex
+	conns     map[net.Conn]bool // true once let in
+	letIn     *atomic.Int64     // connections open and let in
+	wg        sync.WaitGroup
+	closed    bool
 }
 
-func listen(addr, secret string, serve func(net.Conn)) (*tcpServer, error) {
+// listen serves addr; letIn counts the connections open and let in.
+func listen(addr, secret string, handshake time.Duration, letIn *atomic.Int64, serve func(net.Conn)) (*tcpServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("dist: listen: %w", err)
 	}
-	s := &tcpServer{ln: ln, secret: secret, serve: serve, conns: map[net.Conn]bool{}}
+	s := &tcpServer{ln: ln, secret: secret, handshake: handshake, serve: serve, conns: map[net.Conn]bool{}, letIn: letIn}
 	s.wg.Add(1)
 	go s.accept()
 	return s, nil
@@ -142,21 +206,29 @@ func (s *tcpServer) accept() {
 			c.Close()
 			return
 		}
-		s.conns[c] = true
+		s.conns[c] = false
 		s.wg.Add(1)
 		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
 			defer s.drop(c)
-			if challenge(c, s.secret) == nil {
-				s.serve(c)
+			if challenge(c, s.secret, s.handshake) != nil {
+				return
 			}
+			s.mu.Lock()
+			s.conns[c] = true
+			s.letIn.Add(1)
+			s.mu.Unlock()
+			s.serve(c)
 		}()
 	}
 }
 
 func (s *tcpServer) drop(c net.Conn) {
 	s.mu.Lock()
+	if s.conns[c] {
+		s.letIn.Add(-1)
+	}
 	delete(s.conns, c)
 	s.mu.Unlock()
 	c.Close()
@@ -164,12 +236,9 @@ func (s *tcpServer) drop(c net.Conn) {
 
 func (s *tcpServer) addr() string { return s.ln.Addr().String() }
 
-// clients is how many connections are open (authenticated or about to be).
-func (s *tcpServer) clients() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.conns)
-}
+// clients is how many open connections have been let in: a port scan, a
+// health check or a peer still in its handshake is not a worker.
+func (s *tcpServer) clients() int { return int(s.letIn.Load()) }
 
 func (s *tcpServer) close() {
 	s.mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/concbench/concbench/family/dist/netns"
 	"github.com/concbench/concbench/proc"
@@ -19,11 +20,13 @@ const RoleWorker = "dist-worker"
 
 // The worker's configuration travels in its environment.
 const (
-	envQueue  = "CONCBENCH_DIST_QUEUE"
-	envAddr   = "CONCBENCH_DIST_ADDR"
-	envNS     = "CONCBENCH_DIST_NS"
-	envTask   = "CONCBENCH_DIST_TASK"
-	envSecret = "CONCBENCH_DIST_SECRET"
+	envQueue      = "CONCBENCH_DIST_QUEUE"
+	envAddr       = "CONCBENCH_DIST_ADDR"
+	envNS         = "CONCBENCH_DIST_NS"
+	envTask       = "CONCBENCH_DIST_TASK"
+	envSecret     = "CONCBENCH_DIST_SECRET"
+	envHandshake  = "CONCBENCH_DIST_HANDSHAKE"
+	envPullExpiry = "CONCBENCH_DIST_PULL_EXPIRY"
 	// EnvFault makes workers misbehave, for the tests that prove a
 	// benchmark fails: drop@K drops the K-th result, corrupt@K flips a bit
 	// of it (K counts from 1, per worker).
@@ -53,31 +56,56 @@ func faulty(compute computer, spec string) (step, error) {
 	}, nil
 }
 
-// workerMain is one worker: it serves queue at addr until the run ends.
+// workerEnv is a worker process's configuration: cfg's queue, task,
+// secret, fault and timers, its host's namespace ns and the master's addr.
+func workerEnv(cfg Config, ns, addr string) []string {
+	return []string{envQueue + "=" + string(cfg.Queue), envAddr + "=" + addr, envNS + "=" + ns,
+		envTask + "=" + string(cfg.Task), envSecret + "=" + cfg.Secret, EnvFault + "=" + cfg.Fault,
+		envHandshake + "=" + cfg.HandshakeTimeout.String(), envPullExpiry + "=" + cfg.PullExpiry.String()}
+}
+
+// workerConfig reads workerEnv's variables.
+func workerConfig() (Config, error) {
+	cfg := Config{Queue: Queue(os.Getenv(envQueue)), Task: Task(os.Getenv(envTask)),
+		Secret: os.Getenv(envSecret), Fault: os.Getenv(EnvFault)}
+	for _, v := range []struct {
+		env string
+		d   *time.Duration
+	}{{envHandshake, &cfg.HandshakeTimeout}, {envPullExpiry, &cfg.PullExpiry}} {
+		d, err := time.ParseDuration(os.Getenv(v.env))
+		if err != nil {
+			return cfg, fmt.Errorf("%s: %w", v.env, err)
+		}
+		*v.d = d
+	}
+	return cfg.withDefaults(), nil
+}
+
+// workerMain is one worker: it serves cfg.Queue at addr until the run ends.
 // Call it after joining the host's namespace, if any.
-func workerMain(queue Queue, addr, secret string, task Task, fault string, ready func() error) error {
-	compute, err := newComputer(task)
+func workerMain(cfg Config, addr string, ready func() error) error {
+	compute, err := newComputer(cfg.Task)
 	if err != nil {
 		return err
 	}
-	do, err := faulty(compute, fault)
+	do, err := faulty(compute, cfg.Fault)
 	if err != nil {
 		return err
 	}
 	var run func(net.Conn, step) error
-	switch queue {
-	case Manager, LocalManager:
+	switch cfg.Queue {
+	case Manager, LocalManager, ManagerProcess:
 		run = managerWorker
 	case LocalPipe:
 		return pipeWorker(do, ready)
 	case Stream:
 		run = streamWorker
 	case NATS, JetStream:
-		return natsWorker(queue, addr, secret, task, do, ready)
+		return natsWorker(cfg, addr, do, ready)
 	default:
-		return fmt.Errorf("no Go worker for queue %q", queue)
+		return fmt.Errorf("no Go worker for queue %q", cfg.Queue)
 	}
-	c, err := dial(addr, secret)
+	c, err := dial(addr, cfg.Secret, cfg.HandshakeTimeout)
 	if err != nil {
 		return err
 	}
@@ -89,12 +117,13 @@ func workerMain(queue Queue, addr, secret string, task Task, fault string, ready
 }
 
 // Work runs one Go worker in this process against the master at addr
-// until the master ends the run (concbench dist worker).
-func Work(q Queue, addr, secret string, t Task) error {
-	if q == PythonManager {
+// until the master ends the run (concbench dist worker): cfg gives the
+// queue, the task, the secret and the timers.
+func Work(cfg Config, addr string) error {
+	if cfg.Queue == PythonManager {
 		return fmt.Errorf("dist: a python-manager worker is dist_worker.py, not concbench")
 	}
-	return workerMain(q, addr, secret, t, "", func() error { return nil })
+	return workerMain(cfg.withDefaults(), addr, func() error { return nil })
 }
 
 func serveWorker() int {
@@ -109,8 +138,10 @@ func serveWorker() int {
 		io.Copy(io.Discard, os.Stdin)
 		os.Exit(0)
 	}()
-	err := workerMain(Queue(os.Getenv(envQueue)), os.Getenv(envAddr), os.Getenv(envSecret),
-		Task(os.Getenv(envTask)), os.Getenv(EnvFault), proc.Ready)
+	cfg, err := workerConfig()
+	if err == nil {
+		err = workerMain(cfg, os.Getenv(envAddr), proc.Ready)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "concbench dist-worker:", err)
 		return 1

@@ -23,6 +23,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -46,7 +47,11 @@ const orderLabel = "concbench-order"
 // its id. The config lines ("machine-class: ci-ubuntu-4cpu") go before
 // each file's own, so a query can select on them. The files are only read.
 func Upload(ctx context.Context, addr string, paths []string, config ...string) (string, error) {
-	c := &storage.Client{BaseURL: baseURL(addr)}
+	base, err := baseURL(addr)
+	if err != nil {
+		return "", err
+	}
+	c := &storage.Client{BaseURL: base}
 	u := c.NewUpload(ctx)
 	if err := sendFiles(u, paths, config); err != nil {
 		// A write fails when the request has failed: its error (the
@@ -139,7 +144,11 @@ func nameKeys(b []byte) map[string]bool {
 // "host-id:c32ac51fa19a commit:3261c11387ab") to w as a result file: one
 // block of config lines per distinct label set, Unit lines first.
 func Fetch(ctx context.Context, addr, query string, w io.Writer) (int, error) {
-	c := &storage.Client{BaseURL: baseURL(addr)}
+	base, err := baseURL(addr)
+	if err != nil {
+		return 0, err
+	}
+	c := &storage.Client{BaseURL: base}
 	q := c.Query(ctx, query)
 	defer q.Close()
 	units := map[string]string{}
@@ -185,7 +194,7 @@ func Fetch(ctx context.Context, addr, query string, w io.Writer) (int, error) {
 	if _, err := io.WriteString(w, head.String()); err != nil {
 		return 0, err
 	}
-	_, err := body.WriteTo(w)
+	_, err = body.WriteTo(w)
 	return n, err
 }
 
@@ -234,12 +243,37 @@ func sortedKeys(m map[string]string) []string {
 	return ks
 }
 
-// baseURL accepts "host:port" or a URL.
-func baseURL(addr string) string {
+// CheckAddr says in one line what is wrong with a server address, or
+// returns nil: Upload, Fetch and Recordings accept host:port or an http or
+// https URL with a host.
+func CheckAddr(addr string) error {
+	_, err := baseURL(addr)
+	return err
+}
+
+// baseURL accepts "host:port" or an http or https URL with a host, and
+// says in one line what is wrong with anything else. x/perf's client must
+// never see a malformed address: NewUpload then returns an upload whose
+// Abort waits forever on a channel nothing writes.
+func baseURL(addr string) (string, error) {
+	u := "http://" + addr
 	if strings.Contains(addr, "://") {
-		return strings.TrimSuffix(addr, "/")
+		u = strings.TrimSuffix(addr, "/")
 	}
-	return "http://" + addr
+	p, err := url.Parse(u)
+	if err == nil && p.Scheme != "http" && p.Scheme != "https" {
+		err = fmt.Errorf("scheme %q, want http or https", p.Scheme)
+	}
+	if err == nil && p.Hostname() == "" {
+		err = fmt.Errorf("no host")
+	}
+	if err == nil {
+		_, err = http.NewRequest("POST", u+"/upload", nil) // as the client will
+	}
+	if err != nil {
+		return "", fmt.Errorf("perfdata address %q: want host:port or an http(s) URL: %v", addr, err)
+	}
+	return u, nil
 }
 
 // oneLine keeps the first line of a server's error (its body follows).
@@ -253,7 +287,11 @@ func oneLine(err error) string {
 // upload first, and returns their paths in that order: the recordings a
 // trend reads, one per upload (CI uploads one per commit).
 func Recordings(ctx context.Context, addr, query, dir string) ([]string, error) {
-	c := &storage.Client{BaseURL: baseURL(addr)}
+	base, err := baseURL(addr)
+	if err != nil {
+		return nil, err
+	}
+	c := &storage.Client{BaseURL: base}
 	ul := c.ListUploads(ctx, query, nil, 0)
 	var ids []string
 	for ul.Next() {

@@ -138,7 +138,8 @@ func TestRecordings(t *testing.T) {
 // (a label key "concbench-unit-steal-%") still gives its Unit line back.
 func TestFetchOldUnitLabels(t *testing.T) {
 	addr := perfdatatest.Server(t)
-	u := (&storage.Client{BaseURL: baseURL(addr)}).NewUpload(context.Background())
+	base, _ := baseURL(addr)
+	u := (&storage.Client{BaseURL: base}).NewUpload(context.Background())
 	w, err := u.CreateFile("old.txt")
 	if err != nil {
 		t.Fatal(err)

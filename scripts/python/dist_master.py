@@ -1,10 +1,11 @@
 # dist_master.py: the seeds' distributed master (multiprocessing.managers),
 # driven by concbench over stdin and stdout.
 #
-# usage: python3 dist_master.py HOST PORT AUTHKEY
+# usage: CONCBENCH_DIST_SECRET=AUTHKEY python3 dist_master.py HOST PORT
 #
 # As in the seeds, a BaseManager registers a task queue and a result queue,
-# serves them on HOST:PORT with AUTHKEY (manager.start() forks the server
+# serves them on HOST:PORT with AUTHKEY (from the environment: a command
+# line is readable by every user of the machine) (manager.start() forks the server
 # process), and the master puts tasks and gets results through proxies.
 # concbench feeds the tasks: each stdin line "SEQ N" is put as the task
 # (SEQ, N); each result (SEQ, N*N) a worker puts is printed as "SEQ VALUE".
@@ -41,7 +42,8 @@ def feed(task, manager):
 
 
 def main():
-    host, port, authkey = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
+    host, port = sys.argv[1], int(sys.argv[2])
+    authkey = os.environ['CONCBENCH_DIST_SECRET'].encode()
     manager = QueueManager(address=(host, port), authkey=authkey)
     manager.start(die_with_parent)
     task = manager.get_task_queue()

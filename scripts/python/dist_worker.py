@@ -1,6 +1,6 @@
 # dist_worker.py: the seeds' distributed worker (multiprocessing.managers).
 #
-# usage: python3 dist_worker.py HOST PORT AUTHKEY
+# usage: CONCBENCH_DIST_SECRET=AUTHKEY python3 dist_worker.py HOST PORT
 #
 # It connects to the master's BaseManager, then gets (SEQ, N) tasks from the
 # task queue and puts (SEQ, N*N) on the result queue, one proxy call each,
@@ -21,7 +21,8 @@ QueueManager.register('get_result_queue')
 
 
 def main():
-    host, port, authkey = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
+    host, port = sys.argv[1], int(sys.argv[2])
+    authkey = os.environ['CONCBENCH_DIST_SECRET'].encode()
     m = QueueManager(address=(host, port), authkey=authkey)
     m.connect()
     task = m.get_task_queue()
