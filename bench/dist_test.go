@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/concbench/concbench/family/dist"
-	"github.com/concbench/concbench/family/dist/netns"
+	"github.com/concbench/concbench/family/distributed"
+	"github.com/concbench/concbench/internal/netns"
 	"github.com/concbench/concbench/model"
 )
 
@@ -27,8 +27,8 @@ func init() {
 
 // distPoint is one point of the matrix.
 type distPoint struct {
-	queue        dist.Queue
-	task         dist.Task
+	queue        distributed.Queue
+	task         distributed.Task
 	hosts, procs int
 	rtt          time.Duration
 }
@@ -61,14 +61,14 @@ func distHosts(tb testing.TB, n int) *netns.Hosts {
 
 // distSkip says why a queue cannot run here, or "": one line naming what
 // is missing.
-func distSkip(q dist.Queue) string {
+func distSkip(q distributed.Queue) string {
 	switch q {
-	case dist.PythonManager:
+	case distributed.PythonManager:
 		if _, err := model.Interpreter(model.KindPythonProcess); err != nil {
 			return "python-manager needs " + err.Error()
 		}
-	case dist.NATS, dist.JetStream:
-		if err := dist.NATSMissingAt(natsBin); err != nil {
+	case distributed.NATS, distributed.JetStream:
+		if err := distributed.NATSMissingAt(natsBin); err != nil {
 			return err.Error() // as the web rows say it
 		}
 	}
@@ -76,7 +76,7 @@ func distSkip(q dist.Queue) string {
 }
 
 // natsBin is where distSkip looks for nats-server (a test moves it).
-var natsBin = dist.NATSBin
+var natsBin = distributed.NATSBin
 
 // BenchmarkDistributed answers the seeds' multiprocessing.managers section:
 // what does a master/worker queue cost across hosts, and what does a
@@ -108,12 +108,12 @@ func BenchmarkDistributed(b *testing.B) {
 func distPoints() []distPoint {
 	topo := [][2]int{{1, 1}, {1, 2}, {2, 1}, {4, 1}} // hosts, procs
 	var out []distPoint
-	for _, q := range dist.RemoteQueues() {
+	for _, q := range distributed.RemoteQueues() {
 		for _, t := range topo {
 			for _, rtt := range []time.Duration{0, time.Millisecond} {
-				for _, task := range dist.Tasks() {
-					py := q == dist.PythonManager
-					if task == dist.SHA256 && (rtt > 0 || py) || py && (t[0] == 4 || t[1] == 2 && rtt > 0) {
+				for _, task := range distributed.Tasks() {
+					py := q == distributed.PythonManager
+					if task == distributed.SHA256 && (rtt > 0 || py) || py && (t[0] == 4 || t[1] == 2 && rtt > 0) {
 						continue
 					}
 					out = append(out, distPoint{q, task, t[0], t[1], rtt})
@@ -129,12 +129,12 @@ func benchDist(b *testing.B, h *netns.Hosts, p distPoint, fault string) {
 	if why := distSkip(p.queue); why != "" {
 		b.Skip(why)
 	}
-	cfg := dist.Config{Queue: p.queue, Task: p.task, Hosts: h, NHosts: p.hosts, Procs: p.procs,
+	cfg := distributed.Config{Queue: p.queue, Task: p.task, Hosts: h, NHosts: p.hosts, Procs: p.procs,
 		RTT: p.rtt, Secret: "concbench", Fault: fault}
 	if fault != "" {
 		cfg.Quiet = time.Second // a planted fault's run fails soon
 	}
-	c, err := dist.Start(cfg)
+	c, err := distributed.Start(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestDistLinkRTT(t *testing.T) {
 	defer bt.Value.Set(old)
 	var got [2]float64
 	for i, rtt := range []time.Duration{0, time.Millisecond} {
-		p := distPoint{dist.Manager, dist.Square, 1, 1, rtt}
+		p := distPoint{distributed.Manager, distributed.Square, 1, 1, rtt}
 		r := testing.Benchmark(func(b *testing.B) { benchDist(b, h, p, "") })
 		if got[i] = r.Extra["link-rtt-ns"]; r.N == 0 || got[i] == 0 {
 			t.Fatalf("%s: no link-rtt-ns (%v)", p.name(), r)
@@ -196,7 +196,7 @@ func TestDistLinkRTT(t *testing.T) {
 // loop iteration, every result awaited (timed) and checked, after (if not
 // nil) run with the loop's counters still fresh, then single tasks timed
 // one at a time for p50/p99.
-func timeTasks(b *testing.B, c *dist.Cluster, after func()) {
+func timeTasks(b *testing.B, c *distributed.Cluster, after func()) {
 	t0 := time.Now()
 	for b.Loop() {
 		if _, err := c.Put(); err != nil {
@@ -242,14 +242,14 @@ func BenchmarkManagerQueue(b *testing.B) {
 	for _, c := range []struct {
 		queue string
 		kind  model.Kind
-		q     dist.Queue
+		q     distributed.Queue
 	}{
-		{"manager", model.KindProcess, dist.LocalManager},
-		{"pipe", model.KindProcess, dist.LocalPipe},
-		{"manager", model.KindPythonProcess, dist.PythonLocalManager},
-		{"pipe", model.KindPythonProcess, dist.PythonLocalPipe},
+		{"manager", model.KindProcess, distributed.LocalManager},
+		{"pipe", model.KindProcess, distributed.LocalPipe},
+		{"manager", model.KindPythonProcess, distributed.PythonLocalManager},
+		{"pipe", model.KindPythonProcess, distributed.PythonLocalPipe},
 	} {
-		p := distPoint{queue: c.q, task: dist.Square, procs: 2}
+		p := distPoint{queue: c.q, task: distributed.Square, procs: 2}
 		b.Run("queue="+c.queue+"/model="+string(c.kind)+"/procs=2", func(b *testing.B) { benchManagerQueue(b, c.kind, p) })
 	}
 }
@@ -261,7 +261,7 @@ func benchManagerQueue(b *testing.B, k model.Kind, p distPoint) {
 			b.Skip(err)
 		}
 	}
-	c, err := dist.Start(dist.Config{Queue: p.queue, Task: p.task, Procs: p.procs, Secret: "concbench"})
+	c, err := distributed.Start(distributed.Config{Queue: p.queue, Task: p.task, Procs: p.procs, Secret: "concbench"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -288,7 +288,7 @@ const (
 // window: each queue holds or pushes them as it does); once a quarter of
 // them have results, the fault strikes (fault=kill: SIGKILL to a worker
 // process; fault=link-down: one host's link set down) from the goroutine
-// that checks results, between two of them (dist.Cluster.InjectAt); then
+// that checks results, between two of them (distributed.Cluster.InjectAt); then
 // the master waits until every task has a verified result or none has
 // come for 2s.
 // Per op: done-at-fault is the results in when the fault struck,
@@ -297,8 +297,8 @@ const (
 // twice. A wrong result still fails the run.
 func BenchmarkDistributedFault(b *testing.B) {
 	h := distHosts(b, 2)
-	for _, q := range dist.RemoteQueues() {
-		for _, f := range []string{dist.FaultKill, dist.FaultLinkDown} {
+	for _, q := range distributed.RemoteQueues() {
+		for _, f := range []string{distributed.FaultKill, distributed.FaultLinkDown} {
 			b.Run("queue="+string(q)+"/fault="+f, func(b *testing.B) { benchFault(b, h, q, f) })
 		}
 	}
@@ -311,22 +311,22 @@ func BenchmarkDistributedFault(b *testing.B) {
 // the workers' PullExpiry), which may take redeliveries until they expire,
 // so that a task counted lost is lost, not late. Outstanding lets every
 // task in at once.
-func faultConfig(q dist.Queue, h *netns.Hosts) dist.Config {
-	task := dist.SHA256 // long enough that the fault strikes with tasks out
-	if q == dist.PythonManager {
-		task = dist.Square // the seeds' task, slow enough in Python
+func faultConfig(q distributed.Queue, h *netns.Hosts) distributed.Config {
+	task := distributed.SHA256 // long enough that the fault strikes with tasks out
+	if q == distributed.PythonManager {
+		task = distributed.Square // the seeds' task, slow enough in Python
 	}
-	return dist.Config{Queue: q, Task: task, Hosts: h, NHosts: 2, Procs: 1, Secret: "concbench",
+	return distributed.Config{Queue: q, Task: task, Hosts: h, NHosts: 2, Procs: 1, Secret: "concbench",
 		Quiet: 2 * time.Second, Stall: 300 * time.Millisecond, AckWait: 300 * time.Millisecond, Outstanding: faultTasks}
 }
 
 // faultOutcome is one op of BenchmarkDistributedFault.
 type faultOutcome struct {
-	dist.Stats
+	distributed.Stats
 	doneAtFault int
 }
 
-func benchFault(b *testing.B, h *netns.Hosts, q dist.Queue, fault string) {
+func benchFault(b *testing.B, h *netns.Hosts, q distributed.Queue, fault string) {
 	atProcs(b)
 	if why := distSkip(q); why != "" {
 		b.Skip(why)
@@ -362,8 +362,8 @@ func faultMetrics(runs []faultOutcome) map[string]float64 {
 
 // faultRun is one op of BenchmarkDistributedFault; a loss is a result, not
 // an error.
-func faultRun(h *netns.Hosts, q dist.Queue, fault string) (faultOutcome, error) {
-	c, err := dist.Start(faultConfig(q, h))
+func faultRun(h *netns.Hosts, q distributed.Queue, fault string) (faultOutcome, error) {
+	c, err := distributed.Start(faultConfig(q, h))
 	if err != nil {
 		return faultOutcome{}, err
 	}
@@ -397,8 +397,8 @@ func faultRun(h *netns.Hosts, q dist.Queue, fault string) (faultOutcome, error) 
 // nor when the caller's goroutine next runs.
 func TestDistFaultStrikesAtItsShare(t *testing.T) {
 	h := distHosts(t, 2)
-	for _, q := range []dist.Queue{dist.Manager, dist.ManagerProcess, dist.Stream} {
-		o, err := faultRun(h, q, dist.FaultKill)
+	for _, q := range []distributed.Queue{distributed.Manager, distributed.ManagerProcess, distributed.Stream} {
+		o, err := faultRun(h, q, distributed.FaultKill)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -412,8 +412,8 @@ func TestDistFaultStrikesAtItsShare(t *testing.T) {
 }
 
 func TestDistFaultMetricsApart(t *testing.T) {
-	runs := []faultOutcome{{Stats: dist.Stats{Lost: 2, Redelivered: 1, Duplicates: 1}, doneAtFault: 250},
-		{Stats: dist.Stats{Redelivered: 3}, doneAtFault: 252}}
+	runs := []faultOutcome{{Stats: distributed.Stats{Lost: 2, Redelivered: 1, Duplicates: 1}, doneAtFault: 250},
+		{Stats: distributed.Stats{Redelivered: 3}, doneAtFault: 252}}
 	got := faultMetrics(runs)
 	want := map[string]float64{"done-at-fault": 251, "lost-tasks": 1, "redelivered": 2, "duplicates": 0.5}
 	for k, v := range want {
@@ -432,12 +432,12 @@ func TestDistFailsOnCorruptResult(t *testing.T) { distMustFail(t, "corrupt@2") }
 
 func distMustFail(t *testing.T, fault string) {
 	h := distHosts(t, 1)
-	for _, q := range []dist.Queue{dist.Manager, dist.ManagerProcess, dist.Stream, dist.NATS, dist.JetStream} {
+	for _, q := range []distributed.Queue{distributed.Manager, distributed.ManagerProcess, distributed.Stream, distributed.NATS, distributed.JetStream} {
 		if why := distSkip(q); why != "" {
 			t.Log(why) // the benchmark would skip, not fail
 			continue
 		}
-		p := distPoint{q, dist.Square, 1, 1, 0}
+		p := distPoint{q, distributed.Square, 1, 1, 0}
 		r := testing.Benchmark(func(b *testing.B) { benchDist(b, h, p, fault) })
 		if r.N != 0 {
 			t.Errorf("%s with fault %s: benchmark passed (%v)", q, fault, r)
@@ -451,13 +451,13 @@ func TestDistSkipNamesNATSPackage(t *testing.T) {
 	old := natsBin
 	natsBin = "/nonexistent/nats-server"
 	defer func() { natsBin = old }()
-	for _, q := range []dist.Queue{dist.NATS, dist.JetStream} {
+	for _, q := range []distributed.Queue{distributed.NATS, distributed.JetStream} {
 		why := distSkip(q)
 		if !strings.Contains(why, "Debian package nats-server") || strings.Contains(why, "\n") {
 			t.Errorf("%s: skip reason %q, want one line naming the Debian package", q, why)
 		}
 	}
-	if why := distSkip(dist.Stream); why != "" {
+	if why := distSkip(distributed.Stream); why != "" {
 		t.Errorf("stream skipped without nats-server: %q", why)
 	}
 }

@@ -11,16 +11,16 @@ import (
 
 	"github.com/concbench/concbench/family/counter"
 	"github.com/concbench/concbench/family/py"
-	"github.com/concbench/concbench/ipc"
+	"github.com/concbench/concbench/family/ipc"
 	"github.com/concbench/concbench/model"
-	"github.com/concbench/concbench/pool"
+	"github.com/concbench/concbench/family/pool"
 )
 
 func init() { declareUnit("wall-ns/op", "better=lower") }
 
 // The seed notes' Python beside Go: every family whose seed section has a
 // Python snippet gets rows with model=python-… (or peer=python-process),
-// driven by scripts/python/driver.py through package py and verified here,
+// driven by family/py/driver.py through package py and verified here,
 // against the same answers as the Go rows. The interpreter's start-up and
 // the family's set-up (a pool, a peer process) are outside the timed loop.
 // One op is the family's op; the timed loop hands the driver a round of

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/concbench/concbench/model"
-	"github.com/concbench/concbench/pool"
+	"github.com/concbench/concbench/family/pool"
 	"github.com/concbench/concbench/workloads"
 )
 

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/concbench/concbench/family/dist"
+	"github.com/concbench/concbench/family/distributed"
 )
 
 // runDist is the distributed family on real machines: the same master and
@@ -24,9 +24,9 @@ func runDist(args []string, stdout, stderr io.Writer) error {
 		role, args = args[0], args[1:]
 	}
 	fs := flag.NewFlagSet(strings.TrimSpace("dist "+role), flag.ContinueOnError)
-	queue := fs.String("queue", string(dist.Manager), "queue: manager, manager-process, stream, nats or nats-jetstream\n"+
-		"(python-manager is scripts/python/dist_master.py and dist_worker.py)")
-	task := fs.String("task", string(dist.Square), "task: square (the seeds' n*n) or sha256")
+	queue := fs.String("queue", string(distributed.Manager), "queue: manager, manager-process, stream, nats or nats-jetstream\n"+
+		"(python-manager is family/distributed/dist_master.py and dist_worker.py)")
+	task := fs.String("task", string(distributed.Square), "task: square (the seeds' n*n) or sha256")
 	secretFile := fs.String("secret-file", "", "read the shared secret (the seeds' authkey) from `file`; default $"+secretEnv)
 	listen := fs.String("listen", "", "master: address to listen on, host:port (required)")
 	connect := fs.String("connect", "", "worker: the master's address, host:port (required)")
@@ -34,7 +34,7 @@ func runDist(args []string, stdout, stderr io.Writer) error {
 	single := fs.Int("single", 200, "master: tasks timed one at a time after the run, for p50/p99")
 	quiet := fs.Duration("quiet", time.Minute, "master: give up after this long without a result, or without -workers")
 	workers := fs.Int("workers", 1, "master: wait for this many workers to be let in before the first task")
-	handshake := fs.Duration("handshake", dist.DefaultHandshakeTimeout, "bound on a connection's authentication")
+	handshake := fs.Duration("handshake", distributed.DefaultHandshakeTimeout, "bound on a connection's authentication")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `usage: concbench dist master -listen HOST:PORT [flags]
        concbench dist worker -connect HOST:PORT [flags]
@@ -53,14 +53,14 @@ user of the machine can read.
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	q, t := dist.Queue(*queue), dist.Task(*task)
+	q, t := distributed.Queue(*queue), distributed.Task(*task)
 	switch {
 	case role == "":
 		return fmt.Errorf("want dist master or dist worker (usage: concbench dist -h)")
 	case fs.NArg() != 0:
 		return fmt.Errorf("unexpected argument %q (usage: concbench dist %s -h)", fs.Arg(0), role)
-	case q == dist.PythonManager:
-		return fmt.Errorf("-queue python-manager: run scripts/python/dist_master.py and dist_worker.py instead")
+	case q == distributed.PythonManager:
+		return fmt.Errorf("-queue python-manager: run family/distributed/dist_master.py and dist_worker.py instead")
 	case *quiet <= 0 || *handshake <= 0:
 		return fmt.Errorf("-quiet %v, -handshake %v: each must be positive (usage: concbench dist %s -h)", *quiet, *handshake, role)
 	}
@@ -68,12 +68,12 @@ user of the machine can read.
 	if err != nil {
 		return err
 	}
-	cfg := dist.Config{Queue: q, Task: t, Secret: secret, Quiet: *quiet, HandshakeTimeout: *handshake}
+	cfg := distributed.Config{Queue: q, Task: t, Secret: secret, Quiet: *quiet, HandshakeTimeout: *handshake}
 	switch {
 	case role == "worker" && *connect == "":
 		return fmt.Errorf("-connect is required (usage: concbench dist worker -h)")
 	case role == "worker":
-		if err := dist.Work(cfg, *connect); err != nil {
+		if err := distributed.Work(cfg, *connect); err != nil {
 			return failed(err)
 		}
 		return nil
@@ -83,7 +83,7 @@ user of the machine can read.
 		return fmt.Errorf("-tasks %d, -single %d, -workers %d: each must be at least 1", *tasks, *single, *workers)
 	}
 	cfg.Listen, cfg.NoWorkers = *listen, true
-	c, err := dist.Start(cfg)
+	c, err := distributed.Start(cfg)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func readSecret(file string) (string, error) {
 }
 
 // distMaster runs the tasks and prints the result lines.
-func distMaster(c *dist.Cluster, q dist.Queue, t dist.Task, tasks, single int, stdout io.Writer) error {
+func distMaster(c *distributed.Cluster, q distributed.Queue, t distributed.Task, tasks, single int, stdout io.Writer) error {
 	cpu0, err := c.CPU()
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/concbench/concbench/family/dist"
+	"github.com/concbench/concbench/family/distributed"
 	"github.com/concbench/concbench/proc"
 )
 
@@ -59,7 +59,7 @@ func TestDistFlags(t *testing.T) {
 func TestDistHelpListsQueues(t *testing.T) {
 	var stderr bytes.Buffer
 	run([]string{"dist", "master", "-h"}, &bytes.Buffer{}, &stderr)
-	for _, q := range dist.RemoteQueues() {
+	for _, q := range distributed.RemoteQueues() {
 		if !strings.Contains(stderr.String(), string(q)) {
 			t.Errorf("dist master -h does not name %s", q)
 		}
@@ -81,7 +81,7 @@ func freeAddr(t *testing.T) string {
 func TestDistMasterWorkers(t *testing.T) {
 	for _, q := range []string{"manager", "manager-process", "stream", "nats", "nats-jetstream"} {
 		t.Run(q, func(t *testing.T) {
-			if err := dist.NATSMissing(); err != nil && strings.HasPrefix(q, "nats") {
+			if err := distributed.NATSMissing(); err != nil && strings.HasPrefix(q, "nats") {
 				t.Skip(err)
 			}
 			addr := freeAddr(t)

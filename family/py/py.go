@@ -1,5 +1,5 @@
 // Package py runs the seed notes' Python beside Go: one interpreter per
-// benchmark row runs scripts/python/driver.py (embedded, given as
+// benchmark row runs family/py/driver.py (embedded, given as
 // `python3 -c TEXT`, so never on disk) and this package speaks its line
 // protocol.
 //
@@ -20,6 +20,7 @@ package py
 
 import (
 	"bufio"
+	_ "embed"
 	"errors"
 	"fmt"
 	"strconv"
@@ -29,9 +30,14 @@ import (
 
 	"github.com/concbench/concbench/model"
 	"github.com/concbench/concbench/proc"
-	"github.com/concbench/concbench/scripts/python"
 	"github.com/concbench/concbench/workloads"
 )
+
+// driverPy is driver.py, the seed notes' Python for every family, given
+// to python3 as -c text so that no copy of it is ever on disk.
+//
+//go:embed driver.py
+var driverPy []byte
 
 // EnvFault, set for the driver (Options.Fault), plants one wrong answer in
 // every family: tests use it to prove that a wrong Python answer fails
@@ -63,7 +69,7 @@ type Driver struct {
 // Start starts the interpreter for kind k and waits for its ready line.
 // The error wraps model.ErrNoPython when k's interpreter is not installed.
 func Start(k model.Kind, o Options) (*Driver, error) {
-	cmd, err := model.PythonCommand(k, o.Python, "-c", string(python.Driver))
+	cmd, err := model.PythonCommand(k, o.Python, "-c", string(driverPy))
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/concbench/concbench/family/dist/netns"
+	"github.com/concbench/concbench/internal/netns"
 	"github.com/concbench/concbench/internal/owned"
 	"github.com/concbench/concbench/proc"
 )

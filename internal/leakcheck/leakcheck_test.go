@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/concbench/concbench/family/dist/netns"
+	"github.com/concbench/concbench/internal/netns"
 )
 
 // TestCheckSeesLeaks: each kind of leftover is named by Check or TempLeft,
@@ -63,6 +63,15 @@ var children = map[string]func(){ // role: Main's setup
 	"main": nil, // Main with nothing to test
 	"hang": func() { // print the private TMPDIR and wait to be killed
 		fmt.Println(os.Getenv("TMPDIR"))
+		time.Sleep(time.Minute)
+	},
+	"hosts": func() { // make one network host, print its names, wait to be killed
+		h, err := netns.Create(1)
+		if err != nil {
+			fmt.Println("error", err)
+			os.Exit(1)
+		}
+		fmt.Println(h.Bridge, h.Hosts[0].Veth, h.Hosts[0].NS)
 		time.Sleep(time.Minute)
 	},
 }
@@ -164,30 +173,15 @@ func TestStaleTempRemoved(t *testing.T) {
 	}
 }
 
-// TestHelperHosts is TestStaleHostsRemoved's child: it makes one network
-// host, prints its names and waits to be killed.
-func TestHelperHosts(t *testing.T) {
-	if os.Getenv("LEAKCHECK_HELPER_HOSTS") == "" {
-		t.Skip("a helper for TestStaleHostsRemoved")
-	}
-	h, err := netns.Create(1)
-	if err != nil {
-		fmt.Println("error", err)
-		return
-	}
-	fmt.Println(h.Bridge, h.Hosts[0].Veth, h.Hosts[0].NS)
-	time.Sleep(time.Minute)
-}
-
 // A test binary killed with SIGKILL in a Distributed row leaves its
 // namespaces, bridge and veths behind; the next test binary, whatever it
 // tests, removes them at its start.
 func TestStaleHostsRemoved(t *testing.T) {
 	if err := netns.Available(); err != nil {
+		childUsed["hosts"] = true // not root: the role cannot run here
 		t.Skip(err)
 	}
-	hold := exec.Command(os.Args[0], "-test.run", "^TestHelperHosts$")
-	hold.Env = append(os.Environ(), "LEAKCHECK_HELPER_HOSTS=1")
+	hold := child("hosts", t.TempDir())
 	out, err := hold.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -212,9 +206,7 @@ func TestStaleHostsRemoved(t *testing.T) {
 			t.Fatalf("the killed child's %s is not there to clean up", n)
 		}
 	}
-	next := exec.Command(os.Args[0], "-test.run", "^$")
-	next.Env = append(os.Environ(), "LEAKCHECK_TEST_MAIN=1")
-	if out, err := next.CombinedOutput(); err != nil {
+	if out, err := child("main", t.TempDir()).CombinedOutput(); err != nil {
 		t.Fatalf("next run: %v\n%s", err, out)
 	}
 	for _, n := range names {

@@ -11,9 +11,3 @@ import _ "embed"
 //
 //go:embed busyloop.py
 var BusyLoop []byte
-
-// Driver is driver.py: the seed notes' Python for every family, run and
-// timed through a line protocol by the Go benchmark (package family/py).
-//
-//go:embed driver.py
-var Driver []byte

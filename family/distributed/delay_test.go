@@ -1,4 +1,4 @@
-package dist
+package distributed
 
 import (
 	"io"
@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/concbench/concbench/family/dist/netns"
+	"github.com/concbench/concbench/internal/netns"
 )
 
 // dialFrom connects to addr from inside namespace ns.

@@ -1,4 +1,4 @@
-package dist
+package distributed
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/concbench/concbench/family/dist/netns"
+	"github.com/concbench/concbench/internal/netns"
 	"github.com/concbench/concbench/proc"
 )
 

@@ -1,4 +1,4 @@
-package dist
+package distributed
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/concbench/concbench/family/dist/netns"
+	"github.com/concbench/concbench/internal/netns"
 	"github.com/concbench/concbench/proc"
 )
 

@@ -2,7 +2,7 @@
 """concbench's Python driver: the seed notes' Python, run and timed by the Go
 benchmark through a line protocol on stdin and stdout. Stdlib only, 3.9+.
 
-    python3 scripts/python/driver.py     # then type the lines below
+    python3 family/py/driver.py     # then type the lines below
 
 concbench (package family/py) runs this file as `python3 -c <its text>`, so
 no copy of it is ever on disk. The protocol, one line each way:

@@ -1,4 +1,4 @@
-// Package dist is the seeds' distributed master/worker
+// Package distributed is the seeds' distributed master/worker
 // (multiprocessing.managers): a master serves a task queue and a result
 // queue, workers take tasks and put results. It runs the same roles over
 // several queues so that their costs can be compared. Across hosts
@@ -34,7 +34,7 @@
 // the Stats say how many were lost, how many the queue handed out twice
 // and how many came back twice. Every connection to a Go master starts
 // with a mutual handshake on the shared secret (wire.go).
-package dist
+package distributed
 
 import (
 	"errors"
@@ -46,7 +46,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/concbench/concbench/family/dist/netns"
+	"github.com/concbench/concbench/internal/netns"
 	"github.com/concbench/concbench/proc"
 )
 

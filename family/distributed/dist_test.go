@@ -1,12 +1,12 @@
-package dist
+package distributed
 
 import (
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/concbench/concbench/family/dist/netns"
 	"github.com/concbench/concbench/internal/leakcheck"
+	"github.com/concbench/concbench/internal/netns"
 	"github.com/concbench/concbench/model"
 )
 

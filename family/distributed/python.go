@@ -1,4 +1,4 @@
-package dist
+package distributed
 
 import (
 	"bufio"
@@ -14,7 +14,6 @@ import (
 
 	"github.com/concbench/concbench/model"
 	"github.com/concbench/concbench/proc"
-	"github.com/concbench/concbench/scripts/python"
 )
 
 // The python-manager queue runs the seeds' own code: dist_master.py serves
@@ -104,12 +103,12 @@ func startPythonMaster(listen, secret string) (*pyMaster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dist: python-manager: listen %q: %w", listen, err)
 	}
-	return startPyMaster(python.DistMaster, secret, host, port)
+	return startPyMaster(masterPy, secret, host, port)
 }
 
 // startPythonLocal starts dist_local.py: kind is "manager" or "pipe".
 func startPythonLocal(kind string, procs int) (*pyMaster, error) {
-	return startPyMaster(python.DistLocal, "", kind, strconv.Itoa(procs))
+	return startPyMaster(localPy, "", kind, strconv.Itoa(procs))
 }
 
 func startPyMaster(script []byte, secret string, args ...string) (*pyMaster, error) {
@@ -189,7 +188,7 @@ func startPythonWorker(ns, addr, secret string) (*proc.Child, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, _, line, err := startPython(python.DistWorker, ns, secret, host, port)
+	c, _, line, err := startPython(workerPy, ns, secret, host, port)
 	if err != nil {
 		return nil, err
 	}

@@ -1,24 +1,24 @@
-package python
+package distributed
 
 import _ "embed"
 
-// DistMaster is dist_master.py, the seeds' BaseManager master, fed tasks
+// masterPy is dist_master.py, the seeds' BaseManager master, fed tasks
 // on stdin and printing results on stdout, after dist_common.py: python3
 // gets it as -c text, which cannot import a file of its own.
-var DistMaster = withCommon(distMaster)
+var masterPy = withCommon(distMaster)
 
 //go:embed dist_master.py
 var distMaster []byte
 
-// DistWorker is dist_worker.py: the seeds' BaseManager worker.
+// workerPy is dist_worker.py: the seeds' BaseManager worker.
 //
 //go:embed dist_worker.py
-var DistWorker []byte
+var workerPy []byte
 
-// DistLocal is dist_common.py followed by dist_local.py: Manager().Queue()
+// localPy is dist_common.py followed by dist_local.py: Manager().Queue()
 // or multiprocessing.Queue() between local worker processes, fed and read
 // like DistMaster.
-var DistLocal = withCommon(distLocal)
+var localPy = withCommon(distLocal)
 
 //go:embed dist_local.py
 var distLocal []byte

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/concbench/concbench/internal/leakcheck"
-	"github.com/concbench/concbench/ipc"
+	"github.com/concbench/concbench/family/ipc"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
