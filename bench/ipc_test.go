@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/concbench/concbench/internal/latency"
 	"github.com/concbench/concbench/family/ipc"
+	"github.com/concbench/concbench/internal/latency"
 	"github.com/concbench/concbench/model"
 )
 

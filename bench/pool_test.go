@@ -5,8 +5,8 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/concbench/concbench/model"
 	"github.com/concbench/concbench/family/pool"
+	"github.com/concbench/concbench/model"
 	"github.com/concbench/concbench/workloads"
 )
 

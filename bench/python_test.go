@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/concbench/concbench/family/counter"
-	"github.com/concbench/concbench/family/py"
 	"github.com/concbench/concbench/family/ipc"
-	"github.com/concbench/concbench/model"
 	"github.com/concbench/concbench/family/pool"
+	"github.com/concbench/concbench/family/py"
+	"github.com/concbench/concbench/model"
 )
 
 func init() { declareUnit("wall-ns/op", "better=lower") }

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/concbench/concbench/model"
 	"github.com/concbench/concbench/family/pool"
+	"github.com/concbench/concbench/model"
 	"github.com/concbench/concbench/workloads"
 )
 

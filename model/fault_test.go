@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/concbench/concbench/family/pool"
 	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/model"
-	"github.com/concbench/concbench/family/pool"
 	"github.com/concbench/concbench/workloads"
 )
 

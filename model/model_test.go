@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/concbench/concbench/family/pool"
 	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/model"
-	"github.com/concbench/concbench/family/pool"
 	"github.com/concbench/concbench/proc"
 	"github.com/concbench/concbench/workloads"
 )

@@ -126,6 +126,7 @@ func TestUploadMachineClass(t *testing.T) {
 		t.Errorf("two words: exit %d, stderr %q; want 2", code, errb.String())
 	}
 }
+
 // A malformed -perfdata address is exit 2 with one line naming it, at
 // once: x/perf's client cannot build a request for it, and its upload's
 // Abort used to wait forever on a channel nothing writes.

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/family/ipc"
+	"github.com/concbench/concbench/internal/leakcheck"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
