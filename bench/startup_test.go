@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"github.com/concbench/concbench/internal/deps"
 	"os"
 	"os/exec"
 	"slices"
@@ -115,4 +116,27 @@ func runLeaves(pattern string, n int, out map[string][]float64) error {
 		}
 	}
 	return nil
+}
+
+// Before a run, without -v, the binary says on stderr what will skip and
+// why, one line per missing thing (go test prints a skipped benchmark only
+// with -v); the recorder, which says it once for all its passes, silences
+// it with deps.EnvSaid.
+func TestPreambleSaysWhatWillSkip(t *testing.T) {
+	for _, said := range []bool{false, true} {
+		cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^BenchmarkNoSuch$")
+		cmd.Env = append(os.Environ(), "PATH=/nonexistent")
+		if said {
+			cmd.Env = append(cmd.Env, deps.EnvSaid+"=1")
+		}
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%v: %v\n%s", cmd.Args, err, stderr.String())
+		}
+		got := strings.Count(stderr.String(), "concbench: will skip: no python3 ")
+		if want := map[bool]int{false: 1, true: 0}[said]; got != want {
+			t.Errorf("%s=%v, python3 not on PATH: %d lines saying so, want %d:\n%s", deps.EnvSaid, said, got, want, stderr.String())
+		}
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/internal/host"
 	"github.com/concbench/concbench/internal/owned"
 )
@@ -143,6 +144,11 @@ func (o Options) record(ctx context.Context, work, txt, samples string) error {
 	} else {
 		fmt.Fprintf(o.Stderr, "concbench: %d passes, none timed before on this machine\n", len(passes))
 	}
+	// What will skip and why, once for the run (the bench binary says it
+	// at every start, so each pass is told not to: EnvDepsSaid).
+	for _, line := range deps.Missing() {
+		fmt.Fprintln(o.Stderr, "concbench: will skip:", line)
+	}
 	for i, p := range passes {
 		fmt.Fprintf(o.Stderr, "concbench: [%d/%d] %s: %s\n", i+1, len(passes), p.family, strings.Join(slices.Concat(p.env, p.args), " "))
 		t0 := time.Now()
@@ -225,7 +231,7 @@ func (o Options) plan(ctx context.Context, bin string) ([]pass, error) {
 func (o Options) runPass(ctx context.Context, bin string, p pass, env []string, out io.Writer, samples string) error {
 	cmd := exec.CommandContext(ctx, bin, p.args...)
 	cmd.Dir = o.Pkg
-	cmd.Env = slices.Concat(os.Environ(), p.env, env, []string{envSamplesDir + "=" + samples})
+	cmd.Env = slices.Concat(os.Environ(), p.env, env, []string{envSamplesDir + "=" + samples, deps.EnvSaid + "=1"})
 	cmd.Stdout, cmd.Stderr = out, o.Stderr
 	// An interrupt reaches the bench binary as SIGINT, so that it can remove
 	// its private TMPDIR (internal/leakcheck); it is killed if it has not

@@ -73,6 +73,10 @@ func (d Dep) missing(why string) error {
 	return fmt.Errorf("no %s (%s): %s skip; install Debian's %s (make deps, as root)", d.Name, why, d.Rows, d.Package)
 }
 
+// EnvSaid, set in a bench binary's environment, says that its caller (the
+// recorder) has printed Missing's lines already, once for the whole run.
+const EnvSaid = "CONCBENCH_DEPS_SAID"
+
 // Missing returns one line for each dependency missing here.
 func Missing() []string {
 	var out []string
