@@ -2,13 +2,14 @@ package bench
 
 import (
 	"fmt"
-	"github.com/concbench/concbench/internal/deps"
 	"os"
 	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/concbench/concbench/internal/deps"
 )
 
 // Start-up is never timed: a worker's, a pool's, a peer's or an
