@@ -436,6 +436,9 @@ def hold(barrier):
 
 
 def task_pid(_):
+    """A worker's pid, after a pause long enough that the pool's other
+    workers take the next tasks meanwhile."""
+    time.sleep(0.02)
     return os.getpid()
 
 
@@ -444,11 +447,12 @@ def warm_pool(pool, workers, process):
     pool's tasks wait at one threading.Barrier of all workers, so none
     finishes until each thread has taken one (ThreadPoolExecutor starts a
     thread per task while none is idle). A process pool's workers report
-    their pids until every one has answered."""
+    their pids, each after a pause that leaves the next task to another,
+    until every one has answered."""
     if process:
         seen = set()
         for _ in range(100):
-            seen.update(pool.map(task_pid, range(workers * 4), chunksize=1))
+            seen.update(pool.map(task_pid, range(workers), chunksize=1))
             if len(seen) >= workers:
                 return
         raise RuntimeError(f"pool: only {len(seen)} of {workers} workers answered")
