@@ -57,10 +57,12 @@ func TestDistFlags(t *testing.T) {
 
 // -h names every queue -queue knows, python-manager among them.
 func TestDistHelpListsQueues(t *testing.T) {
-	var stderr bytes.Buffer
-	run([]string{"dist", "master", "-h"}, &bytes.Buffer{}, &stderr)
+	var stdout bytes.Buffer // -h is the usage on stdout, exit 0 (every command's convention)
+	if code := run([]string{"dist", "master", "-h"}, &stdout, &bytes.Buffer{}); code != 0 {
+		t.Errorf("dist master -h: exit %d", code)
+	}
 	for _, q := range distributed.RemoteQueues() {
-		if !strings.Contains(stderr.String(), string(q)) {
+		if !strings.Contains(stdout.String(), string(q)) {
 			t.Errorf("dist master -h does not name %s", q)
 		}
 	}

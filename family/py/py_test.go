@@ -72,6 +72,9 @@ func TestKernelsMatchGo(t *testing.T) {
 		if _, err := d.Run(2 * workloads.ArgRange); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := d.Run(0); err != nil { // scale streams: run 0 drains
+			t.Fatal(err)
+		}
 		r, err := d.Finish()
 		if err != nil {
 			t.Fatal(err)
