@@ -243,7 +243,7 @@ func TestServersDieWithTheBenchmark(t *testing.T) {
 				t.Errorf("holder reported server pids %q", line)
 			}
 			c.Signal(syscall.SIGINT, 5*time.Second)
-			if err := AwaitGone(pids, 5*time.Second); err != nil {
+			if err := awaitStopped(pids); err != nil {
 				t.Error(err)
 			}
 		})
