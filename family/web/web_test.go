@@ -563,8 +563,11 @@ func TestLoadCountsDroppedRequests(t *testing.T) {
 		}
 		st, err := l.Stop()
 		t.Logf("conns=%d: %d answered, %d lost, %d retries, %d dials: %v", conns, st.Requests, st.Lost, st.Retries, st.Dials, err)
-		if err == nil || !strings.Contains(err.Error(), "requests lost") || st.Lost < r/4 || st.Requests+uint64(st.Lost) != r {
-			t.Errorf("conns=%d: %d answered and %d lost of %d, error %v; want about a third lost and the error counting them", conns, st.Requests, st.Lost, r, err)
+		// A connection that had to wait for Next (a busy machine) may see
+		// its drop taken for an idle close: retried, counted, not lost.
+		if err == nil || !strings.Contains(err.Error(), "requests lost") || st.Lost+st.Retries < r/4 || st.Requests+uint64(st.Lost) != r {
+			t.Errorf("conns=%d: %d answered, %d lost and %d retried of %d, error %v; want about a third dropped and the error counting the losses",
+				conns, st.Requests, st.Lost, st.Retries, r, err)
 		}
 	}
 }
