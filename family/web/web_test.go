@@ -465,7 +465,7 @@ func TestLoadRetriesIdleClosed(t *testing.T) {
 	}
 	l.Start()
 	l.Next()
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(IdleRetry + 100*time.Millisecond)
 	l.Next()
 	st, err := l.Stop()
 	if err != nil || st.Requests != 2 || st.Dials != 2 || st.Retries != 1 || st.Lost != 0 {
@@ -551,6 +551,7 @@ func rawServer(t *testing.T, drop func(k int, idle time.Duration) (time.Duration
 // sent again on a new connection and the load reported every request
 // answered.
 func TestLoadCountsDroppedRequests(t *testing.T) {
+	t.Run("open-loop", testOpenCountsDroppedRequests)
 	addr := rawServer(t, func(k int, _ time.Duration) (time.Duration, bool) { return 0, k%3 == 0 })
 	const r = 900
 	for _, conns := range []int{1, 16} {
@@ -572,13 +573,34 @@ func TestLoadCountsDroppedRequests(t *testing.T) {
 	}
 }
 
+// The open loop's client (net/http under vegeta) re-sends a GET on a new
+// connection by itself; at WebOpenRate its connections wait milliseconds
+// between requests, never IdleRetry, so each drop must count as lost and
+// fail the load.
+func testOpenCountsDroppedRequests(t *testing.T) {
+	addr := rawServer(t, func(k int, _ time.Duration) (time.Duration, bool) { return 0, k%3 == 0 })
+	o, err := StartOpen(addr, Hello, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed error
+	for i := 0; i < 150 && failed == nil; i++ {
+		failed = o.Next()
+	}
+	st, err := o.Stop()
+	t.Logf("%d answered, %d lost, %d retries: %v, %v", st.Requests, st.Lost, st.Retries, failed, err)
+	if failed == nil && (err == nil || !strings.Contains(err.Error(), "requests lost")) {
+		t.Errorf("%d answered, %d lost, %d retries: no error; want the drops lost", st.Requests, st.Lost, st.Retries)
+	}
+}
+
 // A request lost to an idle close is sent again, and its latency counts
 // from its first send: the server here waits 30 ms before closing the idle
 // connection, so the request takes at least that.
 func TestLoadRetryKeepsItsClock(t *testing.T) {
 	const wait = 30 * time.Millisecond
 	addr := rawServer(t, func(k int, idle time.Duration) (time.Duration, bool) {
-		if k > 1 && idle > 20*time.Millisecond {
+		if k > 1 && idle > IdleRetry {
 			return wait, true
 		}
 		return 0, false
@@ -589,7 +611,7 @@ func TestLoadRetryKeepsItsClock(t *testing.T) {
 	}
 	l.Start()
 	l.Next()
-	time.Sleep(50 * time.Millisecond)
+	time.Sleep(IdleRetry + 100*time.Millisecond)
 	l.Next()
 	st, err := l.Stop()
 	if err != nil || st.Requests != 2 || st.Retries != 1 {
