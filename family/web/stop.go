@@ -11,88 +11,92 @@ import (
 	"github.com/concbench/concbench/proc"
 )
 
-// A server is stopped by asking its processes to exit and waiting for as
-// long as they make progress, not for a fixed grace. A stop needs about
-// 0.1 s of CPU per Python process (gunicorn's master and each worker tear
-// their interpreter down), and on a machine whose cores are saturated a
-// process gets a small share of one: the same stop then takes seconds of
-// wall time, and a grace measured on a quiet machine (5 s) killed gunicorn
-// in the middle of a clean stop. So the wait fails, and the processes are
-// killed, only when they are stuck or spinning:
+// A server's processes are waited for as they stop for as long as they
+// make progress, not for a fixed grace. A stop needs up to about 0.1 s of
+// CPU per Python process (gunicorn's master and each worker tear their
+// interpreter down), and on a machine whose cores are saturated a process
+// gets a small share of one: the same stop then takes seconds of wall
+// time, and a grace measured on a quiet machine (5 s) killed gunicorn in
+// the middle of a clean stop. So the wait fails only when the processes
+// are stuck or spinning:
 //
-//	stuck     none of them used CPU for StopStuck, and none was waiting
-//	          for a core (state R) or for a disk (D) meanwhile
-//	spinning  together they used StopCPU of CPU since they were asked
+//	stuck     none of them used CPU for StopStuck, and none was waiting for a
+//	          core (a thread in state R) or for a disk (D) meanwhile
+//	spinning  together they used StopCPU of CPU since the wait began
 //
 // Neither depends on how busy the machine is: a starved process is
-// runnable, and CPU is counted, not wall time.
+// runnable, and CPU is counted, not wall time. Every server here bounds
+// its own stop (gunicorn's master kills its workers after graceful_timeout
+// and exits; redis-server and the Go servers exit at once), so a process
+// that only wakes now and then while stopping cannot keep the wait going.
+// (Not for a start: an idle server that never gets ready would wake now
+// and then for ever; StartTimeout bounds that.)
 const (
 	// StopStuck is three times the longest sleep in a stopping server's
-	// processes: a gthread worker's 1 s poll (gunicorn_conf.py wakes it
-	// at once; this holds without that too), a gunicorn master's 0.1 s
-	// wait for its workers, redis-server's 0.1 s cron that acts on
+	// processes: a gthread worker's 1 s poll (gunicorn_conf.py wakes it at
+	// once on SIGTERM; this holds without that too), gunicorn's master's
+	// 0.1 s wait for its workers, redis-server's 0.1 s cron that acts on
 	// SIGTERM.
 	StopStuck = 3 * time.Second
-	// StopCPU is over ten times what a stop costs: the processes close
-	// their sockets and exit.
+	// StopCPU is over ten times what a stop costs.
 	StopCPU = 5 * time.Second
 )
 
-// stopWatch follows a set of stopping processes.
-type stopWatch struct {
-	pids    []int
-	cpu0    map[int]int64 // CPU of each when asked, ns
+// progress follows a set of processes, which may change from one look to
+// the next (workers forked, processes gone).
+type progress struct {
+	cpu0    map[int]int64 // CPU of each when first seen, ns
 	cpu     map[int]int64 // at the last look
 	stirred time.Time     // the last look that saw progress
 }
 
-func newStopWatch(pids []int) *stopWatch {
-	w := &stopWatch{pids: pids, cpu0: map[int]int64{}, cpu: map[int]int64{}, stirred: time.Now()}
-	for _, pid := range pids {
-		w.cpu0[pid] = CPUNanos([]int{pid})
-		w.cpu[pid] = w.cpu0[pid]
-	}
-	return w
+func newProgress() *progress {
+	return &progress{cpu0: map[int]int64{}, cpu: map[int]int64{}, stirred: time.Now()}
 }
 
-// look returns the processes still there, and an error once they are stuck
-// or spinning.
-func (w *stopWatch) look() ([]int, error) {
-	var left []int
+// look takes a look at pids, the processes still there, and returns an
+// error once they are stuck or spinning.
+func (p *progress) look(pids []int) error {
 	var used int64
 	moved := false
-	for _, pid := range w.pids {
-		if proc.Exited(pid) {
-			continue
+	for _, pid := range pids {
+		cpu, seen := p.cpu[pid]
+		now := CPUNanos([]int{pid})
+		if !seen {
+			p.cpu0[pid], moved = now, true
 		}
-		left = append(left, pid)
-		cpu := max(w.cpu[pid], CPUNanos([]int{pid})) // 0 once it is gone
-		moved = moved || cpu > w.cpu[pid] || waiting(pid)
-		w.cpu[pid] = cpu
-		used += cpu - w.cpu0[pid]
+		moved = moved || now > cpu || waiting(pid)
+		p.cpu[pid] = max(cpu, now) // the sum drops when a thread ends
+		used += p.cpu[pid] - p.cpu0[pid]
 	}
-	if len(left) == 0 || moved {
-		w.stirred = time.Now()
+	if len(pids) == 0 || moved {
+		p.stirred = time.Now()
 	}
 	switch {
-	case len(left) == 0:
-		return nil, nil
 	case time.Duration(used) >= StopCPU:
-		return left, fmt.Errorf("processes %v spinning: %v of CPU since asked to stop", left, time.Duration(used))
-	case time.Since(w.stirred) >= StopStuck:
-		return left, fmt.Errorf("processes %v stuck: no CPU used and none runnable for %v after asked to stop", left, StopStuck)
+		return fmt.Errorf("processes %v spinning: %v of CPU", pids, time.Duration(used))
+	case time.Since(p.stirred) >= StopStuck:
+		return fmt.Errorf("processes %v stuck: no CPU used and none runnable for %v", pids, StopStuck)
 	}
-	return left, nil
+	return nil
 }
 
 // awaitStopped waits until every process in pids has exited (or is a
 // zombie), for as long as they make progress.
 func awaitStopped(pids []int) error {
-	w := newStopWatch(pids)
+	p := newProgress()
 	for {
-		left, err := w.look()
-		if len(left) == 0 || err != nil {
-			return err
+		var left []int
+		for _, pid := range pids {
+			if !proc.Exited(pid) {
+				left = append(left, pid)
+			}
+		}
+		if len(left) == 0 {
+			return nil
+		}
+		if err := p.look(left); err != nil {
+			return fmt.Errorf("asked to stop: %w", err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
