@@ -30,8 +30,9 @@ func init() {
 // keeps -benchtime 1x at about 1.1 s per sub-benchmark.
 const EnvBusySeconds = "CONCBENCH_BUSY_SECONDS"
 
-// BenchmarkBusyLoop is the seeds' GIL experiment: one busy x = x ^ 1 loop
-// per worker, spinning for a fixed time while every core is sampled. It asks
+// BenchmarkBusyLoop is the seeds' GIL experiment: one busy loop per worker
+// (x = x ^ 1 in Go; x = x + 1 in busyloop.py, whose x counts the
+// iterations it ran), spinning for a fixed time while every core is sampled. It asks
 // the seeds' question, "how many cores does each model actually use?", and
 // the one behind it, "and how much more work gets done?". Run it with
 // -cpu 1,<ncpu>: at GOMAXPROCS=1 goroutines and even locked threads share one

@@ -26,12 +26,14 @@
 // then stops the workers and collects their counts. Each worker times its own
 // spinning, so the work rate does not include start-up or the way down.
 //
-// Every count is verified: the loop runs in chunks of an odd number of
-// iterations, so x flips once per chunk, and between chunks a worker adds 2
-// to x, so the bits above the lowest count the chunks. A worker's final x
-// must be what its starting x becomes after exactly the chunks it claims: a
-// worker that did nothing, lost count (by any number of chunks, not only an
-// odd one) or went missing fails the run, naming the worker.
+// Every count is verified. A Go worker's loop runs in chunks of an odd
+// number of iterations, so x flips once per chunk, and between chunks the
+// worker adds 2 to x, so the bits above the lowest count the chunks; its
+// final x must be what its starting x becomes after exactly the chunks it
+// claims. busyloop.py's loop is x = x + 1, so its x counts every iteration
+// the loop ran and must equal the count the worker claims: a shortened loop
+// (range(1) for range(CHUNK)) fails. A worker that did nothing, lost count
+// or went missing fails the run, naming the worker.
 //
 // busy is one family: its workers are model's kinds (model.GoReady for the
 // in-process ones, proc.Start for the busyloop role, the interpreter that

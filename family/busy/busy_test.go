@@ -15,6 +15,7 @@ import (
 
 	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/sampler"
+	"github.com/concbench/concbench/scripts/python"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
@@ -106,8 +107,8 @@ func TestVerify(t *testing.T) {
 // broke, and leave nothing behind.
 func TestPythonBroken(t *testing.T) {
 	const ready = `echo "ready mode=thread workers=2 chunk=65537 gil=enabled"`
-	const w0 = `echo "worker 0 iters=65537 x=3 seconds=0.5"`
-	const w1 = `echo "worker 1 iters=131074 x=4 seconds=0.5"`
+	const w0 = `echo "worker 0 iters=65537 x=65537 seconds=0.5"`
+	const w1 = `echo "worker 1 iters=131074 x=131074 seconds=0.5"`
 	const total = `echo "total iters=196611 seconds=0.5 rate=1"`
 	for _, tc := range []struct {
 		name, body, want string
@@ -115,10 +116,12 @@ func TestPythonBroken(t *testing.T) {
 		{"ok", ready + "\nread l\n" + w0 + "\n" + w1 + "\n" + total, ""},
 		{"no ready", "echo hello; read l", "want a ready line"},
 		{"wrong workers", `echo "ready mode=thread workers=3 chunk=65537 gil=enabled"; read l`, "workers=3"},
-		{"even chunk", `echo "ready mode=thread workers=2 chunk=65536 gil=enabled"; read l`, "odd chunk"},
-		{"wrong x", ready + "\nread l\n" + w0 + "\n" + `echo "worker 1 iters=131074 x=1 seconds=0.5"` + "\n" + total, "worker 1: x = 1"},
-		// Two chunks claimed beyond the two spun: same parity, wrong count.
-		{"count off by two chunks", ready + "\nread l\n" + w0 + "\n" + `echo "worker 1 iters=262148 x=4 seconds=0.5"` + "\n" + `echo "total iters=327685 seconds=0.5 rate=1"`, "worker 1: x = 4 after 262148"},
+		{"zero chunk", `echo "ready mode=thread workers=2 chunk=0 gil=enabled"; read l`, "chunk of at least 1"},
+		{"wrong x", ready + "\nread l\n" + w0 + "\n" + `echo "worker 1 iters=131074 x=1 seconds=0.5"` + "\n" + total, "worker 1: the loop counted x = 1 "},
+		// Two chunks claimed beyond the two spun.
+		{"count off by two chunks", ready + "\nread l\n" + w0 + "\n" + `echo "worker 1 iters=262148 x=131074 seconds=0.5"` + "\n" + `echo "total iters=327685 seconds=0.5 rate=1"`, "worker 1: the loop counted x = 131074 iterations, the worker claims 262148"},
+		// The seeds' x ^ 1 with the chunks counted above bit 0 (the old protocol).
+		{"parity x", ready + "\nread l\n" + w0 + "\n" + `echo "worker 1 iters=131074 x=4 seconds=0.5"` + "\n" + total, "worker 1: the loop counted x = 4"},
 		{"missing worker", ready + "\nread l\n" + w0 + "\n" + total, "worker 1: no report"},
 		{"zero count", ready + "\nread l\n" + w0 + "\n" + `echo "worker 1 iters=0 x=0 seconds=0.5"` + "\n" + total, "worker 1: no iterations"},
 		{"garbage", ready + "\nread l\n" + w0 + "\necho oops\n" + w1 + "\n" + total, `bad worker line "oops\n"`},
@@ -143,6 +146,53 @@ func TestPythonBroken(t *testing.T) {
 	if _, err := Run(context.Background(), Config{Model: PythonProcess, Workers: 1}); !errors.Is(err, ErrNoPython) {
 		t.Errorf("no python3 on PATH: err = %v, want ErrNoPython", err)
 	}
+}
+
+// A shortened loop in busyloop.py, range(1) for range(CHUNK), fails the run
+// with the Go side's check, with or without the script's own check of its
+// count: every iteration adds to x, so x falls short of the claimed count.
+// (Before, x flipped bit 0 once per chunk and the script's chunk counter
+// supplied the rest, so a one-iteration chunk passed as 65537.)
+func TestPythonShortenedLoopFails(t *testing.T) {
+	shorten := [2]string{"for _ in range(CHUNK):", "for _ in range(1):"}
+	noSelfCheck := [2]string{"if n <= 0 or x != n:", "if n <= 0:"}
+	cases := []struct {
+		name  string
+		swaps [][2]string
+	}{
+		{"range-1", [][2]string{shorten}},
+		{"range-1-no-self-check", [][2]string{shorten, noSelfCheck}},
+	}
+	for _, m := range []string{PythonThread, PythonProcess} {
+		if _, err := Interpreter(m); err != nil {
+			t.Skip(err)
+		}
+		for _, c := range cases {
+			t.Run("model="+m+"/"+c.name, func(t *testing.T) {
+				plantBusyLoop(t, c.swaps)
+				_, err := Run(context.Background(), Config{Model: m, Workers: 2, Duration: short, Interval: short})
+				if err == nil || !strings.Contains(err.Error(), "count and loop disagree") {
+					t.Fatalf("err = %v, want count and loop disagree", err)
+				}
+				t.Log(err)
+			})
+		}
+	}
+}
+
+// plantBusyLoop makes the python models run busyloop.py with each swap's
+// old text (which must occur exactly once) replaced by its new.
+func plantBusyLoop(t *testing.T, swaps [][2]string) {
+	t.Helper()
+	src := string(python.BusyLoop)
+	for _, s := range swaps {
+		if n := strings.Count(src, s[0]); n != 1 {
+			t.Fatalf("busyloop.py has %q %d times, want once", s[0], n)
+		}
+		src = strings.Replace(src, s[0], s[1], 1)
+	}
+	busyLoopPy = []byte(src)
+	t.Cleanup(func() { busyLoopPy = python.BusyLoop })
 }
 
 // TestCancel cancels runs in mid-sampling: Run must return the context's

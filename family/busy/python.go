@@ -34,6 +34,9 @@ type pyCrew struct {
 	err  error
 }
 
+// busyLoopPy is the script startPython runs: tests plant faults in a copy.
+var busyLoopPy = python.BusyLoop
+
 // startPython runs the embedded script as `python3 -c SCRIPT ARGS...`, so
 // that no copy of it is ever on disk: a concbench killed with SIGKILL
 // left concbench-busyloop-NNN/busyloop.py behind. (Not on stdin: stdin
@@ -46,7 +49,7 @@ func startPython(ctx context.Context, c Config) (*pyCrew, error) {
 	}
 	// --seconds is only the script's own deadline, in case nobody stops it.
 	limit := c.Duration + 2*c.Interval + time.Minute
-	cmd, err := model.PythonCommand(model.Kind(c.Model), c.Python, "-c", string(python.BusyLoop), "--mode", mode,
+	cmd, err := model.PythonCommand(model.Kind(c.Model), c.Python, "-c", string(busyLoopPy), "--mode", mode,
 		"--workers", strconv.Itoa(c.Workers), "--seconds", strconv.FormatFloat(limit.Seconds(), 'f', 3, 64), "--stop-on-stdin")
 	if err != nil {
 		return nil, err
@@ -65,8 +68,8 @@ func startPython(ctx context.Context, c Config) (*pyCrew, error) {
 	if err == nil {
 		_, err = fmt.Sscanf(line, "ready mode=%s workers=%d chunk=%d gil=%s\n", &gotMode, &gotWorkers, &p.chunk, &p.gil)
 	}
-	if err == nil && (gotMode != mode || gotWorkers != c.Workers || p.chunk%2 == 0) {
-		err = fmt.Errorf("started mode=%s workers=%d chunk=%d, asked for mode=%s workers=%d with an odd chunk", gotMode, gotWorkers, p.chunk, mode, c.Workers)
+	if err == nil && (gotMode != mode || gotWorkers != c.Workers || p.chunk == 0) {
+		err = fmt.Errorf("started mode=%s workers=%d chunk=%d, asked for mode=%s workers=%d with a chunk of at least 1", gotMode, gotWorkers, p.chunk, mode, c.Workers)
 	}
 	if err != nil {
 		p.kill()
@@ -93,7 +96,7 @@ func (p *pyCrew) stop() ([]Count, error) {
 		line, err := p.rd.ReadString('\n')
 		if err != nil {
 			p.kill()
-			return counts, fmt.Errorf("script ended before its total line: %v%s", err, p.stderr())
+			return counts, errors.Join(append(errs, fmt.Errorf("script ended before its total line: %v%s", err, p.stderr()))...)
 		}
 		var iters, x uint64
 		var i int
@@ -114,7 +117,7 @@ func (p *pyCrew) stop() ([]Count, error) {
 		}
 		seen[i] = true
 		counts[i] = Count{Iters: iters, Elapsed: time.Duration(secs * float64(time.Second))}
-		errs = append(errs, verify(i, 0, x, iters, p.chunk))
+		errs = append(errs, verifyCounted(i, x, iters, p.chunk))
 	}
 	for i, ok := range seen {
 		if !ok {
@@ -139,4 +142,22 @@ func (p *pyCrew) end(kill bool) error {
 		}
 	})
 	return p.err
+}
+
+// verifyCounted checks a Python worker's count: it spun at least one
+// chunk, a whole number of chunks, and x, which every iteration of the
+// loop adds 1 to, says the loop ran exactly that many times. (The Go
+// workers' x flips per iteration and counts chunks above bit 0, see
+// verify; the script's x counts every iteration, so a shortened loop,
+// such as range(1) for range(CHUNK), leaves x below the count.)
+func verifyCounted(worker int, x, iters, chunk uint64) error {
+	switch {
+	case iters == 0:
+		return fmt.Errorf("worker %d: no iterations", worker)
+	case iters%chunk != 0:
+		return fmt.Errorf("worker %d: %d iterations is not a whole number of %d-iteration chunks", worker, iters, chunk)
+	case x != iters:
+		return fmt.Errorf("worker %d: the loop counted x = %d iterations, the worker claims %d: count and loop disagree", worker, x, iters)
+	}
+	return nil
 }

@@ -26,7 +26,7 @@ func TestPythonScriptNotOnDisk(t *testing.T) {
 printf '%s' "$2" > ` + seen + `.script
 echo "ready mode=thread workers=1 chunk=65537 gil=enabled"
 read l
-echo "worker 0 iters=65537 x=3 seconds=0.5"
+echo "worker 0 iters=65537 x=65537 seconds=0.5"
 echo "total iters=65537 seconds=0.5 rate=1"
 `
 	if err := os.WriteFile(fake, []byte(body), 0o755); err != nil {

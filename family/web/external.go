@@ -57,9 +57,12 @@ func (s *Server) privateDir() (string, error) {
 	return s.dir, nil
 }
 
-// webApp is the source startGunicorn writes as webapp.py: tests plant
-// faults in a copy.
-var webApp = python.WebApp
+// webApp and gunicornConf are the sources startGunicorn writes as
+// webapp.py and gunicorn_conf.py: tests plant faults in copies.
+var (
+	webApp       = python.WebApp
+	gunicornConf = python.GunicornConf
+)
 
 // startGunicorn writes webapp.py into the private directory and starts
 // gunicorn on a listener opened here (--bind fd://3), then waits until
@@ -75,7 +78,7 @@ func (s *Server) startGunicorn(env []string, shm *os.File) error {
 	if err != nil {
 		return err
 	}
-	for name, b := range map[string][]byte{"webapp.py": webApp, "gunicorn_conf.py": python.GunicornConf} {
+	for name, b := range map[string][]byte{"webapp.py": webApp, "gunicorn_conf.py": gunicornConf} {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
 			return fmt.Errorf("write %s: %w", name, err)
 		}

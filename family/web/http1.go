@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -23,31 +24,53 @@ type conn struct {
 	retried   bool  // the request in flight was resent on a new connection
 	out       []byte
 	in        []byte // the response so far
-	t0        int64  // when the request in flight was sent, Load.now
-	sinceDial int
+	t0        int64  // when the request in flight was first sent, Load.now
+	idle      int64  // how long the connection had waited for it, ns
+	lastDone  int64  // when the last answer on the connection was whole, Load.now
+	sinceDial int    // answers on the connection
 	dials     int
-	n         uint64
+	n         uint64 // requests answered
+	retries   int    // requests sent again after an idle close
+	losses    int    // requests that got no answer
+	firstLost error  // why the first of them got none
 	seen      map[int]uint64
 }
+
+// IdleRetry is how long a kept-alive connection must have waited for its
+// next request before a loss of that request counts as the server's idle
+// close, which the request survives by being sent once more on a new
+// connection. A server closes an idle connection when its keep-alive
+// timeout runs out: 2 s in gunicorn (the shortest of the usual servers:
+// uvicorn's and Node's are 5 s, nginx's 75 s; the Go servers here set
+// none). Half of that leaves room for the server's clock starting before
+// ours (it starts when the answer is sent, ours when it is read). A closed
+// loop's connection takes its next request at once (idle 0), an open
+// loop's within milliseconds: a loss there is the server dropping the
+// request, and the load reports it.
+const IdleRetry = time.Second
 
 // maxResponse bounds what a connection buffers of one response.
 const maxResponse = 1 << 20
 
 // start sends the connection's next request, dialling first if it has no
-// socket; t0 is now, the request's start.
-func (c *conn) start(t0 int64) error {
+// socket; t0 is now, the request's start. finished says the request is
+// over already: lost at its first write (see lost).
+func (c *conn) start(t0 int64) (finished bool, err error) {
 	l := c.lp.l
 	c.cur, c.arg = c.arg, (c.arg+1)%len(l.reqs)
 	c.closing = l.o.CloseEvery > 0 && c.sinceDial+1 >= l.o.CloseEvery
 	c.busy, c.retried = true, false
-	c.t0 = t0
+	c.t0, c.idle = t0, 0
+	if c.fd >= 0 {
+		c.idle = t0 - c.lastDone
+	}
 	return c.send()
 }
 
-func (c *conn) send() error {
+func (c *conn) send() (finished bool, err error) {
 	if c.fd < 0 {
 		if err := c.dial(); err != nil {
-			return err
+			return false, err
 		}
 	}
 	c.out = c.lp.l.reqs[c.cur]
@@ -88,37 +111,64 @@ func (c *conn) dial() error {
 }
 
 // flush writes what is left of the request; on EAGAIN (a connection still
-// being set up) the rest waits for the socket's next event.
-func (c *conn) flush() error {
+// being set up) the rest waits for the socket's next event. finished is
+// lost's.
+func (c *conn) flush() (finished bool, err error) {
 	for len(c.out) > 0 {
 		n, err := rawIO(unix.SYS_WRITE, c.fd, c.out)
 		switch {
 		case err == unix.EINTR:
 		case err == unix.EAGAIN:
-			return nil
+			return false, nil
 		case err == unix.EPIPE || err == unix.ECONNRESET:
 			return c.lost(fmt.Errorf("write request: %w", err))
 		case err != nil:
-			return fmt.Errorf("write request: %w", err)
+			return false, fmt.Errorf("write request: %w", err)
 		default:
 			c.out = c.out[n:]
 		}
 	}
-	return nil
+	return false, nil
 }
 
-// lost handles a connection that failed before any of the answer came: a
-// reused connection that the server had closed (an idle keep-alive
-// timeout) gets the request once more on a new one (nil: the request is
-// on its way again); anything else is err.
-func (c *conn) lost(err error) error {
-	if len(c.in) > 0 || c.sinceDial == 0 || c.retried {
-		return err
+// lost handles a connection that closed or reset before the whole answer
+// came. Where HTTP lets a client assume the server closed an idle
+// connection (none of the answer came, the connection had answered before
+// and waited at least IdleRetry for this request, and this is not a retry
+// already), the request is sent once more on a new connection, counted in
+// retries; its clock keeps running from the first send (finished false:
+// on its way again). Otherwise the request is lost: counted, the
+// connection hung up, and the load goes on (finished true); Stop returns
+// the losses as its error.
+func (c *conn) lost(cause error) (finished bool, err error) {
+	if len(c.in) == 0 && c.sinceDial > 0 && !c.retried && c.idle >= int64(IdleRetry) {
+		c.hangUp()
+		c.retried = true
+		c.retries++
+		return c.send()
+	}
+	c.losses++
+	if c.firstLost == nil {
+		c.firstLost = fmt.Errorf("%w; not sent again: %s", cause, c.whyNoRetry())
 	}
 	c.hangUp()
-	c.retried = true
-	c.t0 = c.lp.l.now()
-	return c.send()
+	c.busy = false
+	c.lp.tnow = c.lp.l.now()
+	return true, nil
+}
+
+// whyNoRetry says why a lost request was not one to send again.
+func (c *conn) whyNoRetry() string {
+	switch {
+	case len(c.in) > 0:
+		return fmt.Sprintf("%d bytes of the answer had come", len(c.in))
+	case c.retried:
+		return "it was the retry of one lost to an idle close"
+	case c.sinceDial == 0:
+		return "it was the first request on a new connection"
+	}
+	return fmt.Sprintf("request %d on a connection that had waited %v for it after its last answer, not the %v that an idle close needs",
+		c.sinceDial+1, time.Duration(c.idle), IdleRetry)
 }
 
 // rawIO is read(2) or write(2) on a non-blocking socket. Such a call never
@@ -144,16 +194,16 @@ func (c *conn) hangUp() {
 
 // event handles an epoll event (ev, its bits) on the connection: it
 // writes what is left of the request, then, if there is input, reads until
-// the response is whole (done) or the socket has no more for now. Events
-// on an idle connection (the server closing it) wait until it is used:
-// lost retries the request then.
+// the response is whole or lost (done) or the socket has no more for now.
+// Events on an idle connection (the server closing it) wait until it is
+// used: lost retries the request then.
 func (c *conn) event(ev uint32) (done bool, err error) {
 	if !c.busy {
 		return false, nil
 	}
 	if len(c.out) > 0 {
-		if err := c.flush(); err != nil || len(c.out) > 0 {
-			return false, err
+		if done, err := c.flush(); done || err != nil || len(c.out) > 0 {
+			return done, err
 		}
 	}
 	if ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) == 0 {
@@ -173,11 +223,14 @@ func (c *conn) event(ev uint32) (done bool, err error) {
 		case err == unix.EAGAIN:
 			return false, nil
 		case isReset(err):
-			return false, c.lost(fmt.Errorf("read response: %w", err))
+			return c.lost(fmt.Errorf("read response: %w", err))
 		case err != nil:
 			return false, fmt.Errorf("read response: %w", err)
 		case n == 0:
-			return false, c.lost(fmt.Errorf("connection closed after %d bytes of the response %.80q", len(c.in), c.in))
+			if len(c.in) == 0 {
+				return c.lost(errors.New("connection closed before any of the answer"))
+			}
+			return c.lost(fmt.Errorf("connection closed after %d bytes of the answer %.80q", len(c.in), c.in))
 		}
 		c.in = c.in[:len(c.in)+n]
 		if done, err := c.complete(); done || err != nil {
@@ -199,6 +252,7 @@ func (c *conn) complete() (bool, error) {
 		return false, fmt.Errorf("%d bytes after the response: %.80q", len(c.in)-size, c.in[size:])
 	}
 	c.lp.tnow = c.lp.l.now()
+	c.lastDone = c.lp.tnow
 	c.lp.hist.Record(time.Duration(c.lp.tnow - c.t0))
 	c.n++
 	c.sinceDial++

@@ -35,7 +35,12 @@ type LoadOptions struct {
 // Load is a closed-loop HTTP/1.1 client: Conns connections, each with at
 // most one request in flight, each sending a request, reading and checking
 // the whole response, then taking the next. Next hands out one request; a
-// failed check stops the load and Stop returns the error.
+// failed check stops the load and Stop returns the error. A request whose
+// connection closes or resets before the whole answer is lost: counted,
+// and the load goes on; Stop returns an error that counts them. Only where
+// the server may have closed an idle keep-alive connection (see IdleRetry)
+// is the request sent again, once, counted in Stats.Retries and timed from
+// its first send.
 //
 // It shares the cores with the server it measures, so what it spends per
 // request is taken from the server: it is built to cost what wrk costs, and
@@ -98,10 +103,12 @@ type Load struct {
 
 // Stats are what a Load saw.
 type Stats struct {
-	Requests uint64
+	Requests uint64         // answered
 	Hist     latency.Hist   // latency of single requests
 	Seen     map[int]uint64 // /count: the highest value each worker pid answered
 	Dials    int
+	Retries  int // requests sent again after the server closed an idle connection
+	Lost     int // requests that got no answer (Stop's error counts them)
 }
 
 // NewLoad prepares a load: its loops' epoll sets, no connections yet.
@@ -237,7 +244,7 @@ func (l *Load) awaitLow(low int64) bool {
 	return true
 }
 
-// answered is a loop's count of one answered request.
+// answered is a loop's count of one request answered (or lost).
 func (l *Load) answered() {
 	l.done.Add(1)
 	if l.pending.Add(-1) <= l.low.Load() && l.waiting.Load() && l.waiting.CompareAndSwap(true, false) {
@@ -258,8 +265,10 @@ func (l *Load) claim() bool {
 	}
 }
 
-// Stop waits for the requests handed out to be answered, closes the
-// connections and returns what the load saw, or its first error.
+// Stop waits for the requests handed out to be answered (or lost), closes
+// the connections and returns what the load saw, and its first error: a
+// failed check, or else the count of lost requests and why the first got
+// no answer.
 func (l *Load) Stop() (Stats, error) {
 	l.stopping.Store(true)
 	for _, lp := range l.loops {
@@ -267,17 +276,24 @@ func (l *Load) Stop() (Stats, error) {
 	}
 	l.wg.Wait()
 	st := Stats{Seen: map[int]uint64{}}
+	var firstLost error
 	for _, lp := range l.loops {
 		st.Hist.Merge(&lp.hist)
 		for _, c := range lp.conns {
 			st.Requests += c.n
 			st.Dials += c.dials
+			st.Retries += c.retries
+			st.Lost += c.losses
+			firstLost = cmp.Or(firstLost, c.firstLost)
 			for pid, v := range c.seen {
 				st.Seen[pid] = max(st.Seen[pid], v)
 			}
 		}
 	}
 	l.closeLoops()
+	if l.err == nil && st.Lost > 0 {
+		return st, l.wrap(fmt.Errorf("%d of %d requests lost, the first: %w", st.Lost, st.Requests+uint64(st.Lost), firstLost))
+	}
 	return st, l.err
 }
 
@@ -444,32 +460,48 @@ func (lp *loop) startFree() error {
 	for len(lp.free) > 0 && lp.l.claim() {
 		c := lp.free[len(lp.free)-1]
 		lp.free = lp.free[:len(lp.free)-1]
-		if err := c.start(lp.l.now()); err != nil {
-			return lp.l.wrap(err)
+		if err := lp.begin(c, lp.l.now()); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// serve handles an event on c; once its answer is in and right, c takes
-// the next request or joins the free ones. The next request starts at the
-// clock reading that ended the last (one reading per request; it counts
-// the check of the last answer, well under a microsecond, in the next).
+// serve handles an event on c; once its answer is in and right (or the
+// request is lost), c takes the next request or joins the free ones.
 func (lp *loop) serve(c *conn, ev uint32) error {
 	done, err := c.event(ev)
 	if err != nil {
 		return lp.l.wrap(err)
 	}
-	if !done {
-		return nil
+	if done {
+		return lp.next(c)
 	}
+	return nil
+}
+
+// next counts c's request as over and gives c the next one, if the budget
+// has one, or puts it with the free ones. The next request starts at the
+// clock reading that ended the last (one reading per request; it counts
+// the check of the last answer, well under a microsecond, in the next).
+func (lp *loop) next(c *conn) error {
 	lp.l.answered()
 	if !lp.l.claim() {
 		lp.free = append(lp.free, c)
 		return nil
 	}
-	if err := c.start(lp.tnow); err != nil {
+	return lp.begin(c, lp.tnow)
+}
+
+// begin starts a request on c at t0; one lost at its first write is over
+// at once, and c goes on to the next.
+func (lp *loop) begin(c *conn, t0 int64) error {
+	finished, err := c.start(t0)
+	if err != nil {
 		return lp.l.wrap(err)
+	}
+	if finished {
+		return lp.next(c)
 	}
 	return nil
 }

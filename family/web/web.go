@@ -42,7 +42,6 @@ import (
 	"fmt"
 	"os"
 	"syscall"
-	"time"
 
 	"github.com/concbench/concbench/proc"
 )
@@ -175,30 +174,36 @@ func (s *Server) Total() (v uint64, ok bool, err error) {
 }
 
 // Close stops every server process, waits until each (gunicorn's workers
-// included) has left /proc, and removes the private directory.
+// included) has exited, and removes the private directory. It asks them
+// all at once (stdin closed for the Go servers; SIGTERM for gunicorn,
+// whose master stops its workers and reaps them before it exits, and for
+// redis-server) and waits while they make progress (see StopStuck): no
+// fixed grace. Not SIGINT for gunicorn (its quick stop): a gthread
+// worker's SIGQUIT handler calls the thread pool's shutdown, which
+// deadlocks when the signal lands while the worker is inside the pool's
+// submit.
 func (s *Server) Close() error {
 	pids := s.Pids()
-	var errs []error
-	for _, c := range s.children {
-		if s.o.Server.IsGunicorn() {
-			// SIGTERM, gunicorn's graceful shutdown: the master stops its
-			// workers and reaps them before it exits. Not SIGINT (the quick
-			// one): a gthread worker's SIGQUIT handler calls the thread
-			// pool's shutdown, which deadlocks when the signal lands while
-			// the worker is inside the pool's submit (closing connections
-			// just before Close made that happen; the master then waits
-			// its 30 s graceful_timeout). A graceful stop takes up to 1 s
-			// more for gthread (its poll timeout).
-			errs = append(errs, c.Signal(syscall.SIGTERM, 5*time.Second))
+	for _, c := range s.all() {
+		if c == s.redis || s.o.Server.IsGunicorn() {
+			c.Cmd.Process.Signal(syscall.SIGTERM)
 		} else {
-			errs = append(errs, c.Close())
+			c.In.Close()
 		}
+	}
+	var errs []error
+	if err := awaitStopped(pids); err != nil {
+		errs = append(errs, err)
+		for _, c := range s.all() {
+			c.Kill() // the Go servers and gunicorn's workers die with their parent (Pdeathsig)
+		}
+		errs = append(errs, awaitStopped(pids))
+	}
+	for _, c := range s.all() {
+		errs = append(errs, c.Close()) // exited: reaps it, and says how it ended
 	}
 	if s.rc != nil {
 		errs = append(errs, s.rc.Close())
-	}
-	if s.redis != nil {
-		errs = append(errs, s.redis.Signal(syscall.SIGTERM, 5*time.Second))
 	}
 	if s.shm != nil {
 		errs = append(errs, s.shm.Close())
@@ -206,7 +211,6 @@ func (s *Server) Close() error {
 	if s.dir != "" {
 		errs = append(errs, os.RemoveAll(s.dir))
 	}
-	errs = append(errs, AwaitGone(pids, 5*time.Second))
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("web: stop %s server: %w", s.o.Server, err)
 	}

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -241,7 +243,7 @@ func TestServersDieWithTheBenchmark(t *testing.T) {
 				t.Errorf("holder reported server pids %q", line)
 			}
 			c.Signal(syscall.SIGINT, 5*time.Second)
-			if err := AwaitGone(pids, 5*time.Second); err != nil {
+			if err := awaitStopped(pids); err != nil {
 				t.Error(err)
 			}
 		})
@@ -453,7 +455,8 @@ func TestLoadRampsWithBLoop(t *testing.T) {
 }
 
 // A kept-alive connection that the server closed while idle gets the next
-// request again on a new connection, and the load goes on.
+// request again on a new connection, counted as a retry, and the load goes
+// on.
 func TestLoadRetriesIdleClosed(t *testing.T) {
 	addr := helloServer(t, nil, 10*time.Millisecond)
 	l, err := NewLoad(LoadOptions{Addr: addr, Path: Hello, Conns: 1})
@@ -462,11 +465,160 @@ func TestLoadRetriesIdleClosed(t *testing.T) {
 	}
 	l.Start()
 	l.Next()
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(IdleRetry + 100*time.Millisecond)
 	l.Next()
 	st, err := l.Stop()
-	if err != nil || st.Requests != 2 || st.Dials != 2 {
-		t.Errorf("%d answers over %d connections, want 2 over 2: %v", st.Requests, st.Dials, err)
+	if err != nil || st.Requests != 2 || st.Dials != 2 || st.Retries != 1 || st.Lost != 0 {
+		t.Errorf("%d answers over %d connections, %d retries, %d lost; want 2 over 2, 1 retry, none lost: %v", st.Requests, st.Dials, st.Retries, st.Lost, err)
+	}
+}
+
+// rawServer answers /hello requests itself, byte for byte, so that a test
+// can make it misbehave: for the k-th request on a connection (from 1),
+// which waited idle since the last answer on it (0 for the first), drop
+// says how long to wait and whether to close the connection instead of
+// answering.
+func rawServer(t *testing.T, drop func(k int, idle time.Duration) (time.Duration, bool)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	conns := map[net.Conn]bool{}
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	serve := func(c net.Conn) {
+		defer wg.Done()
+		defer c.Close()
+		rd := bufio.NewReader(c)
+		last := time.Time{}
+		for k := 1; ; k++ {
+			for {
+				line, err := rd.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if line == "\r\n" {
+					break
+				}
+			}
+			var idle time.Duration
+			if k > 1 {
+				idle = time.Since(last)
+			}
+			wait, dropIt := drop(k, idle)
+			time.Sleep(wait)
+			if dropIt {
+				return
+			}
+			if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\n"+HelloBody); err != nil {
+				return
+			}
+			last = time.Now()
+		}
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns[c] = true
+			mu.Unlock()
+			wg.Add(1)
+			go serve(c)
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// A server that drops every third request on each connection (closes it
+// without an answer, however busy) loses a third of the requests, and the
+// load says so: no silent retry on a busy connection, the losses counted
+// and Stop failing with their count. Before, each dropped request was
+// sent again on a new connection and the load reported every request
+// answered.
+func TestLoadCountsDroppedRequests(t *testing.T) {
+	t.Run("open-loop", testOpenCountsDroppedRequests)
+	addr := rawServer(t, func(k int, _ time.Duration) (time.Duration, bool) { return 0, k%3 == 0 })
+	const r = 900
+	for _, conns := range []int{1, 16} {
+		l, err := NewLoad(LoadOptions{Addr: addr, Path: Hello, Conns: conns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Start()
+		for i := 0; i < r && l.Next(); i++ {
+		}
+		st, err := l.Stop()
+		t.Logf("conns=%d: %d answered, %d lost, %d retries, %d dials: %v", conns, st.Requests, st.Lost, st.Retries, st.Dials, err)
+		// A connection that had to wait for Next (a busy machine) may see
+		// its drop taken for an idle close: retried, counted, not lost.
+		if err == nil || !strings.Contains(err.Error(), "requests lost") || st.Lost+st.Retries < r/4 || st.Requests+uint64(st.Lost) != r {
+			t.Errorf("conns=%d: %d answered, %d lost and %d retried of %d, error %v; want about a third dropped and the error counting the losses",
+				conns, st.Requests, st.Lost, st.Retries, r, err)
+		}
+	}
+}
+
+// The open loop's client (net/http under vegeta) re-sends a GET on a new
+// connection by itself; at WebOpenRate its connections wait milliseconds
+// between requests, never IdleRetry, so each drop must count as lost and
+// fail the load.
+func testOpenCountsDroppedRequests(t *testing.T) {
+	addr := rawServer(t, func(k int, _ time.Duration) (time.Duration, bool) { return 0, k%3 == 0 })
+	o, err := StartOpen(addr, Hello, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed error
+	for i := 0; i < 150 && failed == nil; i++ {
+		failed = o.Next()
+	}
+	st, err := o.Stop()
+	t.Logf("%d answered, %d lost, %d retries: %v, %v", st.Requests, st.Lost, st.Retries, failed, err)
+	if failed == nil && (err == nil || !strings.Contains(err.Error(), "requests lost")) {
+		t.Errorf("%d answered, %d lost, %d retries: no error; want the drops lost", st.Requests, st.Lost, st.Retries)
+	}
+}
+
+// A request lost to an idle close is sent again, and its latency counts
+// from its first send: the server here waits 30 ms before closing the idle
+// connection, so the request takes at least that.
+func TestLoadRetryKeepsItsClock(t *testing.T) {
+	const wait = 30 * time.Millisecond
+	addr := rawServer(t, func(k int, idle time.Duration) (time.Duration, bool) {
+		if k > 1 && idle > IdleRetry {
+			return wait, true
+		}
+		return 0, false
+	})
+	l, err := NewLoad(LoadOptions{Addr: addr, Path: Hello, Conns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Start()
+	l.Next()
+	time.Sleep(IdleRetry + 100*time.Millisecond)
+	l.Next()
+	st, err := l.Stop()
+	if err != nil || st.Requests != 2 || st.Retries != 1 {
+		t.Fatalf("%d answered, %d retries: %v; want 2 and 1", st.Requests, st.Retries, err)
+	}
+	if worst := time.Duration(st.Hist.Quantile(1)); worst < wait*9/10 {
+		t.Errorf("the retried request took %v, want at least the %v before the server closed its connection", worst, wait)
 	}
 }
 

@@ -6,8 +6,9 @@ package python
 
 import _ "embed"
 
-// BusyLoop is busyloop.py: the seeds' GIL experiment, one x = x ^ 1 loop per
-// worker as threads or multiprocessing processes, for a fixed time.
+// BusyLoop is busyloop.py: the seeds' GIL experiment, one busy loop per
+// worker (x = x + 1, which counts its iterations) as threads or
+// multiprocessing processes, for a fixed time.
 //
 //go:embed busyloop.py
 var BusyLoop []byte
