@@ -11,8 +11,8 @@
 //	goroutine                   plain goroutines (GOMAXPROCS decides how many run at once)
 //	thread                      goroutines locked to their own OS threads
 //	process                     children re-executing this binary in the "busyloop" role
-//	python-thread               scripts/python/busyloop.py --mode thread
-//	python-process              scripts/python/busyloop.py --mode process (multiprocessing)
+//	python-thread               family/busy/busyloop.py --mode thread
+//	python-process              family/busy/busyloop.py --mode process (multiprocessing)
 //	python-freethreaded-thread  the thread mode under a free-threaded python3.13t or later
 //
 // GOMAXPROCS=1 is Go's closest analogue of the GIL: goroutines and even

@@ -15,7 +15,6 @@ import (
 
 	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/sampler"
-	"github.com/concbench/concbench/scripts/python"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
@@ -184,7 +183,7 @@ func TestPythonShortenedLoopFails(t *testing.T) {
 // old text (which must occur exactly once) replaced by its new.
 func plantBusyLoop(t *testing.T, swaps [][2]string) {
 	t.Helper()
-	src := string(python.BusyLoop)
+	src := string(busyLoopSrc)
 	for _, s := range swaps {
 		if n := strings.Count(src, s[0]); n != 1 {
 			t.Fatalf("busyloop.py has %q %d times, want once", s[0], n)
@@ -192,7 +191,7 @@ func plantBusyLoop(t *testing.T, swaps [][2]string) {
 		src = strings.Replace(src, s[0], s[1], 1)
 	}
 	busyLoopPy = []byte(src)
-	t.Cleanup(func() { busyLoopPy = python.BusyLoop })
+	t.Cleanup(func() { busyLoopPy = busyLoopSrc })
 }
 
 // TestCancel cancels runs in mid-sampling: Run must return the context's

@@ -3,6 +3,7 @@ package busy
 import (
 	"bufio"
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/concbench/concbench/model"
 	"github.com/concbench/concbench/proc"
-	"github.com/concbench/concbench/scripts/python"
 )
 
 // pyCrew is the python models' crew: one interpreter running busyloop.py,
@@ -35,7 +35,14 @@ type pyCrew struct {
 }
 
 // busyLoopPy is the script startPython runs: tests plant faults in a copy.
-var busyLoopPy = python.BusyLoop
+var busyLoopPy = busyLoopSrc
+
+// busyLoopSrc is busyloop.py: the seeds' GIL experiment, one busy loop per
+// worker (x = x + 1, which counts its iterations) as threads or
+// multiprocessing processes, for a fixed time; it runs by hand too.
+//
+//go:embed busyloop.py
+var busyLoopSrc []byte
 
 // startPython runs the embedded script as `python3 -c SCRIPT ARGS...`, so
 // that no copy of it is ever on disk: a concbench killed with SIGKILL

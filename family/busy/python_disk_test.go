@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/concbench/concbench/scripts/python"
 )
 
 // TestPythonScriptNotOnDisk: the interpreter gets the script as -c text,
@@ -39,7 +37,7 @@ echo "total iters=65537 seconds=0.5 rate=1"
 	if lines := strings.Split(strings.TrimSpace(string(got)), "\n"); len(lines) != 1 || lines[0] != "-c" {
 		t.Errorf("interpreter saw first argument and TMPDIR %q, want -c and an empty TMPDIR", lines)
 	}
-	if script, _ := os.ReadFile(seen + ".script"); string(script) != string(python.BusyLoop) {
-		t.Errorf("the -c text is not busyloop.py (%d bytes, want %d)", len(script), len(python.BusyLoop))
+	if script, _ := os.ReadFile(seen + ".script"); string(script) != string(busyLoopSrc) {
+		t.Errorf("the -c text is not busyloop.py (%d bytes, want %d)", len(script), len(busyLoopSrc))
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"net"
@@ -13,7 +14,6 @@ import (
 	"time"
 
 	"github.com/concbench/concbench/proc"
-	"github.com/concbench/concbench/scripts/python"
 )
 
 // The external servers, from Debian packages (make deps installs them).
@@ -60,8 +60,8 @@ func (s *Server) privateDir() (string, error) {
 // webApp and gunicornConf are the sources startGunicorn writes as
 // webapp.py and gunicorn_conf.py: tests plant faults in copies.
 var (
-	webApp       = python.WebApp
-	gunicornConf = python.GunicornConf
+	webApp       = webAppSrc
+	gunicornConf = gunicornConfSrc
 )
 
 // startGunicorn writes webapp.py into the private directory and starts
@@ -188,3 +188,17 @@ func (s *Server) startRedis() (string, error) {
 	}
 	return sock, nil
 }
+
+// webAppSrc is webapp.py: the web family's app in Flask, served by
+// gunicorn. gunicorn imports a module, so the family writes it into a
+// private temporary directory and points --chdir there.
+//
+//go:embed webapp.py
+var webAppSrc []byte
+
+// gunicornConfSrc is gunicorn_conf.py: a post_fork hook that gives every
+// gunicorn worker PR_SET_PDEATHSIG, so that it dies with its master, and
+// wakes a gthread worker's poll on SIGTERM.
+//
+//go:embed gunicorn_conf.py
+var gunicornConfSrc []byte

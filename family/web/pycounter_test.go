@@ -5,15 +5,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/concbench/concbench/scripts/python"
 )
 
 // plantApp makes the gunicorn servers the test starts run webapp.py with
 // each swap's old text (which must occur exactly once) replaced by its new.
 func plantApp(t *testing.T, swaps [][2]string) {
 	t.Helper()
-	src := string(python.WebApp)
+	src := string(webAppSrc)
 	for _, s := range swaps {
 		if n := strings.Count(src, s[0]); n != 1 {
 			t.Fatalf("webapp.py has %q %d times, want once", s[0], n)
@@ -21,7 +19,7 @@ func plantApp(t *testing.T, swaps [][2]string) {
 		src = strings.Replace(src, s[0], s[1], 1)
 	}
 	webApp = []byte(src)
-	t.Cleanup(func() { webApp = python.WebApp })
+	t.Cleanup(func() { webApp = webAppSrc })
 }
 
 // The shm counter's update with a 1 ms sleep between its read and its

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/concbench/concbench/scripts/python"
 )
 
 // A server's stop is waited for while its processes make progress, however
@@ -25,8 +23,8 @@ func TestCloseWaitsForProgressNotAGrace(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			gunicornConf = append(append([]byte(nil), python.GunicornConf...), "\n\n"+c.hook...)
-			t.Cleanup(func() { gunicornConf = python.GunicornConf })
+			gunicornConf = append(append([]byte(nil), gunicornConfSrc...), "\n\n"+c.hook...)
+			t.Cleanup(func() { gunicornConf = gunicornConfSrc })
 			s := start(t, Options{Server: GunicornGthread, Workers: 2})
 			pids := s.Pids()
 			if err := Check(s.Addr, Hello); err != nil {

@@ -1,6 +1,6 @@
 """The concbench web app in Flask: the seeds' WSGI world, run by gunicorn.
 
-    gunicorn --chdir scripts/python --preload --workers 2 webapp:app
+    gunicorn --chdir family/web --preload --workers 2 webapp:app
 
 It answers exactly what the Go servers answer (family/web, app.go), so one
 client verifies both: /hello a fixed body, /work?arg=N the sha256 kernel of

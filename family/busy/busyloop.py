@@ -3,8 +3,8 @@
 seeds' `x = x ^ 1`, made to count: `x = x + 1`), as threads or as
 multiprocessing processes, for a fixed time.
 
-    python3 scripts/python/busyloop.py --mode thread  --workers 2 --seconds 5
-    python3 scripts/python/busyloop.py --mode process --workers 2 --seconds 5
+    python3 family/busy/busyloop.py --mode thread  --workers 2 --seconds 5
+    python3 family/busy/busyloop.py --mode process --workers 2 --seconds 5
 
 Watch `top` meanwhile, as the seeds do: threads share one core in total (the
 GIL lets one of them run at a time), processes keep every core busy. The
