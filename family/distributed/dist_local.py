@@ -9,7 +9,8 @@
 # process, the queue the seeds say works between Pool workers) or a plain
 # multiprocessing.Queue() (pipe: a pipe with a feeder thread). Each stdin
 # line "SEQ N" is put as a task; each result is printed as "SEQ VALUE". The
-# first line out is "local"; EOF on stdin stops the workers.
+# first line out is "local", once every worker has started and answered;
+# EOF on stdin stops the workers.
 import multiprocessing
 import os
 import sys
@@ -23,6 +24,8 @@ from multiprocessing.managers import SyncManager
 
 def work(task, result):
     die_with_parent()
+    task.qsize()  # a manager proxy connects on its first call: not in a timed get
+    result.put(None)  # up and connected: start-up is never a timed task's
     while True:
         t = task.get()
         if t is None:
@@ -56,6 +59,10 @@ def main():
     workers = [multiprocessing.Process(target=work, args=(task, result)) for _ in range(procs)]
     for w in workers:
         w.start()
+    for _ in range(procs):
+        result.get()  # every worker's None: all are up before the first task
+    task.put((-1, 0))  # a multiprocessing.Queue starts its feeder thread at its first put
+    result.get()
     print('local', flush=True)
     threading.Thread(target=feed, args=(task, procs, workers, manager), daemon=True).start()
     relay(result)

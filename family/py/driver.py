@@ -196,10 +196,11 @@ class Family:
 
 class Team:
     """Threads that run work(worker, n) once per round, as model.Team: n ops
-    split over the workers, the first n % workers get one more. A round's
-    time runs from the first worker's start to the last worker's end, by
-    each worker's own reading of the one monotonic clock: waking the
-    threads and collecting them is the harness, not the ops."""
+    split over the workers, the first n % workers get one more. The
+    round's workers meet at a barrier first, so that all are awake, and
+    its time runs from the first worker's start after the barrier to the
+    last worker's end, by each one's reading of the one monotonic clock:
+    waking the threads and collecting them is the harness, not the ops."""
 
     def __init__(self, workers, work):
         self.work = work
@@ -213,10 +214,13 @@ class Team:
     def _loop(self, w):
         clock = time.perf_counter_ns
         while True:
-            n = self.inbox[w].get()
-            if n is None:
+            got = self.inbox[w].get()
+            if got is None:
                 return
+            n, barrier = got
             try:
+                if barrier is not None:
+                    barrier.wait()
                 t0 = clock()
                 if n:
                     self.work(w, n)
@@ -227,19 +231,18 @@ class Team:
     def warm(self):
         """Every thread takes one empty share and answers: all are running."""
         for q in self.inbox:
-            q.put(0)
+            q.put((0, None))
         self._collect(len(self.inbox))
 
     def round(self, n):
         k = len(self.inbox)
-        busy = 0
-        for w in range(k):
-            share = n // k + (1 if w < n % k else 0)
+        shares = [n // k + (1 if w < n % k else 0) for w in range(k)]
+        barrier = threading.Barrier(sum(1 for x in shares if x))
+        for w, share in enumerate(shares):
             if share:
                 self.given[w] += share
-                self.inbox[w].put(share)
-                busy += 1
-        return self._collect(busy)
+                self.inbox[w].put((share, barrier))
+        return self._collect(barrier.parties)
 
     def _collect(self, busy):
         got = [self.done.get() for _ in range(busy)]
