@@ -1,6 +1,14 @@
 // Package bench is concbench's benchmark matrix: one _test.go file per
 // concept of the seed notes, run with go test -bench.
 //
+// The seed notes ("the seeds" throughout the code) are a set of notes on
+// Python concurrency, written in Chinese, that concbench ports to Go:
+// Process, Pool, Queue/Pipe, Lock, threading.local, the GIL busy loop,
+// coroutines, subprocess, fork, managers, WSGI servers. Each concept is
+// one experiment, a benchmark family here; "the seeds' Python" is the
+// notes' own snippets, run beside the Go rows (docs/design.md maps each
+// concept to its family).
+//
 // Every sub-benchmark name is a path of key=value segments
 // (BenchmarkScale/kind=cpu/kernel=sha256/model=thread/workers=4), so that
 // benchstat -col /model or -row /workers slices any result file. Custom

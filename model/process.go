@@ -30,7 +30,7 @@ type Process struct {
 // The parent's pipe handling. Poller is the default because a raw read
 // holds a P for as long as its worker computes: with more workers than
 // GOMAXPROCS the parent runs out of Ps and the IO-bound line measures that
-// (docs/families-a.md, Scale); raw skips the poller's wake-up, which the
+// (docs/spawn-scale.md, Scale); raw skips the poller's wake-up, which the
 // Scale noop rows price on each machine.
 const (
 	PipePoller = "poller"
@@ -45,7 +45,7 @@ const EnvWorker = "CONCBENCH_WORKER"
 // means this binary, re-executed. Any binary that calls proc.Serve and
 // links this package plays the role; a small static one (CGO_ENABLED=0,
 // cmd/concbench-worker) starts in well under half the time of a test
-// binary (docs/families-a.md, Spawn). Set it before starting workers.
+// binary (docs/spawn-scale.md, Spawn). Set it before starting workers.
 var Worker = os.Getenv(EnvWorker)
 
 func (Process) Name() string { return string(KindProcess) }

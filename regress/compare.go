@@ -31,9 +31,8 @@ type Options struct {
 // a kernel that computes, built from the kernel table of package workloads
 // so that a new CPU kernel is gated at the CPU limit with no change here.
 // kind=cpu/kernel=noop is left out on purpose: its time is the model's own
-// hand-off overhead, scheduler-bound: in the whole-suite A/A run on a 2
-// vCPU VM its medians moved by up to 17%, beyond a 10% limit
-// (results/calibrate/20261201T185216Z).
+// hand-off overhead, scheduler-bound, and moves beyond the CPU limit
+// between identical runs (docs/regression.md has the A/A figures).
 var CPUBoundDefault = cpuBound(workloads.Names(workloads.CPU))
 
 // overheadKernels are CPU kernels whose time is the model's overhead, not

@@ -3,7 +3,7 @@
 // statically (CGO_ENABLED=0). A spawn then costs exec of a 2 MB static
 // binary and the Go runtime's start-up, not ld.so, libc and the
 // initialisation of every package a test binary links (see
-// docs/families-a.md, Spawn). The bench test binary builds it once per run
+// docs/spawn-scale.md, Spawn). The bench test binary builds it once per run
 // (internal/floor) or takes a prebuilt one from CONCBENCH_WORKER.
 package main
 

@@ -51,11 +51,8 @@ type LoadOptions struct {
 // reads the response, parses it in place and checks it, and writes the
 // next request (prebuilt, one write): one read and one write per request,
 // made as raw system calls since on a non-blocking socket they never
-// sleep. The net.Conn client it replaces paid, per response, a read that
-// failed with EAGAIN, a park of the connection's goroutine and a wake-up
-// by the netpoller, and per request a channel hand-off from Next; it cost
-// the server's cores noticeably more than wrk (docs/web.md has the
-// figures). A loop with nothing ready parks in Go's netpoller on its epoll
+// sleep (docs/history.md says what a net.Conn client cost instead). A
+// loop with nothing ready parks in Go's netpoller on its epoll
 // descriptor, not in a blocking epoll_wait, so that it holds no P while
 // it waits: the caller's goroutine (and an in-process server) can run, at
 // any GOMAXPROCS.
@@ -69,12 +66,11 @@ type LoadOptions struct {
 // a caller that times until Stop returns times every request it asked for.
 //
 // high is Conns plus a window that grows with the answers: half of those
-// so far, up to max(Conns, 256). A fixed window let b.Loop's first
-// ramp-up steps (1 op, then 100) hand out all their requests at once and
-// end before any was answered: b.Loop saw them take no time and jumped to
-// 10,000 requests, 11 s per run for a row that serves 900 a second. With
-// the window at most half the answers, a step ends with at least two
-// thirds of its requests answered, and the ramp overshoots by 1.5× at most.
+// so far, up to max(Conns, 256), so that b.Loop's first ramp-up steps
+// (1 op, then 100) cannot hand out all their requests and end before any
+// is answered, which b.Loop would read as no time at all: a step ends with
+// at least two thirds of its requests answered, and the ramp overshoots by
+// 1.5× at most.
 type Load struct {
 	o         LoadOptions
 	want      [][]byte // the right body per argument; nil for /count
