@@ -15,7 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
 
 	"github.com/concbench/concbench/proc"
 )
@@ -213,7 +212,7 @@ func (s *natsServer) clients() int {
 }
 
 // cpu is the server's CPU time so far.
-func (s *natsServer) cpu() (time.Duration, error) { return procCPU(s.c.Pid()) }
+func (s *natsServer) cpu() (time.Duration, error) { return proc.CPU(s.c.Pid()) }
 
 func (s *natsServer) close() error {
 	var errs []error
@@ -226,21 +225,4 @@ func (s *natsServer) close() error {
 		errs = append(errs, fmt.Errorf("dist: nats-server directory: %w", err))
 	}
 	return errors.Join(errs...)
-}
-
-// procCPU is the CPU time of the processes pids, all their threads', from
-// each one's process CPU clock: nanoseconds, where /proc/PID/stat counts
-// clock ticks (10ms, more than a short run's whole broker time).
-func procCPU(pids ...int) (time.Duration, error) {
-	var sum time.Duration
-	for _, pid := range pids {
-		var ts unix.Timespec
-		// The kernel's clock id for a process's CPU clock
-		// (MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)).
-		if err := unix.ClockGettime(int32(^pid<<3|2), &ts); err != nil {
-			return 0, fmt.Errorf("dist: cpu of process %d: %w", pid, err)
-		}
-		sum += time.Duration(ts.Nano())
-	}
-	return sum, nil
 }
