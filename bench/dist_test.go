@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/concbench/concbench/family/distributed"
+	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/internal/netns"
 	"github.com/concbench/concbench/model"
 )
@@ -124,14 +125,16 @@ func distPoints() []distPoint {
 	return out
 }
 
-func benchDist(b *testing.B, h *netns.Hosts, p distPoint, fault string) {
+// benchDist runs one leaf; role, if not "", is a broken worker's (a
+// helper role of fault_test.go) for the tests that require a failure.
+func benchDist(b *testing.B, h *netns.Hosts, p distPoint, role string) {
 	atProcs(b)
 	if why := distSkip(p.queue); why != "" {
 		b.Skip(why)
 	}
 	cfg := distributed.Config{Queue: p.queue, Task: p.task, Hosts: h, NHosts: p.hosts, Procs: p.procs,
-		RTT: p.rtt, Secret: "concbench", Fault: fault}
-	if fault != "" {
+		RTT: p.rtt, Secret: "concbench", Role: role}
+	if role != "" {
 		cfg.Quiet = time.Second // a planted fault's run fails soon
 	}
 	c, err := distributed.Start(cfg)
@@ -427,10 +430,11 @@ func TestDistFaultMetricsApart(t *testing.T) {
 // fault in a Go worker and require BenchmarkDistributed's leaf to fail
 // (testing.Benchmark reports N=0 for a failed benchmark): a result that
 // never comes, or comes wrong, must not be timed.
-func TestDistFailsOnDroppedResult(t *testing.T) { distMustFail(t, "drop@2") }
-func TestDistFailsOnCorruptResult(t *testing.T) { distMustFail(t, "corrupt@2") }
+func TestDistFailsOnDroppedResult(t *testing.T) { distMustFail(t, "drop") }
+func TestDistFailsOnCorruptResult(t *testing.T) { distMustFail(t, "corrupt") }
 
 func distMustFail(t *testing.T, fault string) {
+	role := leakcheck.UseHelper(distFaultRole(fault)) // used, even where the test skips
 	h := distHosts(t, 1)
 	for _, q := range []distributed.Queue{distributed.Manager, distributed.ManagerProcess, distributed.Stream, distributed.NATS, distributed.JetStream} {
 		if why := distSkip(q); why != "" {
@@ -438,7 +442,7 @@ func distMustFail(t *testing.T, fault string) {
 			continue
 		}
 		p := distPoint{q, distributed.Square, 1, 1, 0}
-		r := testing.Benchmark(func(b *testing.B) { benchDist(b, h, p, fault) })
+		r := testing.Benchmark(func(b *testing.B) { benchDist(b, h, p, role) })
 		if r.N != 0 {
 			t.Errorf("%s with fault %s: benchmark passed (%v)", q, fault, r)
 		}

@@ -85,8 +85,10 @@ type Config struct {
 	// Listen is where the master listens; empty means the bridge address
 	// (with Hosts) or 127.0.0.1, on a port the kernel picks.
 	Listen string
-	// Fault is passed to Go workers as EnvFault (tests only).
-	Fault string
+	// Role is the child role the Go workers play; empty means RoleWorker.
+	// Tests register broken workers (ServeWorker with a Tamper) under
+	// roles of their own to prove that a broken worker fails the run.
+	Role string
 	// NoWorkers starts only the master (concbench dist master): workers
 	// come from elsewhere.
 	NoWorkers bool
@@ -263,7 +265,11 @@ func (c *Cluster) startWorker(ns, addr string) (*proc.Child, error) {
 	if c.cfg.Queue == PythonManager {
 		return startPythonWorker(ns, addr, c.cfg.Secret)
 	}
-	w, err := proc.Start(RoleWorker, proc.Options{Files: c.m.workerFiles(), Env: workerEnv(c.cfg, ns, addr)})
+	role := c.cfg.Role
+	if role == "" {
+		role = RoleWorker
+	}
+	w, err := proc.Start(role, proc.Options{Files: c.m.workerFiles(), Env: workerEnv(c.cfg, ns, addr)})
 	if err != nil {
 		return nil, fmt.Errorf("dist: %s worker: %w", c.cfg.Queue, err)
 	}
