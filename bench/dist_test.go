@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/concbench/concbench/family/distributed"
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/internal/netns"
 	"github.com/concbench/concbench/model"
@@ -45,7 +46,7 @@ func (p distPoint) name() string {
 // distHosts makes n worker hosts, removed when tb ends; without root or ip
 // it skips tb with the one line that says which is missing.
 func distHosts(tb testing.TB, n int) *netns.Hosts {
-	if err := netns.Available(); err != nil {
+	if err := deps.Check(deps.Namespaces...); err != nil {
 		tb.Skip(err)
 	}
 	h, err := netns.Create(n)
@@ -60,24 +61,26 @@ func distHosts(tb testing.TB, n int) *netns.Hosts {
 	return h
 }
 
-// distSkip says why a queue cannot run here, or "": one line naming what
-// is missing.
+// distSkip says why a queue cannot run here, or "": internal/deps's one
+// line naming what is missing.
 func distSkip(q distributed.Queue) string {
+	var d deps.Dep
 	switch q {
 	case distributed.PythonManager:
-		if _, err := model.Interpreter(model.KindPythonProcess); err != nil {
-			return "python-manager needs " + err.Error()
-		}
+		d = deps.Python3
 	case distributed.NATS, distributed.JetStream:
-		if err := distributed.NATSMissingAt(natsBin); err != nil {
-			return err.Error() // as the web rows say it
-		}
+		d = natsDep
+	default:
+		return ""
+	}
+	if err := d.Check(); err != nil {
+		return err.Error()
 	}
 	return ""
 }
 
-// natsBin is where distSkip looks for nats-server (a test moves it).
-var natsBin = distributed.NATSBin
+// natsDep is what distSkip checks for the nats queues (a test moves it).
+var natsDep = deps.NATS
 
 // BenchmarkDistributed answers the seeds' multiprocessing.managers section:
 // what does a master/worker queue cost across hosts, and what does a
@@ -452,12 +455,12 @@ func distMustFail(t *testing.T, fault string) {
 // Without nats-server the nats rows skip with one line that names the
 // Debian package.
 func TestDistSkipNamesNATSPackage(t *testing.T) {
-	old := natsBin
-	natsBin = "/nonexistent/nats-server"
-	defer func() { natsBin = old }()
+	old := natsDep
+	natsDep.Path = "/nonexistent/nats-server"
+	defer func() { natsDep = old }()
 	for _, q := range []distributed.Queue{distributed.NATS, distributed.JetStream} {
 		why := distSkip(q)
-		if !strings.Contains(why, "Debian package nats-server") || strings.Contains(why, "\n") {
+		if !strings.Contains(why, "Debian's nats-server") || strings.Contains(why, "\n") {
 			t.Errorf("%s: skip reason %q, want one line naming the Debian package", q, why)
 		}
 	}

@@ -46,6 +46,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/internal/netns"
 	"github.com/concbench/concbench/proc"
 )
@@ -100,7 +101,7 @@ type Config struct {
 	Stall            time.Duration // stream: a connection holding tasks with no result this long loses them to the queue (1s)
 	AckWait          time.Duration // nats-jetstream: a task not acked this long is delivered again (5s)
 	PullExpiry       time.Duration // nats-jetstream: how long a worker's pull request lives (1s)
-	NATSBin          string        // nats-server's path (NATSBin)
+	NATSBin          string        // nats-server's path (deps.NATS.Path)
 	NATSStartTimeout time.Duration // nats-server may take this long to accept its first client (10s)
 }
 
@@ -121,7 +122,7 @@ func (cfg Config) withDefaults() Config {
 		cfg.Outstanding = 256
 	}
 	if cfg.NATSBin == "" {
-		cfg.NATSBin = NATSBin
+		cfg.NATSBin = deps.NATS.Path
 	}
 	return cfg
 }

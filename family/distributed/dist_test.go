@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/internal/netns"
 	"github.com/concbench/concbench/model"
@@ -52,7 +53,7 @@ func TestQueuesLoopback(t *testing.T) {
 }
 
 func TestQueuesAcrossHostsWithDelay(t *testing.T) {
-	if err := netns.Available(); err != nil {
+	if err := deps.Check(deps.Namespaces...); err != nil {
 		t.Skip(err)
 	}
 	h, err := netns.Create(2)

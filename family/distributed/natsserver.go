@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/proc"
 )
 
@@ -34,24 +35,12 @@ import (
 // keeps for error messages. Close interrupts it (SIGINT: it shuts down and
 // exits 0), kills it after proc.Grace, and removes the directory.
 
-// NATSBin is where Debian installs the nats-server executable
-// (Config.NATSBin overrides it).
-const NATSBin = "/usr/sbin/nats-server"
-
-// ErrMissing is wrapped by Start's error when a Debian package a queue
-// needs is not installed.
-var ErrMissing = errors.New("missing")
-
-// NATSMissing says in one line, wrapping ErrMissing, why the nats queues
-// cannot run here, or returns nil.
-func NATSMissing() error { return NATSMissingAt(NATSBin) }
-
-// NATSMissingAt is NATSMissing for nats-server at bin.
-func NATSMissingAt(bin string) error {
-	if _, err := os.Stat(bin); err != nil {
-		return fmt.Errorf("%w: Debian package nats-server (%s: %v)", ErrMissing, bin, err)
-	}
-	return nil
+// natsDep is deps.NATS at bin (Config.NATSBin): its Check is the one line,
+// wrapping deps.ErrMissing, that says why the nats queues cannot run.
+func natsDep(bin string) deps.Dep {
+	d := deps.NATS
+	d.Path = bin
+	return d
 }
 
 // natsServer is a running nats-server.
@@ -67,7 +56,7 @@ type natsServer struct {
 // listens.
 func startNATSServer(host string, port int, cfg Config) (*natsServer, error) {
 	secret, js := cfg.Secret, cfg.Queue == JetStream
-	if err := NATSMissingAt(cfg.NATSBin); err != nil {
+	if err := natsDep(cfg.NATSBin).Check(); err != nil {
 		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "concbench-nats-")
