@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/concbench/concbench/family/distributed"
+	"github.com/concbench/concbench/internal/deps"
+	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/internal/netns"
 	"github.com/concbench/concbench/model"
 )
@@ -44,7 +46,7 @@ func (p distPoint) name() string {
 // distHosts makes n worker hosts, removed when tb ends; without root or ip
 // it skips tb with the one line that says which is missing.
 func distHosts(tb testing.TB, n int) *netns.Hosts {
-	if err := netns.Available(); err != nil {
+	if err := deps.Check(deps.Namespaces...); err != nil {
 		tb.Skip(err)
 	}
 	h, err := netns.Create(n)
@@ -59,24 +61,26 @@ func distHosts(tb testing.TB, n int) *netns.Hosts {
 	return h
 }
 
-// distSkip says why a queue cannot run here, or "": one line naming what
-// is missing.
+// distSkip says why a queue cannot run here, or "": internal/deps's one
+// line naming what is missing.
 func distSkip(q distributed.Queue) string {
+	var d deps.Dep
 	switch q {
 	case distributed.PythonManager:
-		if _, err := model.Interpreter(model.KindPythonProcess); err != nil {
-			return "python-manager needs " + err.Error()
-		}
+		d = deps.Python3
 	case distributed.NATS, distributed.JetStream:
-		if err := distributed.NATSMissingAt(natsBin); err != nil {
-			return err.Error() // as the web rows say it
-		}
+		d = natsDep
+	default:
+		return ""
+	}
+	if err := d.Check(); err != nil {
+		return err.Error()
 	}
 	return ""
 }
 
-// natsBin is where distSkip looks for nats-server (a test moves it).
-var natsBin = distributed.NATSBin
+// natsDep is what distSkip checks for the nats queues (a test moves it).
+var natsDep = deps.NATS
 
 // BenchmarkDistributed answers the seeds' multiprocessing.managers section:
 // what does a master/worker queue cost across hosts, and what does a
@@ -124,14 +128,16 @@ func distPoints() []distPoint {
 	return out
 }
 
-func benchDist(b *testing.B, h *netns.Hosts, p distPoint, fault string) {
+// benchDist runs one leaf; role, if not "", is a broken worker's (a
+// helper role of fault_test.go) for the tests that require a failure.
+func benchDist(b *testing.B, h *netns.Hosts, p distPoint, role string) {
 	atProcs(b)
 	if why := distSkip(p.queue); why != "" {
 		b.Skip(why)
 	}
 	cfg := distributed.Config{Queue: p.queue, Task: p.task, Hosts: h, NHosts: p.hosts, Procs: p.procs,
-		RTT: p.rtt, Secret: "concbench", Fault: fault}
-	if fault != "" {
+		RTT: p.rtt, Secret: "concbench", Role: role}
+	if role != "" {
 		cfg.Quiet = time.Second // a planted fault's run fails soon
 	}
 	c, err := distributed.Start(cfg)
@@ -427,10 +433,11 @@ func TestDistFaultMetricsApart(t *testing.T) {
 // fault in a Go worker and require BenchmarkDistributed's leaf to fail
 // (testing.Benchmark reports N=0 for a failed benchmark): a result that
 // never comes, or comes wrong, must not be timed.
-func TestDistFailsOnDroppedResult(t *testing.T) { distMustFail(t, "drop@2") }
-func TestDistFailsOnCorruptResult(t *testing.T) { distMustFail(t, "corrupt@2") }
+func TestDistFailsOnDroppedResult(t *testing.T) { distMustFail(t, "drop") }
+func TestDistFailsOnCorruptResult(t *testing.T) { distMustFail(t, "corrupt") }
 
 func distMustFail(t *testing.T, fault string) {
+	role := leakcheck.UseHelper(distFaultRole(fault)) // used, even where the test skips
 	h := distHosts(t, 1)
 	for _, q := range []distributed.Queue{distributed.Manager, distributed.ManagerProcess, distributed.Stream, distributed.NATS, distributed.JetStream} {
 		if why := distSkip(q); why != "" {
@@ -438,7 +445,7 @@ func distMustFail(t *testing.T, fault string) {
 			continue
 		}
 		p := distPoint{q, distributed.Square, 1, 1, 0}
-		r := testing.Benchmark(func(b *testing.B) { benchDist(b, h, p, fault) })
+		r := testing.Benchmark(func(b *testing.B) { benchDist(b, h, p, role) })
 		if r.N != 0 {
 			t.Errorf("%s with fault %s: benchmark passed (%v)", q, fault, r)
 		}
@@ -448,12 +455,12 @@ func distMustFail(t *testing.T, fault string) {
 // Without nats-server the nats rows skip with one line that names the
 // Debian package.
 func TestDistSkipNamesNATSPackage(t *testing.T) {
-	old := natsBin
-	natsBin = "/nonexistent/nats-server"
-	defer func() { natsBin = old }()
+	old := natsDep
+	natsDep.Path = "/nonexistent/nats-server"
+	defer func() { natsDep = old }()
 	for _, q := range []distributed.Queue{distributed.NATS, distributed.JetStream} {
 		why := distSkip(q)
-		if !strings.Contains(why, "Debian package nats-server") || strings.Contains(why, "\n") {
+		if !strings.Contains(why, "Debian's nats-server") || strings.Contains(why, "\n") {
 			t.Errorf("%s: skip reason %q, want one line naming the Debian package", q, why)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/concbench/concbench/family/distributed"
 	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/model"
 )
@@ -18,6 +19,9 @@ func init() {
 		for _, fault := range faults {
 			leakcheck.Helper(faultRole(fault, k), func() int { return model.ServeWorker(tamper(fault, k)) })
 		}
+	}
+	for _, fault := range distFaults {
+		leakcheck.Helper(distFaultRole(fault), func() int { return distributed.ServeWorker(distTamper(fault)) })
 	}
 }
 
@@ -47,5 +51,21 @@ func tamper(fault string, k int) model.Tamper {
 			return resp[:len(resp)/2], true
 		}
 		panic(fmt.Sprintf("unknown fault %q", fault))
+	}
+}
+
+// Broken Go workers of the distributed family: the real worker
+// (distributed.ServeWorker) with a Tamper that drops its second result,
+// or corrupts it (flips bit 0).
+var distFaults = []string{"drop", "corrupt"}
+
+func distFaultRole(fault string) string { return "dist-worker-" + fault + "@2" }
+
+func distTamper(fault string) distributed.Tamper {
+	return func(task int, v uint64) (uint64, bool) {
+		if task != 2 {
+			return v, true
+		}
+		return v ^ 1, fault == "corrupt"
 	}
 }

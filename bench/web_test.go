@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/concbench/concbench/family/web"
+	"github.com/concbench/concbench/internal/deps"
 )
 
 func init() {
@@ -45,7 +46,7 @@ var webConns = []int{1, 16, 256}
 // names the Debian package when one is missing, and stops it at the end.
 func startWeb(b *testing.B, o web.Options) *web.Server {
 	s, err := web.Start(o)
-	if errors.Is(err, web.ErrMissing) {
+	if errors.Is(err, deps.ErrMissing) {
 		b.Skip(err)
 	}
 	if err != nil {
@@ -316,7 +317,7 @@ func runWebRefPair(b *testing.B, addr string, threads int, oursFirst bool) webRe
 	var p webRefPair
 	runWrk := func() {
 		wr, err := web.Wrk(addr, web.Hello, 16, threads, WebRefDuration)
-		if errors.Is(err, web.ErrMissing) {
+		if errors.Is(err, deps.ErrMissing) {
 			b.Skip(err)
 		} else if err != nil {
 			b.Fatal(err)

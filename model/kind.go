@@ -1,11 +1,11 @@
 package model
 
 import (
-	"errors"
 	"fmt"
-	"os/exec"
 	"runtime"
 	"strings"
+
+	"github.com/concbench/concbench/internal/deps"
 )
 
 // Kind names an execution model: the value of the model= (or peer=) key in
@@ -144,27 +144,21 @@ func GoReady(k Kind, f func(ready func())) {
 	<-ch
 }
 
-// ErrNoPython says that a python kind's interpreter is not on PATH.
-var ErrNoPython = errors.New("not on PATH")
-
-// freeThreaded are the names free-threaded CPython builds install as.
-var freeThreaded = []string{"python3.13t", "python3.14t", "python3.15t", "python3.16t"}
+// ErrNoPython says that a python kind's interpreter is not on PATH. It is
+// deps.ErrMissing: the row skips with internal/deps's line, as for any
+// missing dependency.
+var ErrNoPython = deps.ErrMissing
 
 // Interpreter finds the interpreter a python kind runs: python3, or for
-// KindPythonFreeThreaded the first of python3.13t, python3.14t ... on PATH.
-// The error wraps ErrNoPython when there is none.
+// KindPythonFreeThreaded the first of python3.13t, python3.14t ... on PATH
+// (deps.Python3, deps.FreeThreaded). The error, internal/deps's one line,
+// wraps ErrNoPython when there is none.
 func Interpreter(k Kind) (string, error) {
 	if !k.Python() {
 		return "", fmt.Errorf("model %s runs no python", k)
 	}
-	names := []string{"python3"}
 	if k == KindPythonFreeThreaded {
-		names = freeThreaded
+		return deps.FreeThreaded.Look()
 	}
-	for _, n := range names {
-		if p, err := exec.LookPath(n); err == nil {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("%s: %w", strings.Join(names, " or "), ErrNoPython)
+	return deps.Python3.Look()
 }

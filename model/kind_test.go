@@ -113,7 +113,7 @@ func TestGoRefusesOtherKinds(t *testing.T) {
 func TestInterpreterError(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	_, err := model.Interpreter(model.KindPythonFreeThreaded)
-	if !errors.Is(err, model.ErrNoPython) || !strings.HasPrefix(err.Error(), "python3.13t or python3.14t") {
+	if !errors.Is(err, model.ErrNoPython) || !strings.Contains(err.Error(), "python3.13t, python3.14t") || !strings.Contains(err.Error(), "model=python-freethreaded-thread skip") {
 		t.Errorf("no interpreter on PATH: %v", err)
 	}
 	if _, err := model.Interpreter(model.KindThread); err == nil {

@@ -15,7 +15,7 @@
 // The kernels:
 //
 //	noop      returns a hash of its argument: the per-task overhead of a model
-//	busyloop  the seed notes' x = x ^ 1 loop, BusyIters times (pure ALU)
+//	busyloop  the seed notes' x = x ^ 1 loop made to count (x = x + 1), BusyIters times (pure ALU)
 //	sha256    chained SHA-256 over a 64 KiB block (ALU + L1/L2 streaming)
 //	sha256-chain  Param rounds of SHA-256 over a 32-byte digest: the task-size axis
 //	memwalk   a dependent random walk over 32 MiB (memory latency bound)

@@ -48,16 +48,41 @@ func TestKnownAnswers(t *testing.T) {
 	}
 }
 
-func TestBusyIsTheSeedLoop(t *testing.T) {
+// Busy counts its iterations: x + n.
+func TestBusyCounts(t *testing.T) {
 	for _, tc := range []struct {
 		x    uint64
 		n    int
 		want uint64
 	}{
-		{0, 0, 0}, {0, 1, 1}, {0, 2, 0}, {6, 3, 7}, {7, BusyIters, 7},
+		{0, 0, 0}, {0, 1, 1}, {0, 2, 2}, {6, 3, 9}, {7, BusyIters, 7 + BusyIters}, {1<<64 - 1, 2, 1},
 	} {
 		if got := Busy(tc.x, tc.n); got != tc.want {
 			t.Errorf("Busy(%d, %d) = %d, want %d", tc.x, tc.n, got, tc.want)
+		}
+	}
+}
+
+// A busyloop that skips iterations must answer wrongly, so that the
+// models' check against Answers fails: every iteration is in the answer
+// (the seeds' x ^ 1 answered the same for any even number of them).
+func TestBusyFailsWhenShortened(t *testing.T) {
+	ans, err := Answers(Spec{Kernel: "busyloop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, short := range map[string]func(uint64, int) uint64{
+		"two iterations skipped": func(x uint64, n int) uint64 { return Busy(x, n-2) },
+		"one iteration skipped":  func(x uint64, n int) uint64 { return Busy(x, n-1) },
+		"two iterations only":    func(x uint64, n int) uint64 { return Busy(x, 2) },
+		"no loop":                func(x uint64, n int) uint64 { return x },
+		"half the loop":          func(x uint64, n int) uint64 { return Busy(x, n/2) },
+	} {
+		for a := range uint64(ArgRange) {
+			if busyAnswer(a, short) == ans[a] {
+				t.Errorf("busyloop with %s: arg %d answers as the whole loop does", name, a)
+				break
+			}
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/concbench/concbench/family/distributed"
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/proc"
 )
 
@@ -83,7 +84,7 @@ func freeAddr(t *testing.T) string {
 func TestDistMasterWorkers(t *testing.T) {
 	for _, q := range []string{"manager", "manager-process", "stream", "nats", "nats-jetstream"} {
 		t.Run(q, func(t *testing.T) {
-			if err := distributed.NATSMissing(); err != nil && strings.HasPrefix(q, "nats") {
+			if err := deps.NATS.Check(); err != nil && strings.HasPrefix(q, "nats") {
 				t.Skip(err)
 			}
 			addr := freeAddr(t)

@@ -26,13 +26,10 @@
 // then stops the workers and collects their counts. Each worker times its own
 // spinning, so the work rate does not include start-up or the way down.
 //
-// Every count is verified. A Go worker's loop runs in chunks of an odd
-// number of iterations, so x flips once per chunk, and between chunks the
-// worker adds 2 to x, so the bits above the lowest count the chunks; its
-// final x must be what its starting x becomes after exactly the chunks it
-// claims. busyloop.py's loop is x = x + 1, so its x counts every iteration
-// the loop ran and must equal the count the worker claims: a shortened loop
-// (range(1) for range(CHUNK)) fails. A worker that did nothing, lost count
+// Every count is verified. Both loops are x = x + 1 (workloads.Busy, and
+// busyloop.py's), so x counts every iteration the loop ran, from the
+// worker's seed, and must equal the count the worker claims: a shortened
+// loop (range(1) for range(CHUNK), or a Go chunk cut short) fails. A worker that did nothing, lost count
 // or went missing fails the run, naming the worker.
 //
 // busy is one family: its workers are model's kinds (model.GoReady for the
@@ -72,8 +69,8 @@ func kinds() []model.Kind {
 
 // Chunk is how many iterations a Go worker runs between looks at its stop
 // flag: about 40 µs of work at the 1.7e9 iterations/s of one goroutine on
-// the 2 vCPU Intel Xeon VM of docs/gil.md, and odd, so that x flips once per
-// chunk.
+// the 2 vCPU Intel Xeon VM of docs/gil.md; busyloop.py's CHUNK is the
+// same.
 const Chunk = 1<<16 + 1
 
 // DefaultDuration is the measured time of one run when Config.Duration is 0.
@@ -228,13 +225,9 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	return r, nil
 }
 
-// step runs one chunk of the seeds' loop from x and counts it: the odd
-// chunk flips bit 0, the +2 counts the chunk in the bits above.
-func step(x uint64) uint64 { return workloads.Busy(x, Chunk) + 2 }
-
-// afterChunks is x after k chunks of step (or of busyloop.py's loop) from
-// seed: adding 2 never touches bit 0, so the flips and the count separate.
-func afterChunks(seed, k uint64) uint64 { return seed ^ k&1 + 2*k }
+// step runs one chunk of the seeds' loop from x (workloads.Busy, whose
+// every iteration adds 1 to x).
+func step(x uint64) uint64 { return workloads.Busy(x, Chunk) }
 
 // start starts c's workers, of a kind Run has checked: the one switch on
 // the kind of model.
@@ -256,17 +249,9 @@ func start(ctx context.Context, c Config) (crew, string, error) {
 	return p, "", nil
 }
 
-// verify checks a worker's count: it spun at least one chunk, a whole number
-// of chunks, and x, which started at seed, is what exactly that many chunks
-// make of it.
+// verify checks a Go worker's count: x started at seed, and the loop
+// adds 1 to it every iteration, so x-seed is what it really ran
+// (verifyCounted checks that against the count).
 func verify(worker int, seed, x, iters, chunk uint64) error {
-	switch {
-	case iters == 0:
-		return fmt.Errorf("worker %d: no iterations", worker)
-	case iters%chunk != 0:
-		return fmt.Errorf("worker %d: %d iterations is not a whole number of %d-iteration chunks", worker, iters, chunk)
-	case x != afterChunks(seed, iters/chunk):
-		return fmt.Errorf("worker %d: x = %d after %d iterations from %d, want %d: count and loop disagree", worker, x, iters, seed, afterChunks(seed, iters/chunk))
-	}
-	return nil
+	return verifyCounted(worker, x-seed, iters, chunk)
 }

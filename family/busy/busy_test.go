@@ -83,16 +83,17 @@ func TestVerify(t *testing.T) {
 		seed, x, iters uint64
 		bad            string
 	}{
-		{0, 1 + 2, Chunk, ""},
-		{0, 0 + 4, 2 * Chunk, ""},
-		{3, 2 + 6, 3 * Chunk, ""},
+		{0, Chunk, Chunk, ""},
+		{0, 2 * Chunk, 2 * Chunk, ""},
+		{3, 3 + 3*Chunk, 3 * Chunk, ""},
 		{0, 0, 0, "no iterations"},
-		{0, 1 + 2, Chunk + 1, "whole number"},
-		{0, 0 + 2, Chunk, "disagree"},
-		{5, 5 + 10, 5 * Chunk, "disagree"},
-		// Two chunks more than were spun: the parity agrees, the count not.
-		{0, 1 + 2, 3 * Chunk, "disagree"},
-		{4, 4 + 8, 6 * Chunk, "disagree"},
+		{0, Chunk + 1, Chunk + 1, "whole number"},
+		// Two iterations skipped: the seeds' x ^ 1 could not tell.
+		{0, Chunk - 2, Chunk, "disagree"},
+		{5, 5 + 4*Chunk, 5 * Chunk, "disagree"},
+		// Two chunks more than were spun.
+		{0, Chunk, 3 * Chunk, "disagree"},
+		{4, 4 + 4*Chunk, 6 * Chunk, "disagree"},
 	} {
 		err := verify(7, tc.seed, tc.x, tc.iters, Chunk)
 		if (err == nil) != (tc.bad == "") || err != nil && !strings.Contains(err.Error(), tc.bad) || err != nil && !strings.Contains(err.Error(), "worker 7") {

@@ -153,10 +153,9 @@ func (p *pyCrew) end(kill bool) error {
 
 // verifyCounted checks a Python worker's count: it spun at least one
 // chunk, a whole number of chunks, and x, which every iteration of the
-// loop adds 1 to, says the loop ran exactly that many times. (The Go
-// workers' x flips per iteration and counts chunks above bit 0, see
-// verify; the script's x counts every iteration, so a shortened loop,
-// such as range(1) for range(CHUNK), leaves x below the count.)
+// loop adds 1 to, says the loop ran exactly that many times (a shortened
+// loop, such as range(1) for range(CHUNK), leaves x below the count). The
+// Go workers' loop counts the same way, from their seed (see verify).
 func verifyCounted(worker int, x, iters, chunk uint64) error {
 	switch {
 	case iters == 0:

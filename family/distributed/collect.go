@@ -4,11 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/concbench/concbench/proc"
 )
 
 // collector checks every result as it arrives: a value that is not the
@@ -101,13 +102,7 @@ func (c *collector) stats(want int) (Stats, error) {
 
 // selfCPU is this process's CPU time: a Go master's (the nats queues add
 // their broker's, a child's).
-func selfCPU() (time.Duration, error) {
-	var ru unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
-		return 0, fmt.Errorf("dist: getrusage: %w", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
-}
+func selfCPU() (time.Duration, error) { return proc.CPU(os.Getpid()) }
 
 // hungUp says whether err is the other side closing the connection: the
 // end of a run for a worker, not a failure.

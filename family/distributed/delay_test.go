@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/internal/netns"
 )
 
@@ -72,7 +73,7 @@ func pingPong(t *testing.T, h *netns.Hosts, addr string, n int) (app, kernel, li
 // 10% plus what the same path measures without the delay in the same run.
 // (A user-space forwarder that delays data only left it at tens of µs.)
 func TestDelayIsALink(t *testing.T) {
-	if err := netns.Available(); err != nil {
+	if err := deps.Check(deps.Namespaces...); err != nil {
 		t.Skip(err)
 	}
 	h, err := netns.Create(1)

@@ -46,6 +46,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/internal/netns"
 	"github.com/concbench/concbench/proc"
 )
@@ -85,8 +86,10 @@ type Config struct {
 	// Listen is where the master listens; empty means the bridge address
 	// (with Hosts) or 127.0.0.1, on a port the kernel picks.
 	Listen string
-	// Fault is passed to Go workers as EnvFault (tests only).
-	Fault string
+	// Role is the child role the Go workers play; empty means RoleWorker.
+	// Tests register broken workers (ServeWorker with a Tamper) under
+	// roles of their own to prove that a broken worker fails the run.
+	Role string
 	// NoWorkers starts only the master (concbench dist master): workers
 	// come from elsewhere.
 	NoWorkers bool
@@ -98,7 +101,7 @@ type Config struct {
 	Stall            time.Duration // stream: a connection holding tasks with no result this long loses them to the queue (1s)
 	AckWait          time.Duration // nats-jetstream: a task not acked this long is delivered again (5s)
 	PullExpiry       time.Duration // nats-jetstream: how long a worker's pull request lives (1s)
-	NATSBin          string        // nats-server's path (NATSBin)
+	NATSBin          string        // nats-server's path (deps.NATS.Path)
 	NATSStartTimeout time.Duration // nats-server may take this long to accept its first client (10s)
 }
 
@@ -119,7 +122,7 @@ func (cfg Config) withDefaults() Config {
 		cfg.Outstanding = 256
 	}
 	if cfg.NATSBin == "" {
-		cfg.NATSBin = NATSBin
+		cfg.NATSBin = deps.NATS.Path
 	}
 	return cfg
 }
@@ -263,7 +266,11 @@ func (c *Cluster) startWorker(ns, addr string) (*proc.Child, error) {
 	if c.cfg.Queue == PythonManager {
 		return startPythonWorker(ns, addr, c.cfg.Secret)
 	}
-	w, err := proc.Start(RoleWorker, proc.Options{Files: c.m.workerFiles(), Env: workerEnv(c.cfg, ns, addr)})
+	role := c.cfg.Role
+	if role == "" {
+		role = RoleWorker
+	}
+	w, err := proc.Start(role, proc.Options{Files: c.m.workerFiles(), Env: workerEnv(c.cfg, ns, addr)})
 	if err != nil {
 		return nil, fmt.Errorf("dist: %s worker: %w", c.cfg.Queue, err)
 	}

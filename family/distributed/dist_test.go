@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/internal/netns"
 	"github.com/concbench/concbench/model"
@@ -23,7 +24,7 @@ func run(t *testing.T, cfg Config, n int) (Stats, error) {
 		t.Fatal(err)
 	}
 	defer func() {
-		if err := c.Close(); err != nil && cfg.Fault == "" {
+		if err := c.Close(); err != nil && cfg.Role == "" {
 			t.Error(err)
 		}
 	}()
@@ -52,7 +53,7 @@ func TestQueuesLoopback(t *testing.T) {
 }
 
 func TestQueuesAcrossHostsWithDelay(t *testing.T) {
-	if err := netns.Available(); err != nil {
+	if err := deps.Check(deps.Namespaces...); err != nil {
 		t.Skip(err)
 	}
 	h, err := netns.Create(2)
@@ -75,8 +76,9 @@ func TestQueuesAcrossHostsWithDelay(t *testing.T) {
 
 // The tests below plant a fault in a worker and require the run to fail.
 func TestFailsOnCorruptResult(t *testing.T) {
+	role := faulty("corrupt", 3)
 	for _, q := range goQueues() {
-		_, err := run(t, Config{Queue: q, Task: Square, Procs: 1, Secret: "s", Fault: "corrupt@3", Quiet: 2 * time.Second}, 20)
+		_, err := run(t, Config{Queue: q, Task: Square, Procs: 1, Secret: "s", Role: role, Quiet: 2 * time.Second}, 20)
 		if err == nil || !strings.Contains(err.Error(), "task") {
 			t.Errorf("%s: a corrupted result passed: %v", q, err)
 		}
@@ -87,8 +89,9 @@ func TestFailsOnCorruptResult(t *testing.T) {
 // in before the second Put, which must fail (the flaky case of
 // TestFailsOnCorruptResult, made certain).
 func TestCorruptResultFoundAtPut(t *testing.T) {
+	role := faulty("corrupt", 1)
 	for _, q := range goQueues() {
-		_, err := run(t, Config{Queue: q, Task: Square, Procs: 1, Secret: "s", Fault: "corrupt@1", Outstanding: 1, Quiet: 2 * time.Second}, 20)
+		_, err := run(t, Config{Queue: q, Task: Square, Procs: 1, Secret: "s", Role: role, Outstanding: 1, Quiet: 2 * time.Second}, 20)
 		if err == nil || !strings.Contains(err.Error(), "task 0: result") {
 			t.Errorf("%s: a corrupted first result was not the run's error: %v", q, err)
 		}
@@ -96,8 +99,9 @@ func TestCorruptResultFoundAtPut(t *testing.T) {
 }
 
 func TestFailsOnDroppedResult(t *testing.T) {
+	role := faulty("drop", 3)
 	for _, q := range goQueues() {
-		st, err := run(t, Config{Queue: q, Task: Square, Procs: 1, Secret: "s", Fault: "drop@3", Quiet: 2 * time.Second}, 20)
+		st, err := run(t, Config{Queue: q, Task: Square, Procs: 1, Secret: "s", Role: role, Quiet: 2 * time.Second}, 20)
 		// A queue that takes the task back shows it as redelivered; one
 		// that does not, as lost. Either fails a benchmark.
 		if err == nil && st.Redelivered == 0 {

@@ -130,7 +130,7 @@ func (m *proxyMaster) cpuTime() (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	mgr, err := procCPU(m.mgr.Pid())
+	mgr, err := proc.CPU(m.mgr.Pid())
 	return self + mgr, err
 }
 

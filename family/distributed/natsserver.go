@@ -15,8 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/proc"
 )
 
@@ -36,24 +35,12 @@ import (
 // keeps for error messages. Close interrupts it (SIGINT: it shuts down and
 // exits 0), kills it after proc.Grace, and removes the directory.
 
-// NATSBin is where Debian installs the nats-server executable
-// (Config.NATSBin overrides it).
-const NATSBin = "/usr/sbin/nats-server"
-
-// ErrMissing is wrapped by Start's error when a Debian package a queue
-// needs is not installed.
-var ErrMissing = errors.New("missing")
-
-// NATSMissing says in one line, wrapping ErrMissing, why the nats queues
-// cannot run here, or returns nil.
-func NATSMissing() error { return NATSMissingAt(NATSBin) }
-
-// NATSMissingAt is NATSMissing for nats-server at bin.
-func NATSMissingAt(bin string) error {
-	if _, err := os.Stat(bin); err != nil {
-		return fmt.Errorf("%w: Debian package nats-server (%s: %v)", ErrMissing, bin, err)
-	}
-	return nil
+// natsDep is deps.NATS at bin (Config.NATSBin): its Check is the one line,
+// wrapping deps.ErrMissing, that says why the nats queues cannot run.
+func natsDep(bin string) deps.Dep {
+	d := deps.NATS
+	d.Path = bin
+	return d
 }
 
 // natsServer is a running nats-server.
@@ -69,7 +56,7 @@ type natsServer struct {
 // listens.
 func startNATSServer(host string, port int, cfg Config) (*natsServer, error) {
 	secret, js := cfg.Secret, cfg.Queue == JetStream
-	if err := NATSMissingAt(cfg.NATSBin); err != nil {
+	if err := natsDep(cfg.NATSBin).Check(); err != nil {
 		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "concbench-nats-")
@@ -213,7 +200,7 @@ func (s *natsServer) clients() int {
 }
 
 // cpu is the server's CPU time so far.
-func (s *natsServer) cpu() (time.Duration, error) { return procCPU(s.c.Pid()) }
+func (s *natsServer) cpu() (time.Duration, error) { return proc.CPU(s.c.Pid()) }
 
 func (s *natsServer) close() error {
 	var errs []error
@@ -226,21 +213,4 @@ func (s *natsServer) close() error {
 		errs = append(errs, fmt.Errorf("dist: nats-server directory: %w", err))
 	}
 	return errors.Join(errs...)
-}
-
-// procCPU is the CPU time of the processes pids, all their threads', from
-// each one's process CPU clock: nanoseconds, where /proc/PID/stat counts
-// clock ticks (10ms, more than a short run's whole broker time).
-func procCPU(pids ...int) (time.Duration, error) {
-	var sum time.Duration
-	for _, pid := range pids {
-		var ts unix.Timespec
-		// The kernel's clock id for a process's CPU clock
-		// (MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)).
-		if err := unix.ClockGettime(int32(^pid<<3|2), &ts); err != nil {
-			return 0, fmt.Errorf("dist: cpu of process %d: %w", pid, err)
-		}
-		sum += time.Duration(ts.Nano())
-	}
-	return sum, nil
 }

@@ -1,6 +1,7 @@
 package distributed
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/internal/leakcheck"
 )
 
@@ -31,7 +33,7 @@ func brokers(t *testing.T) []int {
 // master's network namespace; it counts the connected workers, and Close
 // leaves no process, descriptor, goroutine or file of it behind.
 func TestNATSServerChild(t *testing.T) {
-	if err := NATSMissing(); err != nil {
+	if err := deps.NATS.Check(); err != nil {
 		t.Skip(err)
 	}
 	self, err := os.Readlink("/proc/self/ns/net")
@@ -87,7 +89,10 @@ func TestNATSServerMissing(t *testing.T) {
 			c.Close()
 			t.Fatalf("%s started without %s", q, bin)
 		}
-		if !strings.Contains(err.Error(), "Debian package nats-server") || strings.Contains(err.Error(), "\n") {
+		if !errors.Is(err, deps.ErrMissing) {
+			t.Errorf("%s: error %q does not wrap deps.ErrMissing", q, err)
+		}
+		if !strings.Contains(err.Error(), "Debian's nats-server") || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: error %q, want one line naming the Debian package", q, err)
 		}
 		if err := leakcheck.Check(before); err != nil {
@@ -99,7 +104,7 @@ func TestNATSServerMissing(t *testing.T) {
 // A nats-server that cannot listen fails Start at once, saying why in one
 // line, and leaves nothing behind.
 func TestNATSServerPortTaken(t *testing.T) {
-	if err := NATSMissing(); err != nil {
+	if err := deps.NATS.Check(); err != nil {
 		t.Skip(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -128,7 +133,7 @@ func TestNATSServerPortTaken(t *testing.T) {
 // The secret reaches nats-server as its token whatever it holds: a client
 // with it is let in, one without it is refused.
 func TestNATSServerToken(t *testing.T) {
-	if err := NATSMissing(); err != nil {
+	if err := deps.NATS.Check(); err != nil {
 		t.Skip(err)
 	}
 	for _, secret := range []string{"s", `a "quoted" \back\slash $VAR {x} # not a comment`} {
@@ -158,7 +163,7 @@ func TestNATSServerToken(t *testing.T) {
 // with -listen :PORT) is reached by the master's own clients on loopback,
 // not on whichever interface its ports file lists first.
 func TestNATSServerAnyAddress(t *testing.T) {
-	if err := NATSMissing(); err != nil {
+	if err := deps.NATS.Check(); err != nil {
 		t.Skip(err)
 	}
 	for _, host := range []string{"", "0.0.0.0"} {

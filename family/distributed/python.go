@@ -176,11 +176,15 @@ func (m *pyMaster) close() error {
 
 // cpuTime is the Python master's CPU and its manager server's, from /proc.
 func (m *pyMaster) cpuTime() (time.Duration, error) {
-	cpu, err := procCPU(append([]int{m.c.Pid()}, proc.Children(m.c.Pid())...)...)
-	if err != nil {
-		return 0, fmt.Errorf("dist: python master: %w", err)
+	var sum time.Duration
+	for _, pid := range append([]int{m.c.Pid()}, proc.Children(m.c.Pid())...) {
+		cpu, err := proc.CPU(pid)
+		if err != nil {
+			return 0, fmt.Errorf("dist: python master: %w", err)
+		}
+		sum += cpu
 	}
-	return cpu, nil
+	return sum, nil
 }
 
 func startPythonWorker(ns, addr, secret string) (*proc.Child, error) {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/model"
 	"github.com/concbench/concbench/proc"
 )
@@ -161,7 +162,7 @@ const sha256Size = 32
 // waiting for one worker keeps waiting until a real one is let in.
 func TestIdleConnectionIsNotAWorker(t *testing.T) {
 	for _, q := range []Queue{Manager, ManagerProcess, Stream, NATS} {
-		if q == NATS && NATSMissing() != nil {
+		if q == NATS && deps.NATS.Check() != nil {
 			continue
 		}
 		c, err := Start(Config{Queue: q, Task: Square, Secret: "s", NoWorkers: true})
@@ -195,7 +196,7 @@ func TestIdleConnectionIsNotAWorker(t *testing.T) {
 func TestSecretNotOnCommandLine(t *testing.T) {
 	const secret = "argv-probe-5ecret"
 	queues := []Queue{Manager, ManagerProcess, Stream}
-	if NATSMissing() == nil {
+	if deps.NATS.Check() == nil {
 		queues = append(queues, NATS)
 	}
 	if _, err := model.Interpreter(model.KindPythonProcess); err == nil {

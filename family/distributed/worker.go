@@ -5,8 +5,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/concbench/concbench/internal/netns"
@@ -27,47 +25,46 @@ const (
 	envSecret     = "CONCBENCH_DIST_SECRET"
 	envHandshake  = "CONCBENCH_DIST_HANDSHAKE"
 	envPullExpiry = "CONCBENCH_DIST_PULL_EXPIRY"
-	// EnvFault makes workers misbehave, for the tests that prove a
-	// benchmark fails: drop@K drops the K-th result, corrupt@K flips a bit
-	// of it (K counts from 1, per worker).
-	EnvFault = "CONCBENCH_DIST_FAULT"
 )
 
-func init() { proc.Register(RoleWorker, serveWorker) }
+func init() { proc.Register(RoleWorker, func() int { return ServeWorker(nil) }) }
 
 // step runs one task: the value to send, or send=false to drop it.
 type step func(arg uint64) (v uint64, send bool, err error)
 
-// faulty wraps compute with the fault named in spec ("" for none).
-func faulty(compute computer, spec string) (step, error) {
-	kind, at, _ := strings.Cut(spec, "@")
-	k, err := strconv.Atoi(at)
-	if spec != "" && (err != nil || k < 1 || kind != "drop" && kind != "corrupt") {
-		return nil, fmt.Errorf("%s=%q: want drop@K or corrupt@K", EnvFault, spec)
-	}
+// A Tamper sees the result v of a worker's task-th task (counting from 1)
+// before the worker sends it, and answers what to send instead, or
+// send=false to drop it. Tests plant faults with it: a wrong result, a
+// result that never comes.
+type Tamper func(task int, v uint64) (out uint64, send bool)
+
+// tampered is compute as a step, its results passed through tamper (nil:
+// as they are).
+func tampered(compute computer, tamper Tamper) step {
 	n := 0
 	return func(arg uint64) (uint64, bool, error) {
 		v, err := compute(arg)
 		n++
-		if n != k {
+		if tamper == nil {
 			return v, true, err
 		}
-		return v ^ 1, kind == "corrupt", err
-	}, nil
+		v, send := tamper(n, v)
+		return v, send, err
+	}
 }
 
 // workerEnv is a worker process's configuration: cfg's queue, task,
-// secret, fault and timers, its host's namespace ns and the master's addr.
+// secret and timers, its host's namespace ns and the master's addr.
 func workerEnv(cfg Config, ns, addr string) []string {
 	return []string{envQueue + "=" + string(cfg.Queue), envAddr + "=" + addr, envNS + "=" + ns,
-		envTask + "=" + string(cfg.Task), envSecret + "=" + cfg.Secret, EnvFault + "=" + cfg.Fault,
+		envTask + "=" + string(cfg.Task), envSecret + "=" + cfg.Secret,
 		envHandshake + "=" + cfg.HandshakeTimeout.String(), envPullExpiry + "=" + cfg.PullExpiry.String()}
 }
 
 // workerConfig reads workerEnv's variables.
 func workerConfig() (Config, error) {
 	cfg := Config{Queue: Queue(os.Getenv(envQueue)), Task: Task(os.Getenv(envTask)),
-		Secret: os.Getenv(envSecret), Fault: os.Getenv(EnvFault)}
+		Secret: os.Getenv(envSecret)}
 	for _, v := range []struct {
 		env string
 		d   *time.Duration
@@ -81,17 +78,15 @@ func workerConfig() (Config, error) {
 	return cfg.withDefaults(), nil
 }
 
-// workerMain is one worker: it serves cfg.Queue at addr until the run ends.
-// Call it after joining the host's namespace, if any.
-func workerMain(cfg Config, addr string, ready func() error) error {
+// workerMain is one worker: it serves cfg.Queue at addr until the run ends,
+// its results passed through tamper (nil: as they are). Call it after
+// joining the host's namespace, if any.
+func workerMain(cfg Config, addr string, ready func() error, tamper Tamper) error {
 	compute, err := newComputer(cfg.Task)
 	if err != nil {
 		return err
 	}
-	do, err := faulty(compute, cfg.Fault)
-	if err != nil {
-		return err
-	}
+	do := tampered(compute, tamper)
 	var run func(net.Conn, step) error
 	switch cfg.Queue {
 	case Manager, LocalManager, ManagerProcess:
@@ -123,10 +118,14 @@ func Work(cfg Config, addr string) error {
 	if cfg.Queue == PythonManager {
 		return fmt.Errorf("dist: a python-manager worker is dist_worker.py, not concbench")
 	}
-	return workerMain(cfg.withDefaults(), addr, func() error { return nil })
+	return workerMain(cfg.withDefaults(), addr, func() error { return nil }, nil)
 }
 
-func serveWorker() int {
+// ServeWorker is the Go worker process, the body of RoleWorker: it enters
+// its host's namespace, connects to the master and serves tasks until the
+// master closes or its stdin does. tamper, when not nil, may change or
+// drop its results.
+func ServeWorker(tamper Tamper) int {
 	if ns := os.Getenv(envNS); ns != "" {
 		if err := netns.Join(ns); err != nil { // before any socket
 			fmt.Fprintln(os.Stderr, "concbench dist-worker:", err)
@@ -140,7 +139,7 @@ func serveWorker() int {
 	}()
 	cfg, err := workerConfig()
 	if err == nil {
-		err = workerMain(cfg, os.Getenv(envAddr), proc.Ready)
+		err = workerMain(cfg, os.Getenv(envAddr), proc.Ready, tamper)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "concbench dist-worker:", err)

@@ -174,8 +174,8 @@ func (w *inProc) run(ctx context.Context, ready func()) {
 		}
 		select {
 		case <-ctx.Done():
-			if x != uint64(w.tid) { // an even number of flips per chunk
-				w.err = fmt.Errorf("busy loop state %#x drifted from %#x", x, w.tid)
+			if want := uint64(w.tid + w.chunks*PollIters); x != want { // Busy adds 1 per iteration
+				w.err = fmt.Errorf("busy loop state %#x, want %#x after %d chunks", x, want, w.chunks)
 			}
 			return
 		default:

@@ -10,20 +10,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/proc"
-)
-
-// The external servers, from Debian packages (make deps installs them).
-// gunicorn is started through its own executable: Debian's gunicorn and
-// Flask live in the system Python, which the python3 first on PATH may not
-// be.
-var (
-	GunicornBin = "/usr/bin/gunicorn"
-	SystemPy    = "/usr/bin/python3"
-	RedisBin    = "/usr/bin/redis-server"
 )
 
 // GthreadThreads is how many threads each gunicorn-gthread worker runs.
@@ -32,14 +24,19 @@ const GthreadThreads = 4
 // StartTimeout bounds how long an external server may take to come up.
 var StartTimeout = 30 * time.Second
 
-// gunicornCheck runs once: are the executable and the imports there?
+// gunicornCheck runs once: are the executable and the imports there? The
+// external servers come from Debian packages (internal/deps has their
+// paths). gunicorn is started through its own executable: Debian's
+// gunicorn and Flask live in the system Python, which the python3 first on
+// PATH may not be.
 var gunicornCheck = sync.OnceValue(func() error {
-	if _, err := os.Stat(GunicornBin); err != nil {
-		return fmt.Errorf("%w: Debian package gunicorn (%s: %v)", ErrMissing, GunicornBin, err)
+	if err := deps.Gunicorn.Check(); err != nil {
+		return err
 	}
-	out, err := exec.Command(SystemPy, "-c", "import flask, gunicorn").CombinedOutput()
+	out, err := exec.Command(deps.SystemPython, "-c", "import flask, gunicorn").CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("%w: Debian package python3-flask (%s cannot import flask: %v: %s)", ErrMissing, SystemPy, err, out)
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n") // a traceback: its last line says what
+		return deps.Flask.Missing(fmt.Sprintf("%s cannot import flask: %v: %s", deps.SystemPython, err, lines[len(lines)-1]))
 	}
 	return nil
 })
@@ -99,7 +96,7 @@ func (s *Server) startGunicorn(env []string, shm *os.File) error {
 	if s.o.Server == GunicornGthread {
 		args = append(args[:len(args)-1], "gthread", "--threads", strconv.Itoa(GthreadThreads))
 	}
-	cmd := exec.Command(GunicornBin, append(args, "webapp:app")...)
+	cmd := exec.Command(deps.Gunicorn.Path, append(args, "webapp:app")...)
 	cmd.Env = append(append(os.Environ(), env...), "PYTHONDONTWRITEBYTECODE=1")
 	cmd.ExtraFiles = []*os.File{f}
 	if shm != nil {
@@ -152,8 +149,8 @@ const maxSocketPath = 107
 // directory (no TCP port, no persistence) and returns the socket's path
 // once it answers PING.
 func (s *Server) startRedis() (string, error) {
-	if _, err := os.Stat(RedisBin); err != nil {
-		return "", fmt.Errorf("%w: Debian package redis-server (%s: %v)", ErrMissing, RedisBin, err)
+	if err := deps.Redis.Check(); err != nil {
+		return "", err
 	}
 	dir, err := s.privateDir()
 	if err != nil {
@@ -163,7 +160,7 @@ func (s *Server) startRedis() (string, error) {
 	if len(sock) > maxSocketPath {
 		return "", fmt.Errorf("redis socket path %s is %d bytes, over the %d a unix socket takes: set a shorter TMPDIR", sock, len(sock), maxSocketPath)
 	}
-	cmd := exec.Command(RedisBin, "--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
+	cmd := exec.Command(deps.Redis.Path, "--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
 		"--save", "", "--appendonly", "no", "--dir", dir, "--loglevel", "warning")
 	if s.redis, err = proc.StartCmd(cmd); err != nil {
 		return "", err

@@ -96,11 +96,9 @@ type Server struct {
 	total    func() (uint64, error)
 }
 
-// ErrMissing is wrapped by Start's error when a Debian package the server
-// needs is not installed: the caller skips, naming it.
-var ErrMissing = errors.New("missing")
-
 // Start starts a server and returns once every worker is ready to serve.
+// Its error wraps deps.ErrMissing when a Debian package the server needs
+// is not installed: the caller skips with its line.
 func Start(o Options) (*Server, error) {
 	if o.Workers < 1 {
 		return nil, fmt.Errorf("web: %s server: %d workers, want at least 1", o.Server, o.Workers)

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/internal/leakcheck"
 	"github.com/concbench/concbench/proc"
 )
@@ -27,7 +28,7 @@ func TestMain(m *testing.M) { leakcheck.Main(m, nil) }
 func start(t *testing.T, o Options) *Server {
 	t.Helper()
 	s, err := Start(o)
-	if errors.Is(err, ErrMissing) {
+	if errors.Is(err, deps.ErrMissing) {
 		t.Skip(err)
 	}
 	if err != nil {
@@ -213,8 +214,8 @@ func TestServersDieWithTheBenchmark(t *testing.T) {
 			if o.Server.IsGunicorn() && gunicornCheck() != nil {
 				t.Skip(gunicornCheck())
 			}
-			if _, err := os.Stat(RedisBin); o.Counter == Redis && err != nil {
-				t.Skip("Debian package redis-server: ", err)
+			if err := deps.Redis.Check(); o.Counter == Redis && err != nil {
+				t.Skip(err)
 			}
 			// The killed holder cannot remove its directory. (Not t.TempDir:
 			// its long name would not fit redis-server's socket path.)

@@ -4,17 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
 	"strconv"
 	"syscall"
 	"time"
 
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/proc"
 )
-
-// WrkBin is the external reference client (Debian package wrk).
-var WrkBin = "/usr/bin/wrk"
 
 // WrkResult is what one wrk run reported, and the CPU it used.
 type WrkResult struct {
@@ -27,15 +24,15 @@ type WrkResult struct {
 // threads threads. wrk checks no bodies, so any non-2xx answer or socket
 // error is an error here.
 func Wrk(addr string, p Path, conns, threads int, d time.Duration) (WrkResult, error) {
-	if _, err := os.Stat(WrkBin); err != nil {
-		return WrkResult{}, fmt.Errorf("%w: Debian package wrk (%s: %v)", ErrMissing, WrkBin, err)
+	if err := deps.Wrk.Check(); err != nil { // the external reference client
+		return WrkResult{}, err
 	}
 	url := "http://" + addr + "/" + string(p)
 	if kernelOf(p) != "" {
 		url += "?arg=0"
 	}
 	secs := max(1, int(d.Round(time.Second)/time.Second)) // wrk takes whole seconds
-	cmd := exec.Command(WrkBin, "-t", strconv.Itoa(threads), "-c", strconv.Itoa(conns),
+	cmd := exec.Command(deps.Wrk.Path, "-t", strconv.Itoa(threads), "-c", strconv.Itoa(conns),
 		"-d", strconv.Itoa(secs)+"s", url)
 	c, err := proc.StartCmd(cmd)
 	if err != nil {

@@ -1,6 +1,7 @@
 package deps
 
 import (
+	"errors"
 	"os"
 	"regexp"
 	"slices"
@@ -45,5 +46,48 @@ func TestMissingLine(t *testing.T) {
 	root := Dep{Name: "root", Rows: "X"}.Check()
 	if (os.Geteuid() == 0) != (root == nil) {
 		t.Errorf("uid %d: root check %v", os.Geteuid(), root)
+	}
+}
+
+// Every missing thing says so the same way: one line, wrapping
+// ErrMissing, naming the rows and the package (or the fix).
+func TestEveryLineWrapsErrMissing(t *testing.T) {
+	for _, d := range All {
+		err := d.Missing("planted")
+		if d.Name == Root.Name {
+			err = d.Check()
+			if os.Geteuid() == 0 {
+				continue // root here: nothing to say
+			}
+		}
+		fix := d.Fix
+		if fix == "" {
+			fix = "Debian's " + d.Package
+		}
+		if !errors.Is(err, ErrMissing) || strings.Contains(err.Error(), "\n") ||
+			!strings.Contains(err.Error(), d.Rows+" skip") || !strings.Contains(err.Error(), fix) {
+			t.Errorf("%s: %q, want one line wrapping ErrMissing with %q and %q", d.Name, err, d.Rows+" skip", fix)
+		}
+	}
+}
+
+// A Dep is found under any of its names on PATH; missing, the line names
+// them all.
+func TestLookAlts(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/py3.99t", []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	d := Dep{Name: "ft", Rows: "R", Path: "py3.98t", Alts: []string{"py3.99t"}, Fix: "get one"}
+	if p, err := d.Look(); err != nil || p != dir+"/py3.99t" {
+		t.Errorf("Look = %q, %v; want the second name", p, err)
+	}
+	d.Alts = nil
+	if _, err := d.Look(); !errors.Is(err, ErrMissing) || !strings.Contains(err.Error(), "py3.98t not on PATH") {
+		t.Errorf("Look with no such name: %v", err)
+	}
+	if err := Check(Dep{Name: "sh2", Path: "/"}, d); !errors.Is(err, ErrMissing) || !strings.Contains(err.Error(), "no ft") {
+		t.Errorf("Check: %v, want d's line", err)
 	}
 }

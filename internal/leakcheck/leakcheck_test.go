@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/internal/netns"
 )
 
@@ -177,7 +178,7 @@ func TestStaleTempRemoved(t *testing.T) {
 // namespaces, bridge and veths behind; the next test binary, whatever it
 // tests, removes them at its start.
 func TestStaleHostsRemoved(t *testing.T) {
-	if err := netns.Available(); err != nil {
+	if err := deps.Check(deps.Namespaces...); err != nil {
 		childUsed["hosts"] = true // not root: the role cannot run here
 		t.Skip(err)
 	}

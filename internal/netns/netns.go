@@ -4,7 +4,7 @@
 // worker host crosses a real veth pair and the bridge, as it would cross a
 // NIC, and nothing leaves the machine.
 //
-// A caller checks Available (root and ip(8) are needed), calls Create for n
+// A caller checks deps.Namespaces (root and ip(8) are needed), calls Create for n
 // hosts and Close when done; Delay gives the links a round trip (see
 // delay.go) and LinkRTT reads the one TCP measures. Addresses come from
 // 198.18.0.0/15, the range reserved for network benchmarks: each run claims
@@ -39,24 +39,14 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/concbench/concbench/internal/deps"
 )
 
 const (
 	nsPrefix   = "cbdist-" // namespace names: cbdist-<id>-<i>
 	linkPrefix = "cbd"     // link names: cbd<id><kind><i>
 )
-
-// Available says why hosts cannot be made here (not root, no ip on PATH),
-// in one line, or returns nil.
-func Available() error {
-	if os.Geteuid() != 0 {
-		return fmt.Errorf("network namespaces need root (running as uid %d)", os.Geteuid())
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		return errors.New("network namespaces need ip (iproute2), not on PATH")
-	}
-	return nil
-}
 
 // Host is one worker host.
 type Host struct {
@@ -82,7 +72,7 @@ type Hosts struct {
 // Create makes n hosts. What a dead run left is removed first. On error
 // nothing of this call is left.
 func Create(n int) (*Hosts, error) {
-	if err := Available(); err != nil {
+	if err := deps.Check(deps.Namespaces...); err != nil {
 		return nil, err
 	}
 	id, o, err := claim()

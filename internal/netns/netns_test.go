@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concbench/concbench/internal/deps"
 	"github.com/concbench/concbench/proc"
 )
 
@@ -30,7 +31,7 @@ func init() {
 }
 
 func skip(t *testing.T) {
-	if err := Available(); err != nil {
+	if err := deps.Check(deps.Namespaces...); err != nil {
 		t.Skip(err)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/concbench/concbench/internal/deps"
 )
 
 // stateDir holds one file per live run, named by its id, that says who owns
@@ -209,7 +211,7 @@ func readRuns() (map[string]owner, error) {
 // pid-named scheme whose pid is dead; nothing else. Without root (or ip)
 // it does nothing.
 func RemoveStale() error {
-	if Available() != nil {
+	if deps.Check(deps.Namespaces...) != nil {
 		return nil
 	}
 	unlock, err := lock()
