@@ -18,17 +18,16 @@ type axes struct {
 	logPos, logVal bool
 	// scale divides every value; a log axis keeps factor 1 and puts the
 	// prefix on each tick (1µ, 1m) instead, since it spans decades.
-	scale benchunit.Scaler
-	label string // the value axis: "time per spawn (µs/op)"
-	// better is +1 if higher values are better, -1 if lower, 0 unknown.
-	better int
+	scale  benchunit.Scaler
+	label  string // the value axis: "time per spawn (µs/op)"
+	better Better
 }
 
 // chooseAxes picks the axes for d. Line charts use the spec's LogX (when x
 // is numeric) and LogY; the generic chart's bars turn into dots on a log
 // axis when the values span more than 50× (a bar on a log axis has no
 // honest base).
-func chooseAxes(d *chartData, better func(string) int) axes {
+func chooseAxes(d *chartData, better func(string) Better) axes {
 	sp := d.sp
 	var vals []float64
 	for _, s := range d.ss {
@@ -64,7 +63,7 @@ func chooseAxes(d *chartData, better func(string) int) axes {
 		}
 		ax.label = fmt.Sprintf("%s (%s), whiskers: 95%% CI", q, ax.scale.Prefix+displayUnit(sp))
 	case sp.Throughput:
-		ax.better = 1
+		ax.better = Higher
 		if ax.scale.Prefix != "" {
 			ax.label = fmt.Sprintf("%s (%s %s)", sp.YLabel, ax.scale.Prefix, displayUnit(sp))
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -40,7 +41,7 @@ type Chart struct {
 // Set.Points) of a machine with ncpu cores (0: unknown): per family, the
 // specs of its FamilyTable entry, or the generic chart when it has none
 // or they draw nothing.
-func Charts(pts []Point, better func(unit string) int, ncpu int) []*Chart {
+func Charts(pts []Point, better func(unit string) Better, ncpu int) []*Chart {
 	var families []string
 	byFam := map[string][]Point{}
 	for _, p := range pts {
@@ -51,13 +52,17 @@ func Charts(pts []Point, better func(unit string) int, ncpu int) []*Chart {
 	}
 	var out []*Chart
 	names := map[string]int{}
+	cores := ""
+	if ncpu > 0 {
+		cores = strconv.Itoa(ncpu)
+	}
 	for _, fam := range families {
 		var ds []*chartData
 		for _, sp := range familyInfo(fam).Specs {
-			ds = append(ds, collect(fam, sp, byFam[fam])...)
+			ds = append(ds, collect(fam, sp, byFam[fam], cores)...)
 		}
 		if len(ds) == 0 {
-			ds = collect(fam, Spec{}, byFam[fam])
+			ds = collect(fam, Spec{}, byFam[fam], cores)
 		}
 		for _, d := range ds {
 			d.ncpu = ncpu

@@ -41,8 +41,12 @@ type Error = results.Error
 // results that match filter (benchproc syntax; "" or "*" keeps all). It
 // stops at the first problem, returning a *results.Error naming the file
 // and line (see package results for what is rejected). The inputs are
-// only read.
+// only read. A malformed selector in FamilyTable (see Where) is an error
+// before any file is read.
 func Load(paths []string, filter string) (*Set, error) {
+	if err := checkFamilies(FamilyTable); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
 	s := &Set{}
 	k := keeper{names: map[string]benchfmt.Name{}}
 	err := s.scan(paths, filter, func(rec *benchfmt.Result) { s.Results = append(s.Results, k.keep(rec)) })
@@ -57,6 +61,9 @@ func Load(paths []string, filter string) (*Set, error) {
 // so the text tables of a large input cost its values, not its records.
 // The returned Set has the files and units but no Results.
 func StreamTables(paths []string, filter string, opts TableOptions) (*Tables, *Set, error) {
+	if err := checkFamilies(FamilyTable); err != nil {
+		return nil, nil, fmt.Errorf("report: %w", err)
+	}
 	s := &Set{}
 	var g *grouper
 	var gerr error
@@ -166,6 +173,6 @@ func sameConfig(a, b []benchfmt.Config) bool {
 	return true
 }
 
-// Better reports whether higher (+1) or lower (-1) values of unit are
-// better, or 0 when unknown: results.Better, the rule the gate uses too.
-func (s *Set) Better(unit string) int { return results.Better(s.Units, unit) }
+// Better says which way unit's values improve: results.Better, the rule
+// the gate uses too.
+func (s *Set) Better(unit string) Better { return Better(results.Better(s.Units, unit)) }

@@ -15,11 +15,11 @@ import (
 
 // chartFor turns collected data into a Chart: name, title and sentence now,
 // the picture when it is rendered.
-func chartFor(d *chartData, better func(string) int) *Chart {
+func chartFor(d *chartData, better func(string) Better) *Chart {
 	ax := chooseAxes(d, better)
 	sp := d.sp
 	f := func(v float64) string { return fmtVal(v, sp) }
-	bestW, worseW := words(sp, ax.better)
+	w := ax.better.words(sp)
 	if d.generic() {
 		c := &Chart{Name: d.fam, Title: fmt.Sprintf("%s: median %s by sub-benchmark", d.fam, quantity(sp.Unit)),
 			width: 7 * vg.Inch, height: vg.Length(math.Max(3, 0.3*float64(len(d.cats))+1.3)) * vg.Inch}
@@ -30,7 +30,7 @@ func chartFor(d *chartData, better func(string) int) *Chart {
 		for i, label := range d.cats {
 			rs = append(rs, ranked{label, d.ss[0].ys[i]})
 		}
-		c.Sentence = extremes(rs, ax.better, bestW, worseW, f) + d.note
+		c.Sentence = extremes(rs, w, f) + d.note
 		c.build = func() (*plot.Plot, *plot.Legend, error) { return barPlot(d, ax, c.Title) }
 		return c
 	}
@@ -40,12 +40,12 @@ func chartFor(d *chartData, better func(string) int) *Chart {
 		c.Title += " (" + d.split + ")"
 	}
 	c.Sentence, c.winner = sentence(sp, d.ss, d.cats, d.numeric, d.ref, ax.better, f)
-	if sp.Knee && d.numeric && ax.better == -1 {
+	if sp.Knee && d.numeric && ax.better == Lower {
 		if k := knee(sp, d.ss); k != "" {
 			c.Sentence += " " + k
 		}
 	}
-	c.bestWord = bestW
+	c.bestWord = w.best
 	c.build = func() (*plot.Plot, *plot.Legend, error) { return linePlot(d, ax, c.Title) }
 	return c
 }

@@ -52,10 +52,9 @@ type Table struct {
 	// Key is the table's -table key; its last field is .unit.
 	Key benchproc.Key
 	// Config is Key's fields other than .unit, as "name: value" pairs.
-	Config []Config
-	Unit   string
-	// Better is +1 if higher values are better, -1 if lower, 0 unknown.
-	Better     int
+	Config     []Config
+	Unit       string
+	Better     Better
 	Assumption benchmath.Assumption
 	Rows, Cols []benchproc.Key
 	Cells      map[CellKey]*Cell
