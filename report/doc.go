@@ -16,12 +16,14 @@
 //     unit, an empty or missing file is an error naming file:line, because a
 //     report built on half the data is worse than none. The -filter
 //     expression (benchproc syntax) is applied while reading.
-//  2. Set.Tables projects the results with benchproc (-table, -row, -col,
-//     -ignore, benchstat's defaults), summarises each cell with benchmath
-//     (median and 95% CI under AssumeNothing, or AssumeExact when a Unit
-//     line says assume=exact) and compares every column with the first
-//     (Mann-Whitney U, alpha 0.05). Tables.WriteText, WriteCSV and
-//     WriteMarkdown render them, scaled with benchunit.
+//  2. Set.Tables hands the results to package table (report/table, the
+//     benchstat-equivalent tables, readable alone), which projects them with
+//     benchproc (-table, -row, -col, -ignore, benchstat's defaults),
+//     summarises each cell with benchmath (median and 95% CI under
+//     AssumeNothing, or AssumeExact when a Unit line says assume=exact) and
+//     compares every column with the first (Mann-Whitney U, alpha 0.05).
+//     Tables.WriteText, WriteCSV and WriteMarkdown render them, scaled with
+//     benchunit.
 //  3. Set.Points summarises one file's results (the newest by default) per
 //     benchmark name and unit for charts, and Charts turns them into pictures
 //     in three steps: collect the series a Spec asks for (FamilyTable holds,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/concbench/concbench/report/results"
+	"github.com/concbench/concbench/report/table"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchproc"
 )
@@ -28,9 +29,6 @@ type File struct {
 	Config      []Config
 	Results     int
 }
-
-// Config is one file-level configuration line ("goos: linux").
-type Config struct{ Key, Value string }
 
 // Error is a load error at a place in an input. Line is 0 when the error is
 // about the whole file (missing, empty).
@@ -65,14 +63,14 @@ func StreamTables(paths []string, filter string, opts TableOptions) (*Tables, *S
 		return nil, nil, fmt.Errorf("report: %w", err)
 	}
 	s := &Set{}
-	var g *grouper
+	var g *table.Grouper
 	var gerr error
 	err := s.scan(paths, filter, func(rec *benchfmt.Result) {
 		if g == nil && gerr == nil {
-			g, gerr = newGrouper(opts, s.filter)
+			g, gerr = table.NewGrouper(opts, s.filter)
 		}
 		if gerr == nil {
-			g.add(rec)
+			g.Add(rec)
 		}
 	})
 	if err == nil {
@@ -81,7 +79,7 @@ func StreamTables(paths []string, filter string, opts TableOptions) (*Tables, *S
 	if err != nil {
 		return nil, nil, err
 	}
-	return g.tables(s.Units), s, nil
+	return g.Tables(s.Units), s, nil
 }
 
 // scan reads the files strictly, hands every result that matches filter
@@ -93,7 +91,7 @@ func (s *Set) scan(paths []string, filter string, each func(*benchfmt.Result)) e
 	}
 	f, err := benchproc.NewFilter(filter)
 	if err != nil {
-		return flagErr("-filter", err)
+		return table.FlagError("-filter", err)
 	}
 	s.filter = f
 	r, err := results.Open(results.ParseArgs(paths))
@@ -142,7 +140,7 @@ type keeper struct {
 }
 
 func (k *keeper) keep(rec *benchfmt.Result) *benchfmt.Result {
-	if k.tmpl == nil || !sameConfig(k.tmpl.Config, rec.Config) {
+	if k.tmpl == nil || !results.SameConfig(k.tmpl.Config, rec.Config) {
 		k.tmpl = &benchfmt.Result{Config: make([]benchfmt.Config, len(rec.Config))}
 		for i, c := range rec.Config {
 			k.tmpl.Config[i] = benchfmt.Config{Key: c.Key, Value: bytes.Clone(c.Value), File: c.File}
@@ -159,18 +157,6 @@ func (k *keeper) keep(rec *benchfmt.Result) *benchfmt.Result {
 	out.Iters = rec.Iters
 	out.Values = append([]benchfmt.Value(nil), rec.Values...)
 	return &out
-}
-
-func sameConfig(a, b []benchfmt.Config) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].Key != b[i].Key || a[i].File != b[i].File || !bytes.Equal(a[i].Value, b[i].Value) {
-			return false
-		}
-	}
-	return true
 }
 
 // Better says which way unit's values improve: results.Better, the rule

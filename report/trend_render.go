@@ -14,6 +14,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/concbench/concbench/report/table"
 )
 
 // maxTrendLines bounds a family's trend chart: the lines that moved most.
@@ -33,7 +35,7 @@ func (t *Trend) WriteMoves(w io.Writer, n int) error {
 		if n > 0 && i == n {
 			break
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %.3g× |\n", mdEscape(m.Line.Name), m.Line.Unit, t.Commits[m.From], t.Commits[m.To], m.Factor)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %.3g× |\n", table.EscapeMarkdown(m.Line.Name), m.Line.Unit, t.Commits[m.From], t.Commits[m.To], m.Factor)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -3,15 +3,13 @@ package report
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
 
-	"golang.org/x/perf/benchmath"
+	"github.com/concbench/concbench/report/table"
 )
 
 // Write renders the full report for s into dir: README.md (config, one
@@ -189,7 +187,7 @@ func readme(s *Set, opts TableOptions, charts, heat []*Chart) ([]byte, error) {
 		}
 		md.WriteString("| key | value |\n| :-- | :-- |\n")
 		for _, c := range f.Config {
-			fmt.Fprintf(&md, "| %s | %s |\n", mdEscape(c.Key), mdEscape(c.Value))
+			fmt.Fprintf(&md, "| %s | %s |\n", table.EscapeMarkdown(c.Key), table.EscapeMarkdown(c.Value))
 		}
 		md.WriteString("\n")
 	}
@@ -236,7 +234,7 @@ func familySection(md *strings.Builder, s *Set, fam string, charts []*Chart, opt
 	for i, t := range ts.Tables {
 		one := &Tables{Tables: []*Table{t}}
 		var tb strings.Builder
-		if err := one.writeMarkdown(&tb, s.Files[len(s.Files)-1].Config); err != nil {
+		if err := one.WriteMarkdownShown(&tb, s.Files[len(s.Files)-1].Config); err != nil {
 			return err
 		}
 		title := fmt.Sprintf("%s, %s", fam, t.Unit)
@@ -299,71 +297,4 @@ func (s *Set) family(fam string) *Set {
 		}
 	}
 	return sub
-}
-
-// Sentence says in one line what a table shows: with a comparison, how many
-// rows changed and the biggest change; without, how noisy the data is.
-func (t *Table) Sentence() string {
-	if len(t.Cols) > 1 {
-		var n, sig int
-		var bigName, bigDelta string
-		big := 0.0
-		for _, r := range t.Rows {
-			for _, col := range t.Cols[1:] {
-				c, ok := t.Cells[CellKey{r, col}]
-				if !ok || c.Base == nil {
-					continue
-				}
-				n++
-				if !c.Significant() {
-					continue
-				}
-				sig++
-				if b := c.Base.Summary.Center; b != 0 {
-					if d := math.Abs(c.Summary.Center/b - 1); d > big {
-						big, bigName, bigDelta = d, r.StringValues()+" ("+t.colName(slices.Index(t.Cols, col))+")", c.Delta()
-					}
-				}
-			}
-		}
-		s := fmt.Sprintf("Against %s, %d of %d comparisons differ significantly (p < %.2g)", t.colName(0), sig, n, alphaOf(t))
-		if bigName != "" {
-			s += fmt.Sprintf("; the largest change is %s at %s", bigDelta, bigName)
-		}
-		return s + "."
-	}
-	var widest float64
-	var widestName string
-	n := 0
-	runs := 0
-	for _, r := range t.Rows {
-		c, ok := t.Cells[CellKey{r, t.Cols[0]}]
-		if !ok {
-			continue
-		}
-		n++
-		runs = max(runs, len(c.Sample.Values))
-		if m := c.Summary.Center; m != 0 && !math.IsInf(c.Summary.Hi, 0) && !math.IsInf(c.Summary.Lo, 0) {
-			if w := math.Max(c.Summary.Hi-m, m-c.Summary.Lo) / math.Abs(m); w > widest {
-				widest, widestName = w, r.StringValues()
-			}
-		}
-	}
-	s := fmt.Sprintf("%d benchmarks, up to %d runs each", n, runs)
-	switch {
-	case widestName != "":
-		s += fmt.Sprintf("; the noisiest is %s (95%% CI ±%.0f%% of its median)", widestName, widest*100)
-	case runs < 6 && t.Assumption == benchmath.AssumeNothing:
-		s += " (too few for a 95% confidence interval of the median: run with -count 6 or more)"
-	}
-	return s + "."
-}
-
-func alphaOf(t *Table) float64 {
-	for _, c := range t.Cells {
-		if c.Base != nil {
-			return c.Comparison.Alpha
-		}
-	}
-	return 0.05
 }
