@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/perf/benchmath"
+
+	"github.com/concbench/concbench/report/chart"
 )
 
 // A chart is made in three steps: collect gathers, for one Spec, the series
@@ -328,7 +330,7 @@ func parseNum(s string) (float64, bool) {
 // drawable point would be an empty frame (and a log axis with no range).
 func plottable(ss []*series, logX, logY bool) bool {
 	for _, s := range ss {
-		if clean(s.xs, s.ys, s.lo, s.hi, logX, logY).Len() > 0 {
+		if chart.Clean(s.xs, s.ys, s.lo, s.hi, logX, logY).Len() > 0 {
 			return true
 		}
 	}

@@ -29,7 +29,9 @@
 //     in three steps: collect the series a Spec asks for (FamilyTable holds,
 //     per benchmark family, its specs: which sub-name key goes on the x axis,
 //     which keys make one line each, which unit to plot), choose the axes
-//     (log or linear, scale, label), render. A family without an entry gets
+//     (log or linear, scale, label), render (package chart, report/chart,
+//     owns the drawing: fonts, colours, log ticks, the legend's place, PNG
+//     and SVG). A family without an entry gets
 //     the generic chart (one bar or dot per sub-benchmark), itself a Spec
 //     without X, so a new family shows up in the report with no code change,
 //     and looks better with a one-entry table row. ReadSamples (through
