@@ -42,8 +42,10 @@
 //     median ± CI of one file per machine (Set.Machines: a column group
 //     each), and verdicts computed from the same numbers. `concbench
 //     report -summary` prints it; README.md's figures table is its output.
-//  5. Write renders the whole report (README.md, PNG and SVG charts, tables)
-//     in memory, writes it into a temporary directory beside the target and
+//  5. Write goes one way: it builds the report's model first (the tables,
+//     the charts, the heatmaps, the summary and one section per family,
+//     nothing rendered yet), then renders it (tables.txt and tables.csv,
+//     PNG and SVG pictures, README.md) in memory, then installs: it writes it into a temporary directory beside the target and
 //     swaps it in only when every part succeeded: a failed run leaves no
 //     partial report behind. The target must be missing, empty, or a report
 //     directory Write made (its .concbench-report marker lists its files, and

@@ -148,7 +148,11 @@ func TestReportOpensWithSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	md, err := readme(s, TableOptions{}, nil, nil)
+	m, err := buildModel(s, TableOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := readme(m)
 	if err != nil {
 		t.Fatal(err)
 	}
