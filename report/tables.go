@@ -9,6 +9,9 @@ type (
 	Tables       = table.Tables
 	Table        = table.Table
 	Config       = table.Config
+	Cell         = table.Cell
+	CellKey      = table.CellKey
+	Geomean      = table.Geomean
 )
 
 // Tables groups the set's results into benchstat's tables. Errors are about
