@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 
@@ -210,43 +209,4 @@ func configValue(f File, key string) string {
 		}
 	}
 	return ""
-}
-
-// Families lists the benchmark families (base names without "Benchmark")
-// in the report's order: FamilyTable's (the seeds' order), then families
-// without an entry in input order, then the Last ones (reference figures,
-// the suite's own costs).
-func (s *Set) Families() []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, r := range s.Results {
-		f := strings.TrimPrefix(string(r.Name.Base()), "Benchmark")
-		if !seen[f] {
-			seen[f] = true
-			out = append(out, f)
-		}
-	}
-	rank := func(f string) int {
-		for i, e := range FamilyTable {
-			if e.Name == f && e.Last {
-				return len(FamilyTable) + 1 + i
-			} else if e.Name == f {
-				return i
-			}
-		}
-		return len(FamilyTable)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return rank(out[i]) < rank(out[j]) })
-	return out
-}
-
-// family is the subset of s in one family, sharing units and filter.
-func (s *Set) family(fam string) *Set {
-	sub := &Set{Units: s.Units, Files: s.Files, filter: s.filter}
-	for _, r := range s.Results {
-		if strings.TrimPrefix(string(r.Name.Base()), "Benchmark") == fam {
-			sub.Results = append(sub.Results, r)
-		}
-	}
-	return sub
 }
