@@ -50,7 +50,7 @@ func (s *Set) Answers(file string) []Answer {
 }
 
 // familyPoints are the points of a family in a unit that match where.
-func familyPoints(pts []Point, fam, unit string, where map[string]string, ncpu string) []Point {
+func familyPoints(pts []Point, fam, unit string, where Where, ncpu string) []Point {
 	var in []Point
 	for _, p := range pts {
 		if p.Family == fam {
@@ -64,12 +64,12 @@ func familyPoints(pts []Point, fam, unit string, where map[string]string, ncpu s
 // model, x in work rounds, and the time of a goroutine's task at each work
 // size on 1 worker (what "work per task" is said in).
 func workSweep(pts []Point, ncpu string) (sw sweep, taskTime func(float64) float64, ok bool) {
-	sel := familyPoints(pts, "ScaleWork", "sec/op", map[string]string{"workers": "ncpu"}, ncpu)
+	sel := familyPoints(pts, "ScaleWork", "sec/op", Where{"workers": "ncpu"}, ncpu)
 	sw = pointSweep(sel, "work", func(p Point) string { return p.Keys["model"] })
 	if len(sw.xs) < 2 || sw.ser[colGoroutine] == nil {
 		return sw, nil, false
 	}
-	one := pointSweep(familyPoints(pts, "ScaleWork", "sec/op", map[string]string{"workers": "1", "model": colGoroutine}, ncpu),
+	one := pointSweep(familyPoints(pts, "ScaleWork", "sec/op", Where{"workers": "1", "model": colGoroutine}, ncpu),
 		"work", func(Point) string { return colGoroutine })
 	var lx, ly []float64
 	for i, x := range one.xs {
@@ -155,7 +155,7 @@ func sayCrossing(q, link string, c crossing, xs []float64, f func(float64) strin
 // work: Python's threads against its processes on Scale's 1 ms sleeps, at
 // every worker count.
 func ioAnswer(pts []Point) []Answer {
-	sel := familyPoints(pts, "Scale", "sec/op", map[string]string{"kind": "io", "kernel": "sleep"}, "")
+	sel := familyPoints(pts, "Scale", "sec/op", Where{"kind": "io", "kernel": "sleep"}, "")
 	sw := pointSweep(sel, "workers", func(p Point) string {
 		if m := p.Keys["model"]; m == "python-thread" || m == "python-process" {
 			return m
@@ -201,7 +201,7 @@ var ipcTransports = []string{"pipe-raw", "unix", "tcp", "shm"}
 // the size from which shared memory between processes is as fast as a
 // buffered channel between goroutines.
 func ipcAnswers(pts []Point) []Answer {
-	sel := familyPoints(pts, "IPC", "sec/op", map[string]string{"pattern": "pingpong", "check": "!bare"}, "")
+	sel := familyPoints(pts, "IPC", "sec/op", Where{"pattern": "pingpong", "check": "!bare"}, "")
 	bytes := func(v float64) string { return tidyNum(benchunit.Scale(v, benchunit.Binary)) + "B" }
 	sw := pointSweep(sel, "size", func(p Point) string {
 		if p.Keys["peer"] == colProcess && slices.Contains(ipcTransports, p.Keys["transport"]) {
@@ -256,7 +256,7 @@ func cmpFloat(a, b float64) int {
 // poolAnswers: per model, the chunk from which a Pool's cost per no-op
 // item (map) is within 10% of the lowest the chunk sweep reached.
 func poolAnswers(pts []Point) []Answer {
-	sel := familyPoints(pts, "Pool", "sec/item", map[string]string{"kernel": "noop", "mode": "map"}, "")
+	sel := familyPoints(pts, "Pool", "sec/item", Where{"kernel": "noop", "mode": "map"}, "")
 	var out []Answer
 	for _, m := range []string{colGoroutine, colThread, colProcess, "python-thread", "python-process"} {
 		sw := pointSweep(sel, "chunk", func(p Point) string {

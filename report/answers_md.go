@@ -13,6 +13,8 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/concbench/concbench/report/chart"
 )
 
 // WriteAnswers writes the Answers section's body: the machine, then one
@@ -83,18 +85,18 @@ func (s *Set) AnswerCharts() []*Chart {
 	if !ok {
 		return nil
 	}
-	c := &Chart{Name: "answers-work", Family: "Answers", width: 7 * vg.Inch, height: 4.5 * vg.Inch,
+	c := &Chart{Name: "answers-work", Family: "Answers", Picture: chart.Picture{Width: 7 * vg.Inch, Height: 4.5 * vg.Inch},
 		Title: "Throughput relative to goroutines vs work per task (ncpu workers)"}
 	c.Sentence = "Each model's tasks per second over goroutines' at the same task size; the dashed line is 90%, " +
 		"a cross marks where a model reaches it (interpolated, as in the answers)."
-	c.build = func() (*plot.Plot, *plot.Legend, error) { return workPlot(sw, taskTime, c.Title) }
+	c.Build = func() (*plot.Plot, *plot.Legend, error) { return workPlot(sw, taskTime, c.Title) }
 	return []*Chart{c}
 }
 
 func workPlot(sw sweep, taskTime func(float64) float64, title string) (*plot.Plot, *plot.Legend, error) {
-	p := newPlot(title, "work per task (a goroutine's time per task, 1 worker; µs)", "throughput / goroutines'")
+	p := chart.NewPlot(title, "work per task (a goroutine's time per task, 1 worker; µs)", "throughput / goroutines'")
 	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = logTicks{}
+	p.X.Tick.Marker = chart.LogTicks{}
 	leg := plot.NewLegend()
 	leg.TextStyle.Font.Size = vg.Points(10)
 	med := map[string][]float64{}
@@ -122,7 +124,7 @@ func workPlot(sw sweep, taskTime func(float64) float64, title string) (*plot.Plo
 			continue
 		}
 		col := plotutil.Color(i)
-		ln, err := styledLine(xys, col, 1.5, nil)
+		ln, err := chart.StyledLine(xys, col, 1.5, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -143,7 +145,7 @@ func workPlot(sw sweep, taskTime func(float64) float64, title string) (*plot.Plo
 		}
 	}
 	lo, hi := us(sw.xs[0]), us(sw.xs[len(sw.xs)-1])
-	line, err := styledLine(plotter.XYs{{X: lo, Y: 0.9}, {X: hi, Y: 0.9}}, color.Gray{Y: 90}, 1.5, []vg.Length{vg.Points(6), vg.Points(3)})
+	line, err := chart.StyledLine(plotter.XYs{{X: lo, Y: 0.9}, {X: hi, Y: 0.9}}, color.Gray{Y: 90}, 1.5, []vg.Length{vg.Points(6), vg.Points(3)})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -12,6 +12,8 @@ import (
 	"gonum.org/v1/plot/cmpimg"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/concbench/concbench/report/chart"
 )
 
 // TestChartGoldens renders one chart of each kind from testdata/suite.txt
@@ -69,7 +71,7 @@ func TestChartGoldens(t *testing.T) {
 // floor-kernel, floor-kernel-proc, python-thread … ran into each other,
 // as did stop's 50µ 100µ 200µ), no title may be wider than the plot
 // (trend-ipc's was clipped), and the widest y tick label must lie inside
-// the picture with a margin (stop's longest label touched the edge).
+// the picture with a chart.Margin (stop's longest label touched the edge).
 func TestChartLabelsFit(t *testing.T) {
 	const rec = "../results/8ecd64460d00/20261202T015636Z.txt"
 	s, err := Load([]string{rec}, "")
@@ -91,26 +93,26 @@ func TestChartLabelsFit(t *testing.T) {
 		t.Fatalf("%d charts, want the full report's", len(charts))
 	}
 	for _, c := range charts {
-		dc := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: c.width, Y: c.height}}}
-		if c.heat != nil {
-			p, _, area, _ := c.heat(dc)
-			for _, clash := range xLabelClashes(p, area) {
+		dc := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: c.Width, Y: c.Height}}}
+		if c.Heat != nil {
+			p, _, area, _ := c.Heat(dc)
+			for _, clash := range chart.XLabelClashes(p, area) {
 				t.Errorf("%s: x label %s", c.Name, clash)
 			}
 			continue
 		}
-		p, area, leg, legArea, err := c.layout(dc)
+		p, area, leg, legArea, err := c.Layout(dc, c.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if lw, lh := legendSize(leg); leg != nil && (lw-vg.Points(12) > legArea.Max.X-legArea.Min.X || lh > legArea.Max.Y-legArea.Min.Y ||
+		if lw, lh := chart.LegendSize(leg); leg != nil && (lw-vg.Points(12) > legArea.Max.X-legArea.Min.X || lh > legArea.Max.Y-legArea.Min.Y ||
 			legArea.Min.X < dc.Min.X || legArea.Max.X > dc.Max.X || legArea.Min.Y < dc.Min.Y) {
 			t.Errorf("%s: the legend (%.0f × %.0f pt) does not fit its place %v in the picture %v", c.Name, lw, lh, legArea.Rectangle, dc.Rectangle)
 		}
-		if pw := area.Max.X - area.Min.X; pw < c.width/2 {
-			t.Errorf("%s: the plot is %.0f of %.0f pt wide: the legend squeezes it", c.Name, pw, c.width)
+		if pw := area.Max.X - area.Min.X; pw < c.Width/2 {
+			t.Errorf("%s: the plot is %.0f of %.0f pt wide: the legend squeezes it", c.Name, pw, c.Width)
 		}
-		for _, clash := range xLabelClashes(p, area) {
+		for _, clash := range chart.XLabelClashes(p, area) {
 			t.Errorf("%s: x label %s", c.Name, clash)
 		}
 		for _, line := range strings.Split(p.Title.Text, "\n") {
@@ -140,14 +142,14 @@ func TestSeriesColorsDistinct(t *testing.T) {
 	}
 	most := 0
 	for _, c := range Charts(s.Points(""), s.Better, s.NCPU()) {
-		most = max(most, c.series)
+		most = max(most, c.Series)
 	}
-	if most < 6 || most > len(seriesColors) {
-		t.Fatalf("a chart draws %d series; the palette has %d colours", most, len(seriesColors))
+	if most < 6 || most > len(chart.SeriesColors) {
+		t.Fatalf("a chart draws %d series; the palette has %d colours", most, len(chart.SeriesColors))
 	}
 	for i := range most {
 		for j := range i {
-			a, b := seriesColor(i).(color.RGBA), seriesColor(j).(color.RGBA)
+			a, b := chart.SeriesColor(i).(color.RGBA), chart.SeriesColor(j).(color.RGBA)
 			dr, dg, db := float64(a.R)-float64(b.R), float64(a.G)-float64(b.G), float64(a.B)-float64(b.B)
 			if d := math.Sqrt(dr*dr + dg*dg + db*db); d < 70 {
 				t.Errorf("series %d and %d: colours %v and %v are %.0f apart, want 70 or more", j, i, b, a, d)
@@ -174,7 +176,7 @@ func TestBusyCoresAxis(t *testing.T) {
 	if c == nil || s.NCPU() != 2 {
 		t.Fatalf("no busyloop chart, or ncpu %d", s.NCPU())
 	}
-	p, _, err := c.build()
+	p, _, err := c.Build()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/perf/benchmath"
+
+	"github.com/concbench/concbench/report/chart"
 )
 
 // A chart is made in three steps: collect gathers, for one Spec, the series
@@ -42,7 +44,8 @@ type chartData struct {
 }
 
 // collect gathers the charts of one spec from a family's points.
-func collect(fam string, sp Spec, pts []Point) []*chartData {
+func collect(fam string, sp Spec, pts []Point, ncpu string) []*chartData {
+	pts = sp.Where.filter(pts, ncpu)
 	if sp.X == "" {
 		if d := collectGeneric(fam, sp, pts); d != nil {
 			return []*chartData{d}
@@ -68,7 +71,7 @@ func splitGroups(sp Spec, pts []Point) []*group {
 	var groups []*group
 	gi := map[string]*group{}
 	for _, p := range pts {
-		if _, ok := p.Keys[sp.X]; !ok || !matches(p, sp.Where) {
+		if _, ok := p.Keys[sp.X]; !ok {
 			continue
 		}
 		var kv []string
@@ -184,7 +187,7 @@ func (s *series) add(x float64, xLabel string, sum benchmath.Summary, extra floa
 func seriesKeys(sp Spec, pts []Point) []string {
 	keys := append([]string{}, sp.Series...)
 	placed := map[string]bool{sp.X: true}
-	for _, k := range append(append(append([]string{}, sp.Series...), sp.Split...), mapKeys(sp.Where)...) {
+	for _, k := range append(append(append([]string{}, sp.Series...), sp.Split...), sp.Where.fixed()...) {
 		placed[k] = true
 	}
 	vals := map[string]map[string]bool{}
@@ -257,7 +260,7 @@ func collectGeneric(fam string, sp Spec, pts []Point) *chartData {
 	seen := map[string]bool{}
 	dup := false
 	for _, p := range pts {
-		if p.Unit != sp.Unit || !matches(p, sp.Where) {
+		if p.Unit != sp.Unit {
 			continue
 		}
 		dup = dup || seen[p.Sub]
@@ -290,23 +293,6 @@ func hasUnit(pts []Point, unit string) bool {
 		}
 	}
 	return false
-}
-
-func mapKeys(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
-
-func matches(p Point, where map[string]string) bool {
-	for k, v := range where {
-		if p.Keys[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func keyValues(p Point, keys []string, sep string) string {
@@ -344,7 +330,7 @@ func parseNum(s string) (float64, bool) {
 // drawable point would be an empty frame (and a log axis with no range).
 func plottable(ss []*series, logX, logY bool) bool {
 	for _, s := range ss {
-		if clean(s.xs, s.ys, s.lo, s.hi, logX, logY).Len() > 0 {
+		if chart.Clean(s.xs, s.ys, s.lo, s.hi, logX, logY).Len() > 0 {
 			return true
 		}
 	}

@@ -18,6 +18,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/concbench/concbench/report/chart"
 )
 
 // Samples is a per-core utilisation time series, as the sampler writes it
@@ -146,10 +148,10 @@ func busy(s *Samples) float64 {
 // colour bar beside it, and says how many cores the run kept busy.
 func HeatmapChart(s *Samples) *Chart {
 	c := &Chart{
-		Name:   "samples-" + s.Name,
-		Title:  "Per-core utilisation: " + shortSampleName(s.Name),
-		width:  7 * vg.Inch,
-		height: vg.Length(math.Min(6, math.Max(3, 0.25*float64(len(s.CPUs))+2))) * vg.Inch,
+		Name:  "samples-" + s.Name,
+		Title: "Per-core utilisation: " + shortSampleName(s.Name),
+		Picture: chart.Picture{Width: 7 * vg.Inch,
+			Height: vg.Length(math.Min(6, math.Max(3, 0.25*float64(len(s.CPUs))+2))) * vg.Inch},
 	}
 	means := s.MeanUtil()
 	busy, total, hot := 0.0, 0.0, 0
@@ -164,7 +166,7 @@ func HeatmapChart(s *Samples) *Chart {
 	}
 	c.Sentence = fmt.Sprintf("%s: on average %.1f of %.0f cores busy (%d at 90%% or more) over %.1f s.",
 		s.Name, busy, total, hot, (s.T[len(s.T)-1]-s.T[0])/1000)
-	c.heat = func(dc draw.Canvas) (p, bar *plot.Plot, area, barArea draw.Canvas) {
+	c.Heat = func(dc draw.Canvas) (p, bar *plot.Plot, area, barArea draw.Canvas) {
 		// Idle is pale and busy is dark red: the eye finds the busy
 		// cores first, and white background reads as "nothing".
 		cm := palette.Reverse(moreland.BlackBody())
@@ -177,7 +179,7 @@ func HeatmapChart(s *Samples) *Chart {
 		p.Title.Text = c.Title
 		p.X.Label.Text = "time (s)"
 		p.Y.Label.Text = "core"
-		style(p)
+		chart.Style(p)
 		p.Add(hm)
 		var ticks []plot.Tick
 		step := max(1, len(s.CPUs)/16)
@@ -190,20 +192,20 @@ func HeatmapChart(s *Samples) *Chart {
 		}
 		p.Y.Tick.Marker = plot.ConstantTicks(ticks)
 		bar = plot.New()
-		style(bar)
+		chart.Style(bar)
 		bar.Title.Text = "util %"
 		bar.Title.TextStyle.Font.Size = vg.Points(10)
 		bar.HideX()
 		bar.Y.Padding = 0
 		bar.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
 		barW := vg.Points(60)
-		area = draw.Crop(dc, margin, -barW-vg.Points(10)-margin, margin, -margin)
-		fitTitle(p, area.Max.X-area.Min.X)
-		fitXLabels(p, area)
-		return p, bar, area, draw.Crop(dc, c.width-barW, -margin, vg.Points(40), -vg.Points(4))
+		area = draw.Crop(dc, chart.Margin, -barW-vg.Points(10)-chart.Margin, chart.Margin, -chart.Margin)
+		chart.FitTitle(p, area.Max.X-area.Min.X)
+		chart.FitXLabels(p, area)
+		return p, bar, area, draw.Crop(dc, c.Width-barW, -chart.Margin, vg.Points(40), -vg.Points(4))
 	}
-	c.draw = func(dc draw.Canvas) error {
-		p, bar, area, barArea := c.heat(dc)
+	c.Draw = func(dc draw.Canvas) error {
+		p, bar, area, barArea := c.Heat(dc)
 		p.Draw(area)
 		bar.Draw(barArea)
 		return nil

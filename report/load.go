@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/concbench/concbench/report/results"
+	"github.com/concbench/concbench/report/table"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchproc"
 )
@@ -29,9 +30,6 @@ type File struct {
 	Results     int
 }
 
-// Config is one file-level configuration line ("goos: linux").
-type Config struct{ Key, Value string }
-
 // Error is a load error at a place in an input. Line is 0 when the error is
 // about the whole file (missing, empty).
 type Error = results.Error
@@ -41,8 +39,12 @@ type Error = results.Error
 // results that match filter (benchproc syntax; "" or "*" keeps all). It
 // stops at the first problem, returning a *results.Error naming the file
 // and line (see package results for what is rejected). The inputs are
-// only read.
+// only read. A malformed selector in FamilyTable (see Where) is an error
+// before any file is read.
 func Load(paths []string, filter string) (*Set, error) {
+	if err := checkFamilies(FamilyTable); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
 	s := &Set{}
 	k := keeper{names: map[string]benchfmt.Name{}}
 	err := s.scan(paths, filter, func(rec *benchfmt.Result) { s.Results = append(s.Results, k.keep(rec)) })
@@ -57,15 +59,18 @@ func Load(paths []string, filter string) (*Set, error) {
 // so the text tables of a large input cost its values, not its records.
 // The returned Set has the files and units but no Results.
 func StreamTables(paths []string, filter string, opts TableOptions) (*Tables, *Set, error) {
+	if err := checkFamilies(FamilyTable); err != nil {
+		return nil, nil, fmt.Errorf("report: %w", err)
+	}
 	s := &Set{}
-	var g *grouper
+	var g *table.Grouper
 	var gerr error
 	err := s.scan(paths, filter, func(rec *benchfmt.Result) {
 		if g == nil && gerr == nil {
-			g, gerr = newGrouper(opts, s.filter)
+			g, gerr = table.NewGrouper(opts, s.filter)
 		}
 		if gerr == nil {
-			g.add(rec)
+			g.Add(rec)
 		}
 	})
 	if err == nil {
@@ -74,7 +79,7 @@ func StreamTables(paths []string, filter string, opts TableOptions) (*Tables, *S
 	if err != nil {
 		return nil, nil, err
 	}
-	return g.tables(s.Units), s, nil
+	return g.Tables(s.Units), s, nil
 }
 
 // scan reads the files strictly, hands every result that matches filter
@@ -86,7 +91,7 @@ func (s *Set) scan(paths []string, filter string, each func(*benchfmt.Result)) e
 	}
 	f, err := benchproc.NewFilter(filter)
 	if err != nil {
-		return flagErr("-filter", err)
+		return table.FlagError("-filter", err)
 	}
 	s.filter = f
 	r, err := results.Open(results.ParseArgs(paths))
@@ -135,7 +140,7 @@ type keeper struct {
 }
 
 func (k *keeper) keep(rec *benchfmt.Result) *benchfmt.Result {
-	if k.tmpl == nil || !sameConfig(k.tmpl.Config, rec.Config) {
+	if k.tmpl == nil || !results.SameConfig(k.tmpl.Config, rec.Config) {
 		k.tmpl = &benchfmt.Result{Config: make([]benchfmt.Config, len(rec.Config))}
 		for i, c := range rec.Config {
 			k.tmpl.Config[i] = benchfmt.Config{Key: c.Key, Value: bytes.Clone(c.Value), File: c.File}
@@ -154,18 +159,6 @@ func (k *keeper) keep(rec *benchfmt.Result) *benchfmt.Result {
 	return &out
 }
 
-func sameConfig(a, b []benchfmt.Config) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].Key != b[i].Key || a[i].File != b[i].File || !bytes.Equal(a[i].Value, b[i].Value) {
-			return false
-		}
-	}
-	return true
-}
-
-// Better reports whether higher (+1) or lower (-1) values of unit are
-// better, or 0 when unknown: results.Better, the rule the gate uses too.
-func (s *Set) Better(unit string) int { return results.Better(s.Units, unit) }
+// Better says which way unit's values improve: results.Better, the rule
+// the gate uses too.
+func (s *Set) Better(unit string) Better { return Better(results.Better(s.Units, unit)) }

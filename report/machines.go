@@ -36,44 +36,6 @@ func (s *Set) MachineNames() map[string]string {
 	return out
 }
 
-// NameMachines makes every table name the machine of each column (names
-// from Set.MachineNames; nil changes nothing).
-func (ts *Tables) NameMachines(names map[string]string) {
-	for _, t := range ts.Tables {
-		t.machines = names
-	}
-}
-
-// colMachine is the machine of column i, "" when unknown.
-func (t *Table) colMachine(i int) string { return t.machines[t.Cols[i].StringValues()] }
-
-// deltaHeader heads column i's comparison with the first column: across
-// machines "machine B / machine A", else benchstat's "vs base".
-func (t *Table) deltaHeader(i int) string {
-	a, b := t.colMachine(0), t.colMachine(i)
-	if a == "" || b == "" || a == b {
-		return "vs base"
-	}
-	return "machine " + b + " / machine " + a
-}
-
-// colTitle is column i's title in Markdown: its label, after its machine.
-func (t *Table) colTitle(i int) string {
-	title := mdEscape(t.Cols[i].StringValues())
-	if m := t.colMachine(i); m != "" {
-		title = "machine " + m + ": " + title
-	}
-	return title
-}
-
-// colName is column i's name in a sentence: its label, after its machine.
-func (t *Table) colName(i int) string {
-	if m := t.colMachine(i); m != "" {
-		return "machine " + m + " (" + t.Cols[i].StringValues() + ")"
-	}
-	return t.Cols[i].StringValues()
-}
-
 // nameChartMachine puts the machine whose file the charts show into each
 // chart's title and sentence.
 func nameChartMachine(charts []*Chart, machine string) {
@@ -256,7 +218,7 @@ func writeScaledRatios(md *strings.Builder, sum *Summary) {
 						name = e.label
 					}
 					lines = append(lines, line{fmt.Sprintf("%s (`%s`), reference %s", first.q.Text, first.fam, refA.label),
-						name + opt(" ", paren(e.pick)), pair, trimRatio(raw) + "×", trimRatio(scaled) + "×"})
+						name + paren(e.pick), pair, trimRatio(raw) + "×", trimRatio(scaled) + "×"})
 				}
 			}
 		}
@@ -285,9 +247,10 @@ func onlyRef(r row) (entry, bool) {
 	return es[0], true
 }
 
+// paren is " (s)", or nothing when s is empty.
 func paren(s string) string {
 	if s == "" {
 		return ""
 	}
-	return "(" + s + ")"
+	return " (" + s + ")"
 }

@@ -9,20 +9,21 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/concbench/concbench/report/chart"
 )
 
 // chartFor turns collected data into a Chart: name, title and sentence now,
 // the picture when it is rendered.
-func chartFor(d *chartData, better func(string) int) *Chart {
+func chartFor(d *chartData, better func(string) Better) *Chart {
 	ax := chooseAxes(d, better)
 	sp := d.sp
 	f := func(v float64) string { return fmtVal(v, sp) }
-	bestW, worseW := words(sp, ax.better)
+	w := ax.better.words(sp)
 	if d.generic() {
 		c := &Chart{Name: d.fam, Title: fmt.Sprintf("%s: median %s by sub-benchmark", d.fam, quantity(sp.Unit)),
-			width: 7 * vg.Inch, height: vg.Length(math.Max(3, 0.3*float64(len(d.cats))+1.3)) * vg.Inch}
+			Picture: chart.Picture{Width: 7 * vg.Inch, Height: vg.Length(math.Max(3, 0.3*float64(len(d.cats))+1.3)) * vg.Inch}}
 		if sp.Title != "" {
 			c.Name, c.Title = d.fam+"-"+sp.Unit, sp.Title
 		}
@@ -30,34 +31,24 @@ func chartFor(d *chartData, better func(string) int) *Chart {
 		for i, label := range d.cats {
 			rs = append(rs, ranked{label, d.ss[0].ys[i]})
 		}
-		c.Sentence = extremes(rs, ax.better, bestW, worseW, f) + d.note
-		c.build = func() (*plot.Plot, *plot.Legend, error) { return barPlot(d, ax, c.Title) }
+		c.Sentence = extremes(rs, w, f) + d.note
+		c.Build = func() (*plot.Plot, *plot.Legend, error) { return barPlot(d, ax, c.Title) }
 		return c
 	}
-	c := &Chart{Name: d.fam, Title: sp.Title, width: 7 * vg.Inch, height: 4.5 * vg.Inch, series: len(d.ss)}
+	c := &Chart{Name: d.fam, Title: sp.Title, Picture: chart.Picture{Width: 7 * vg.Inch, Height: 4.5 * vg.Inch, Series: len(d.ss)}}
 	if d.split != "" {
 		c.Name = d.fam + "-" + strings.ReplaceAll(d.split, " ", "-")
 		c.Title += " (" + d.split + ")"
 	}
 	c.Sentence, c.winner = sentence(sp, d.ss, d.cats, d.numeric, d.ref, ax.better, f)
-	if sp.Knee && d.numeric && ax.better == -1 {
+	if sp.Knee && d.numeric && ax.better == Lower {
 		if k := knee(sp, d.ss); k != "" {
 			c.Sentence += " " + k
 		}
 	}
-	c.bestWord = bestW
-	c.build = func() (*plot.Plot, *plot.Legend, error) { return linePlot(d, ax, c.Title) }
+	c.bestWord = w.best
+	c.Build = func() (*plot.Plot, *plot.Legend, error) { return linePlot(d, ax, c.Title) }
 	return c
-}
-
-// newPlot is a plot with the report's fonts and labels.
-func newPlot(title, xLabel, yLabel string) *plot.Plot {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = xLabel
-	p.Y.Label.Text = yLabel
-	style(p)
-	return p
 }
 
 // linePlot draws a spec chart: a line (or, for categories, spread dots)
@@ -65,7 +56,7 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 // grey dashed line.
 func linePlot(d *chartData, ax axes, title string) (*plot.Plot, *plot.Legend, error) {
 	sp := d.sp
-	p := newPlot(title, sp.XLabel, ax.label)
+	p := chart.NewPlot(title, sp.XLabel, ax.label)
 	leg := plot.NewLegend()
 	leg.TextStyle.Font.Size = vg.Points(10)
 	if ax.logPos {
@@ -73,7 +64,7 @@ func linePlot(d *chartData, ax axes, title string) (*plot.Plot, *plot.Legend, er
 	}
 	if ax.logVal {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = logTicks{}
+		p.Y.Tick.Marker = chart.LogTicks{}
 	}
 	p.X.Tick.Marker = xTicks(d.ss, ax.logPos)
 	if len(sp.Series) > 0 && len(d.ss) > 1 {
@@ -95,10 +86,10 @@ func linePlot(d *chartData, ax axes, title string) (*plot.Plot, *plot.Legend, er
 		return nil, nil, err
 	}
 	if ax.logVal {
-		padLog(&p.Y)
+		chart.PadLog(&p.Y)
 	}
 	if ax.logPos {
-		padLog(&p.X)
+		chart.PadLog(&p.X)
 	}
 	p.Add(plotter.NewGrid())
 	return p, &leg, nil
@@ -119,24 +110,10 @@ func xTicks(ss []*series, logX bool) plot.ConstantTicks {
 	return ticks
 }
 
-// seriesColors are the series colours: Tableau's ten without its grey (the
-// reference line is grey) plus navy and a dark green, each at least 70
-// apart in RGB from every other, so no two series of one chart look alike
-// (gonum's default has two reds 42 apart, 0 and 5: os-pipe and shm-spin in
-// the IPC charts). Series past eleven repeat a colour with another glyph.
-var seriesColors = []color.RGBA{
-	{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255}, {148, 103, 189, 255},
-	{140, 86, 75, 255}, {227, 119, 194, 255}, {188, 189, 34, 255}, {23, 190, 207, 255},
-	{0, 0, 128, 255}, {0, 90, 50, 255},
-}
-
-// seriesColor is series i's colour.
-func seriesColor(i int) color.Color { return seriesColors[i%len(seriesColors)] }
-
 // addSeries draws series i: dots with whiskers, a line through them when x
 // is numeric, and its Extra values dashed.
 func addSeries(p *plot.Plot, leg *plot.Legend, d *chartData, ax axes, i int, s *series) error {
-	col := seriesColor(i)
+	col := chart.SeriesColor(i)
 	xs := s.xs
 	if n := len(d.ss); !d.numeric && n > 1 {
 		// Spread the series of one category so whiskers do not overlap.
@@ -146,11 +123,11 @@ func addSeries(p *plot.Plot, leg *plot.Legend, d *chartData, ax axes, i int, s *
 		}
 	}
 	f := ax.scale.Factor
-	pts := clean(xs, scaled(s.ys, f), scaled(s.lo, f), scaled(s.hi, f), ax.logPos, ax.logVal)
+	pts := chart.Clean(xs, scaled(s.ys, f), scaled(s.lo, f), scaled(s.hi, f), ax.logPos, ax.logVal)
 	if pts.Len() == 0 {
 		return nil
 	}
-	sc, eb, err := dotsWithWhiskers(pts, col, i)
+	sc, eb, err := chart.DotsWithWhiskers(pts, col, i)
 	if err != nil {
 		return err
 	}
@@ -160,7 +137,7 @@ func addSeries(p *plot.Plot, leg *plot.Legend, d *chartData, ax axes, i int, s *
 		label = "median, 95% CI"
 	}
 	if d.numeric {
-		ln, err := styledLine(pts, col, 1.5, nil)
+		ln, err := chart.StyledLine(pts, col, 1.5, nil)
 		if err != nil {
 			return err
 		}
@@ -172,46 +149,17 @@ func addSeries(p *plot.Plot, leg *plot.Legend, d *chartData, ax axes, i int, s *
 	if !d.extra {
 		return nil
 	}
-	ed := clean(xs, scaled(s.extra, f), scaled(s.extra, f), scaled(s.extra, f), ax.logPos, ax.logVal)
+	ed := chart.Clean(xs, scaled(s.extra, f), scaled(s.extra, f), scaled(s.extra, f), ax.logPos, ax.logVal)
 	if ed.Len() == 0 {
 		return nil
 	}
-	el, err := styledLine(ed, col, 1, []vg.Length{vg.Points(4), vg.Points(3)})
+	el, err := chart.StyledLine(ed, col, 1, []vg.Length{vg.Points(4), vg.Points(3)})
 	if err != nil {
 		return err
 	}
 	p.Add(el)
 	leg.Add(label+" "+d.sp.ExtraLabel, el)
 	return nil
-}
-
-// dotsWithWhiskers is series i's glyphs and their CI whiskers.
-func dotsWithWhiskers(pts xyErr, col color.Color, i int) (*plotter.Scatter, *plotter.YErrorBars, error) {
-	sc, err := plotter.NewScatter(pts)
-	if err != nil {
-		return nil, nil, err
-	}
-	sc.GlyphStyle.Color = col
-	sc.GlyphStyle.Radius = vg.Points(3)
-	sc.GlyphStyle.Shape = plotutil.Shape(i)
-	eb, err := plotter.NewYErrorBars(pts)
-	if err != nil {
-		return nil, nil, err
-	}
-	eb.LineStyle.Color = col
-	eb.LineStyle.Width = vg.Points(1)
-	return sc, eb, nil
-}
-
-func styledLine(xys plotter.XYer, col color.Color, width float64, dashes []vg.Length) (*plotter.Line, error) {
-	ln, err := plotter.NewLine(xys)
-	if err != nil {
-		return nil, err
-	}
-	ln.LineStyle.Color = col
-	ln.LineStyle.Width = vg.Points(width)
-	ln.LineStyle.Dashes = dashes
-	return ln, nil
 }
 
 // addReference draws the Reference point as a grey dashed line across.
@@ -223,7 +171,7 @@ func addReference(p *plot.Plot, leg *plot.Legend, d *chartData, ax axes) error {
 	if math.IsNaN(y) || math.IsInf(y, 0) || (ax.logVal && y <= 0) {
 		return nil
 	}
-	ln, err := styledLine(plotter.XYs{{X: p.X.Min, Y: y}, {X: p.X.Max, Y: y}}, color.Gray{Y: 90}, 1.5,
+	ln, err := chart.StyledLine(plotter.XYs{{X: p.X.Min, Y: y}, {X: p.X.Max, Y: y}}, color.Gray{Y: 90}, 1.5,
 		[]vg.Length{vg.Points(6), vg.Points(3)})
 	if err != nil {
 		return err
@@ -248,7 +196,7 @@ func addCores(p *plot.Plot, leg *plot.Legend, d *chartData) error {
 		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
 	}
 	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
-	ln, err := styledLine(plotter.XYs{{X: p.X.Min, Y: n}, {X: p.X.Max, Y: n}}, color.Gray{Y: 90}, 1.5,
+	ln, err := chart.StyledLine(plotter.XYs{{X: p.X.Min, Y: n}, {X: p.X.Max, Y: n}}, color.Gray{Y: 90}, 1.5,
 		[]vg.Length{vg.Points(6), vg.Points(3)})
 	if err != nil {
 		return err
@@ -261,26 +209,26 @@ func addCores(p *plot.Plot, leg *plot.Legend, d *chartData) error {
 // barPlot draws the generic chart: one horizontal bar per sub-benchmark,
 // top to bottom in input order, or a dot on a log axis, with CI whiskers.
 func barPlot(d *chartData, ax axes, title string) (*plot.Plot, *plot.Legend, error) {
-	p := newPlot(title, ax.label, "")
+	p := chart.NewPlot(title, ax.label, "")
 	s, n := d.ss[0], len(d.cats)
 	f := ax.scale.Factor
-	// clean works on (x, y) = (position, value); here value is on x.
-	pts := clean(s.xs, scaled(s.ys, f), scaled(s.lo, f), scaled(s.hi, f), false, ax.logVal)
+	// chart.Clean works on (x, y) = (position, value); here value is on x.
+	pts := chart.Clean(s.xs, scaled(s.ys, f), scaled(s.lo, f), scaled(s.hi, f), false, ax.logVal)
 	var xy plotter.XYs
 	var errs plotter.XErrors
-	for i := range pts.xs {
-		v := pts.ys[i]
-		xy = append(xy, plotter.XY{X: v, Y: float64(n-1) - pts.xs[i]})
-		errs = append(errs, struct{ Low, High float64 }{v - pts.lo[i], pts.hi[i] - v})
+	for i := range pts.Xs {
+		v := pts.Ys[i]
+		xy = append(xy, plotter.XY{X: v, Y: float64(n-1) - pts.Xs[i]})
+		errs = append(errs, struct{ Low, High float64 }{v - pts.Lo[i], pts.Hi[i] - v})
 	}
 	if ax.logVal {
 		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = logTicks{}
+		p.X.Tick.Marker = chart.LogTicks{}
 		dots, err := plotter.NewScatter(xy)
 		if err != nil {
 			return nil, nil, err
 		}
-		dots.GlyphStyle.Color = seriesColor(0)
+		dots.GlyphStyle.Color = chart.SeriesColor(0)
 		dots.GlyphStyle.Radius = vg.Points(3.5)
 		p.Add(dots)
 	} else {
@@ -295,7 +243,7 @@ func barPlot(d *chartData, ax axes, title string) (*plot.Plot, *plot.Legend, err
 			return nil, nil, err
 		}
 		bars.Horizontal = true
-		bars.Color = seriesColor(0)
+		bars.Color = chart.SeriesColor(0)
 		bars.LineStyle.Width = 0
 		p.Add(bars)
 	}
@@ -314,45 +262,13 @@ func barPlot(d *chartData, ax axes, title string) (*plot.Plot, *plot.Legend, err
 	p.NominalY(rev...)
 	p.Y.Min, p.Y.Max = -0.6, float64(n)-0.4
 	if ax.logVal {
-		padLog(&p.X)
+		chart.PadLog(&p.X)
 	} else {
 		p.X.Min = 0
 		p.X.Max *= 1.08 // room for the last whisker
 	}
 	p.Add(plotter.NewGrid())
 	return p, nil, nil
-}
-
-// xyErr adapts a series to gonum's XYer and YErrorer.
-type xyErr struct {
-	xs, ys, lo, hi []float64
-}
-
-func (e xyErr) Len() int                    { return len(e.xs) }
-func (e xyErr) XY(i int) (float64, float64) { return e.xs[i], e.ys[i] }
-func (e xyErr) YError(i int) (float64, float64) {
-	return e.ys[i] - e.lo[i], e.hi[i] - e.ys[i]
-}
-
-// clean drops points a log axis cannot show (<= 0 or NaN), and whiskers
-// where the CI is unknown (too few runs give ±∞).
-func clean(xs, ys, lo, hi []float64, logX, logY bool) xyErr {
-	var e xyErr
-	for i := range xs {
-		if math.IsNaN(ys[i]) || math.IsInf(ys[i], 0) || math.IsNaN(xs[i]) || math.IsInf(xs[i], 0) ||
-			(logY && ys[i] <= 0) || (logX && xs[i] <= 0) {
-			continue
-		}
-		l, h := lo[i], hi[i]
-		if math.IsNaN(l) || math.IsInf(l, 0) || (logY && l <= 0) {
-			l = ys[i]
-		}
-		if math.IsNaN(h) || math.IsInf(h, 0) {
-			h = ys[i]
-		}
-		e.xs, e.ys, e.lo, e.hi = append(e.xs, xs[i]), append(e.ys, ys[i]), append(e.lo, l), append(e.hi, h)
-	}
-	return e
 }
 
 func scaled(v []float64, f float64) []float64 {

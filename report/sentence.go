@@ -13,18 +13,6 @@ type ranked struct {
 	v    float64
 }
 
-// words picks the comparison words for a unit: time and throughput read
-// "fastest/slower", other units "highest/lower" or "lowest/higher".
-func words(sp Spec, better int) (best, worse string) {
-	if sp.Throughput || strings.Contains(sp.Unit, "sec") {
-		return "fastest", "slower"
-	}
-	if better > 0 {
-		return "highest", "lower"
-	}
-	return "lowest", "higher"
-}
-
 func ratio(r float64) string {
 	if r < 10 {
 		return fmt.Sprintf("%.1f×", r)
@@ -45,9 +33,9 @@ func measured(rs []ranked) []ranked {
 
 // rank orders contenders best first and says how far behind the others are:
 // "goroutine is fastest (3.2M tasks/s); thread is 3.1× slower (1.0M tasks/s), process 12× slower (…)".
-func rank(rs []ranked, better int, bestW, worseW string, f func(float64) string) string {
+func rank(rs []ranked, w wording, f func(float64) string) string {
 	ok := measured(rs)
-	if better < 0 {
+	if w.Better == Lower {
 		// lower is better and none is the best there is: lost tasks
 		for _, r := range rs {
 			if r.v == 0 {
@@ -58,21 +46,13 @@ func rank(rs []ranked, better int, bestW, worseW string, f func(float64) string)
 	if len(ok) == 0 {
 		return ""
 	}
-	sort.SliceStable(ok, func(i, j int) bool {
-		if better > 0 {
-			return ok[i].v > ok[j].v
-		}
-		return ok[i].v < ok[j].v
-	})
+	sort.SliceStable(ok, func(i, j int) bool { return w.beats(ok[i].v, ok[j].v) })
 	if ok[0].v == 0 {
-		return rankFromZero(ok, bestW, f)
+		return rankFromZero(ok, w.best, f)
 	}
-	s := fmt.Sprintf("%s is %s (%s)", ok[0].name, bestW, f(ok[0].v))
+	s := fmt.Sprintf("%s is %s (%s)", ok[0].name, w.best, f(ok[0].v))
 	for i, r := range ok[1:] {
-		x := r.v / ok[0].v
-		if better > 0 {
-			x = ok[0].v / r.v
-		}
+		x := w.factor(ok[0].v, r.v)
 		sep, verb := ", ", ""
 		if i == 0 {
 			sep, verb = "; ", " is"
@@ -82,7 +62,7 @@ func rank(rs []ranked, better int, bestW, worseW string, f func(float64) string)
 			s += fmt.Sprintf("%s%s%s within %.0f%% (%s)", sep, r.name, verb, math.Max(1, math.Ceil((x-1)*100)), f(r.v))
 			continue
 		}
-		s += fmt.Sprintf("%s%s%s %s %s (%s)", sep, r.name, verb, ratio(x), worseW, f(r.v))
+		s += fmt.Sprintf("%s%s%s %s %s (%s)", sep, r.name, verb, ratio(x), w.worse, f(r.v))
 	}
 	return s
 }
@@ -113,8 +93,8 @@ func rankFromZero(ok []ranked, bestW string, f func(float64) string) string {
 
 // sentence says what a spec chart shows, from its data; winner is the best
 // series where several compete at one x (for the family's summary line).
-func sentence(sp Spec, ss []*series, cats []string, numeric bool, ref *Point, better int, f func(float64) string) (out, winner string) {
-	bestW, worseW := words(sp, better)
+func sentence(sp Spec, ss []*series, cats []string, numeric bool, ref *Point, better Better, f func(float64) string) (out, winner string) {
+	w := better.words(sp)
 	switch {
 	case numeric && len(ss) > 1:
 		// At the largest x most series reached.
@@ -141,7 +121,7 @@ func sentence(sp Spec, ss []*series, cats []string, numeric bool, ref *Point, be
 				}
 			}
 		}
-		out = fmt.Sprintf("At %s=%s, %s.", sp.X, label[at], rank(rs, better, bestW, worseW, f))
+		out = fmt.Sprintf("At %s=%s, %s.", sp.X, label[at], rank(rs, w, f))
 		winner = best(rs, better)
 	case numeric:
 		s := ss[0]
@@ -160,7 +140,7 @@ func sentence(sp Spec, ss []*series, cats []string, numeric bool, ref *Point, be
 			for i := range ss[0].ys {
 				rs = append(rs, ranked{ss[0].xLabels[i], ss[0].ys[i]})
 			}
-			if r := rank(rs, better, bestW, worseW, f); r != "" {
+			if r := rank(rs, w, f); r != "" {
 				out = capitalize(r) + "."
 			}
 		} else if len(cats) > 0 {
@@ -172,7 +152,7 @@ func sentence(sp Spec, ss []*series, cats []string, numeric bool, ref *Point, be
 					}
 				}
 			}
-			out = fmt.Sprintf("At %s=%s, %s.", sp.X, last, rank(rs, better, bestW, worseW, f))
+			out = fmt.Sprintf("At %s=%s, %s.", sp.X, last, rank(rs, w, f))
 			winner = best(rs, better)
 		}
 	}
@@ -183,13 +163,13 @@ func sentence(sp Spec, ss []*series, cats []string, numeric bool, ref *Point, be
 }
 
 // best is the name of the best contender, "" if none has a value.
-func best(rs []ranked, better int) string {
+func best(rs []ranked, better Better) string {
 	name, v := "", math.NaN()
 	for _, r := range rs {
 		if math.IsNaN(r.v) || r.v <= 0 {
 			continue
 		}
-		if math.IsNaN(v) || (better > 0 && r.v > v) || (better <= 0 && r.v < v) {
+		if math.IsNaN(v) || better.beats(r.v, v) {
 			name, v = r.name, r.v
 		}
 	}
@@ -272,39 +252,25 @@ func knee(sp Spec, ss []*series) string {
 
 // extremes names the best and the worst of many: "Of 6 sub-benchmarks,
 // sync=atomic is fastest (2.1ns/op) and sync=channel slowest (95ns/op, 45× slower)."
-func extremes(rs []ranked, better int, bestW, worseW string, f func(float64) string) string {
+func extremes(rs []ranked, w wording, f func(float64) string) string {
 	ok := measured(rs)
 	if len(ok) == 0 {
 		return ""
 	}
 	if len(ok) <= 3 {
-		return fmt.Sprintf("Of %d sub-benchmarks, %s.", len(ok), rank(ok, better, bestW, worseW, f))
+		return fmt.Sprintf("Of %d sub-benchmarks, %s.", len(ok), rank(ok, w, f))
 	}
 	best, worst := ok[0], ok[0]
 	for _, r := range ok {
-		if (better > 0) == (r.v > best.v) && r.v != best.v {
+		if w.beats(r.v, best.v) {
 			best = r
 		}
-		if (better > 0) == (r.v < worst.v) && r.v != worst.v {
+		if w.beats(worst.v, r.v) {
 			worst = r
 		}
 	}
-	x := worst.v / best.v
-	if better > 0 {
-		x = best.v / worst.v
-	}
 	return fmt.Sprintf("Of %d sub-benchmarks, %s is %s (%s) and %s the %s (%s, %s %s).",
-		len(ok), best.name, bestW, f(best.v), worst.name, worstWord(bestW), f(worst.v), ratio(x), worseW)
-}
-
-func worstWord(bestW string) string {
-	switch bestW {
-	case "fastest":
-		return "slowest"
-	case "highest":
-		return "lowest"
-	}
-	return "highest"
+		len(ok), best.name, w.best, f(best.v), worst.name, w.worst, f(worst.v), ratio(w.factor(best.v, worst.v)), w.worse)
 }
 
 // quantity names what a unit measures, for titles and axis labels.

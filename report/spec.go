@@ -27,8 +27,8 @@ type Family struct {
 // is the generic chart: one bar (or dot) per sub-benchmark, which is also
 // what a family without an entry gets.
 type Spec struct {
-	Where map[string]string // only sub-benchmarks with these key values
-	Split []string          // one chart per distinct value of these keys
+	Where Where    // only the sub-benchmarks it selects
+	Split []string // one chart per distinct value of these keys
 	// X is the key on the x axis; numeric (4, 4KiB) or not (model names).
 	// Without one the chart is one bar (or dot) per sub-benchmark of Unit.
 	X      string

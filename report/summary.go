@@ -1,8 +1,9 @@
 package report
 
 import (
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/concbench/concbench/report/results"
@@ -19,10 +20,8 @@ import (
 // family answer it and how they spread over the model columns.
 type Question struct {
 	Text string
-	// Where selects sub-benchmarks by key value. Special values: "max" and
-	// "min" are the largest and smallest value of the key present, "ncpu"
-	// the file's ncpu (else the largest present), "!v" any value but v.
-	Where map[string]string
+	// Where selects the sub-benchmarks that answer it.
+	Where Where
 	Unit  string // after benchunit.Tidy; default sec/op
 	// By is the key whose value picks the column (default "model"):
 	// goroutine, thread, process, python-* (the python column), or a
@@ -33,7 +32,7 @@ type Question struct {
 	Column string
 	Map    map[string]string
 	// Vary shows each cell as "value at From → value at To" of this key
-	// (workers 1 → ncpu); From and To take Where's special values.
+	// (workers 1 → ncpu); From and To are terms of Where's language.
 	Vary, From, To string
 	// Refs fill the reference column.
 	Refs []Ref
@@ -51,7 +50,7 @@ type Question struct {
 type Ref struct {
 	Label  string // default: the Where values
 	Family string // default: the question's family
-	Where  map[string]string
+	Where  Where
 	Unit   string // default: the question's
 	// Fallback refs are shown only when no other ref of the question is:
 	// model=exec-true stands in for the floors in older recordings.
@@ -207,34 +206,14 @@ func resolve(k, v, ncpu string, pts []Point) (string, bool) {
 }
 
 // selectPoints keeps the points of unit that match where.
-func selectPoints(pts []Point, unit string, where map[string]string, ncpu string) []Point {
+func selectPoints(pts []Point, unit string, where Where, ncpu string) []Point {
 	var sel []Point
 	for _, p := range pts {
 		if p.Unit == unit {
 			sel = append(sel, p)
 		}
 	}
-	keys := mapKeys(where)
-	sort.Strings(keys)
-	for _, k := range keys {
-		want := where[k]
-		neg := strings.HasPrefix(want, "!")
-		if !neg {
-			var ok bool
-			if want, ok = resolve(k, want, ncpu, sel); !ok {
-				return nil
-			}
-		}
-		var keep []Point
-		for _, p := range sel {
-			v, ok := keyVal(p, k)
-			if (neg && v != want[1:]) || (!neg && ok && v == want) {
-				keep = append(keep, p)
-			}
-		}
-		sel = keep
-	}
-	return sel
+	return where.filter(sel, ncpu)
 }
 
 // column is the summary column of a point's model, "" for none.
@@ -255,7 +234,7 @@ func (q Question) column(p Point) (col, label string) {
 
 // answer computes a question's row over one file's points of its family
 // (all holds every family's points, for Refs to other families).
-func answer(fam string, q Question, byFam map[string][]Point, ncpu string, better func(string) int) row {
+func answer(fam string, q Question, byFam map[string][]Point, ncpu string, better func(string) Better) row {
 	r := row{fam: fam, q: q, cells: map[string][]entry{}}
 	sel := selectPoints(byFam[fam], q.unit(), q.Where, ncpu)
 	groups := map[[2]string][]Point{}
@@ -290,11 +269,11 @@ func answer(fam string, q Question, byFam map[string][]Point, ncpu string, bette
 // a higher-is-better unit) at To among those whose CI can be trusted
 // (trusted), paired with the same sub-benchmark at From, and names what
 // was picked when there was a choice.
-func (q Question) pick(g []Point, ncpu string, better int, skipBy bool) (entry, bool) {
+func (q Question) pick(g []Point, ncpu string, better Better, skipBy bool) (entry, bool) {
 	at, from := g, []Point(nil)
 	if q.Vary != "" {
-		at = selectPoints(g, q.unit(), map[string]string{q.Vary: q.To}, ncpu)
-		from = selectPoints(g, q.unit(), map[string]string{q.Vary: q.From}, ncpu)
+		at = selectPoints(g, q.unit(), Where{q.Vary: q.To}, ncpu)
+		from = selectPoints(g, q.unit(), Where{q.Vary: q.From}, ncpu)
 	}
 	if len(at) == 0 {
 		return entry{}, false
@@ -303,7 +282,7 @@ func (q Question) pick(g []Point, ncpu string, better int, skipBy bool) (entry, 
 	bi := cand[0]
 	for _, i := range cand {
 		c, b := at[i].Summary.Center, at[bi].Summary.Center
-		if math.IsNaN(b) || (better > 0 && c > b) || (better <= 0 && c < b) {
+		if math.IsNaN(b) || better.beats(c, b) {
 			bi = i
 		}
 	}
@@ -325,7 +304,7 @@ func (q Question) pick(g []Point, ncpu string, better int, skipBy bool) (entry, 
 // differing names the keys in which point i differs from another of pts.
 func differing(pts []Point, i int, skip map[string]bool) string {
 	var parts []string
-	for _, k := range sortedMapKeys(pts[i].Keys) {
+	for _, k := range slices.Sorted(maps.Keys(pts[i].Keys)) {
 		if skip[k] {
 			continue
 		}
@@ -340,7 +319,7 @@ func differing(pts []Point, i int, skip map[string]bool) string {
 }
 
 func sameExcept(a, b Point, key string) bool {
-	for _, k := range append(sortedMapKeys(a.Keys), sortedMapKeys(b.Keys)...) {
+	for _, k := range append(slices.Sorted(maps.Keys(a.Keys)), slices.Sorted(maps.Keys(b.Keys))...) {
 		va, _ := keyVal(a, k)
 		vb, _ := keyVal(b, k)
 		if k != key && va != vb {
@@ -350,14 +329,8 @@ func sameExcept(a, b Point, key string) bool {
 	return true
 }
 
-func sortedMapKeys(m map[string]string) []string {
-	ks := mapKeys(m)
-	sort.Strings(ks)
-	return ks
-}
-
 // refs are the question's reference entries present in the data.
-func (q Question) refs(fam string, byFam map[string][]Point, ncpu string, better func(string) int) []entry {
+func (q Question) refs(fam string, byFam map[string][]Point, ncpu string, better func(string) Better) []entry {
 	var out []entry
 	for _, fallback := range []bool{false, true} {
 		if fallback && len(out) > 0 {
@@ -376,7 +349,7 @@ func (q Question) refs(fam string, byFam map[string][]Point, ncpu string, better
 			}
 			where := rf.Where
 			if f == fam { // the same family: within the question's selection
-				where = map[string]string{}
+				where = Where{}
 				for k, v := range q.Where {
 					where[k] = v
 				}
@@ -399,9 +372,9 @@ func (q Question) refs(fam string, byFam map[string][]Point, ncpu string, better
 	return out
 }
 
-func whereValues(m map[string]string) []string {
+func whereValues(m Where) []string {
 	var vs []string
-	for _, k := range sortedMapKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		vs = append(vs, m[k])
 	}
 	return vs

@@ -124,7 +124,7 @@ type Summary struct {
 	Machines []Machine
 	Rows     [][]row // [question][machine]
 	python   bool
-	better   func(string) int
+	better   func(string) Better
 }
 
 // Summary answers every family's questions on the newest file of each
@@ -334,7 +334,7 @@ func (sum *Summary) verdict(r row) string {
 	unit := r.q.unit()
 	better := sum.better(unit)
 	sp := Spec{Unit: unit}
-	bestW, worseW := words(sp, better)
+	w := better.words(sp)
 	f := func(v float64) string { return strings.TrimSuffix(fmtVal(v, sp), "/op") }
 	var at, from []ranked
 	var noisyNames []string
@@ -366,7 +366,7 @@ func (sum *Summary) verdict(r row) string {
 	case 1:
 		s += fmt.Sprintf("%s: %s", at[0].name, f(at[0].v))
 	default:
-		s += rank(at, better, bestW, worseW, f)
+		s += rank(at, w, f)
 	}
 	if len(noisyNames) > 0 {
 		if len(at) > 0 {
@@ -384,7 +384,7 @@ func (sum *Summary) verdict(r row) string {
 	} else if len(ref) > 0 && ref[0].at.Summary.Center > 0 && len(at) > 0 {
 		worst := at[0]
 		for _, x := range at {
-			if (better > 0 && x.v < worst.v) || (better <= 0 && x.v > worst.v) {
+			if better.beats(worst.v, x.v) {
 				worst = x
 			}
 		}
@@ -438,7 +438,7 @@ func apart(fam string, ref []entry, f func(float64) string) string {
 
 // gains says what moving the varied key from From to To gives each model,
 // and where the lead changes hands.
-func gains(r row, from, at []ranked, better int) string {
+func gains(r row, from, at []ranked, better Better) string {
 	vf, vt := "", ""
 	for _, c := range modelCols {
 		for _, e := range r.cells[c] {
@@ -450,10 +450,7 @@ func gains(r row, from, at []ranked, better int) string {
 	}
 	var parts []string
 	for i := range at {
-		g := from[i].v / at[i].v
-		if better > 0 {
-			g = at[i].v / from[i].v
-		}
+		g := better.factor(at[i].v, from[i].v)
 		if math.IsNaN(g) || math.IsInf(g, 0) {
 			continue
 		}
@@ -468,7 +465,7 @@ func gains(r row, from, at []ranked, better int) string {
 
 // clearBest is the best contender when it leads the next by 5% or more
 // (the gap rank calls noise-sized), else "": a tie is no lead to change.
-func clearBest(rs []ranked, better int) string {
+func clearBest(rs []ranked, better Better) string {
 	name := best(rs, better)
 	var lead, next float64
 	for _, r := range rs {
@@ -476,14 +473,14 @@ func clearBest(rs []ranked, better int) string {
 		case r.name == name:
 			lead = r.v
 		case math.IsNaN(r.v) || r.v <= 0:
-		case next == 0 || (better > 0) == (r.v > next):
+		case next == 0 || better.beats(r.v, next):
 			next = r.v
 		}
 	}
 	if next == 0 || lead == 0 {
 		return name
 	}
-	if g := next / lead; (better > 0 && 1/g < 1.05) || (better <= 0 && g < 1.05) {
+	if better.factor(lead, next) < 1.05 {
 		return ""
 	}
 	return name

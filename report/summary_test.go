@@ -148,7 +148,11 @@ func TestReportOpensWithSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	md, err := readme(s, TableOptions{}, nil, nil)
+	m, err := buildModel(s, TableOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := readme(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +170,7 @@ func TestReportOpensWithSummary(t *testing.T) {
 
 // TestRankTie: equal values read "within 1%", never "within 0%".
 func TestRankTie(t *testing.T) {
-	got := rank([]ranked{{"a", 2}, {"b", 2}}, 1, "highest", "lower", func(v float64) string { return fmt.Sprint(v) })
+	got := rank([]ranked{{"a", 2}, {"b", 2}}, Higher.words(Spec{}), func(v float64) string { return fmt.Sprint(v) })
 	if want := "a is highest (2); b is within 1% (2)"; got != want {
 		t.Errorf("rank = %q, want %q", got, want)
 	}

@@ -14,6 +14,10 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/concbench/concbench/report/table"
+
+	"github.com/concbench/concbench/report/chart"
 )
 
 // maxTrendLines bounds a family's trend chart: the lines that moved most.
@@ -33,7 +37,7 @@ func (t *Trend) WriteMoves(w io.Writer, n int) error {
 		if n > 0 && i == n {
 			break
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %.3g× |\n", mdEscape(m.Line.Name), m.Line.Unit, t.Commits[m.From], t.Commits[m.To], m.Factor)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %.3g× |\n", table.EscapeMarkdown(m.Line.Name), m.Line.Unit, t.Commits[m.From], t.Commits[m.To], m.Factor)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -61,11 +65,11 @@ func (t *Trend) TrendCharts() []*Chart {
 			note = fmt.Sprintf(" The %d of %d benchmarks that moved most are drawn.", maxTrendLines, len(ls))
 			ls = ls[:maxTrendLines]
 		}
-		c := &Chart{Name: fileStem("trend-" + f), Family: f, width: 8 * vg.Inch, height: 4.5 * vg.Inch,
+		c := &Chart{Name: fileStem("trend-" + f), Family: f, Picture: chart.Picture{Width: 8 * vg.Inch, Height: 4.5 * vg.Inch},
 			Title: fmt.Sprintf("%s over %d commits: %s relative to %s", f, len(t.Commits), ls[0].Unit, t.Commits[0])}
 		c.Sentence = "Ringed points are change points." + note
 		lines := ls
-		c.build = func() (*plot.Plot, *plot.Legend, error) { return t.trendPlot(c.Title, lines) }
+		c.Build = func() (*plot.Plot, *plot.Legend, error) { return t.trendPlot(c.Title, lines) }
 		out = append(out, c)
 	}
 	return out
@@ -110,7 +114,7 @@ func maxMove(l *TrendLine) float64 {
 // trendPlot draws the lines over commit indexes, CI whiskers, change
 // points ringed in red, the commits as tick labels.
 func (t *Trend) trendPlot(title string, ls []*TrendLine) (*plot.Plot, *plot.Legend, error) {
-	p := newPlot(title, "commit", "ratio to the first commit")
+	p := chart.NewPlot(title, "commit", "ratio to the first commit")
 	leg := plot.NewLegend()
 	leg.TextStyle.Font.Size = vg.Points(9)
 	var ticks []plot.Tick
@@ -120,11 +124,11 @@ func (t *Trend) trendPlot(title string, ls []*TrendLine) (*plot.Plot, *plot.Lege
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	var rings plotter.XYs
 	for i, l := range ls {
-		var pts xyErr
+		var pts chart.XYErr
 		for x, pt := range l.Points {
 			if pt.Present {
-				pts.xs, pts.ys = append(pts.xs, float64(x)), append(pts.ys, pt.Center)
-				pts.lo, pts.hi = append(pts.lo, pt.Lo), append(pts.hi, pt.Hi)
+				pts.Xs, pts.Ys = append(pts.Xs, float64(x)), append(pts.Ys, pt.Center)
+				pts.Lo, pts.Hi = append(pts.Lo, pt.Lo), append(pts.Hi, pt.Hi)
 				if pt.Change {
 					rings = append(rings, plotter.XY{X: float64(x), Y: pt.Center})
 				}
@@ -133,12 +137,12 @@ func (t *Trend) trendPlot(title string, ls []*TrendLine) (*plot.Plot, *plot.Lege
 		if pts.Len() == 0 {
 			continue
 		}
-		col := seriesColor(i)
-		sc, eb, err := dotsWithWhiskers(pts, col, i)
+		col := chart.SeriesColor(i)
+		sc, eb, err := chart.DotsWithWhiskers(pts, col, i)
 		if err != nil {
 			return nil, nil, err
 		}
-		ln, err := styledLine(pts, col, 1.5, nil)
+		ln, err := chart.StyledLine(pts, col, 1.5, nil)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -3,15 +3,12 @@ package report
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"path/filepath"
 	"runtime"
-	"slices"
-	"sort"
 	"strings"
 	"sync"
 
-	"golang.org/x/perf/benchmath"
+	"github.com/concbench/concbench/report/table"
 )
 
 // Write renders the full report for s into dir: README.md (config, one
@@ -38,33 +35,24 @@ func Write(dir string, s *Set, opts TableOptions) error {
 	return install(dir, files)
 }
 
-// samplesDir is the sampler's directory for a result file.
-func samplesDir(path string) string {
-	return strings.TrimSuffix(path, filepath.Ext(path)) + ".samples"
-}
-
-// renderReport makes every file of the report: the tables, the charts of the
-// newest input, the heatmaps of its samples and the README that ties them.
+// renderReport makes every file of the report from its model: the
+// tables, the charts of the newest input and the heatmaps of its samples as
+// pictures, and the README that ties them.
 func renderReport(s *Set, opts TableOptions) ([]outFile, error) {
-	opts = s.ForMachines(opts)
-	files, err := tableFiles(s, opts)
+	m, err := buildModel(s, opts)
 	if err != nil {
 		return nil, err
 	}
-	charts := append(s.AnswerCharts(), Charts(s.Points(""), s.Better, s.NCPU())...)
-	heat, err := heatmaps(samplesDir(s.Files[len(s.Files)-1].Path))
+	files, err := tableFiles(m.tables)
 	if err != nil {
 		return nil, err
 	}
-	newest := s.MachineNames()[s.Files[len(s.Files)-1].Label]
-	nameChartMachine(charts, newest)
-	nameChartMachine(heat, newest)
-	pics, err := renderCharts(append(append([]*Chart{}, charts...), heat...))
+	pics, err := renderCharts(append(append([]*Chart{}, m.charts...), m.heat...))
 	if err != nil {
 		return nil, err
 	}
 	files = append(files, pics...)
-	md, err := readme(s, opts, charts, heat)
+	md, err := readme(m)
 	if err != nil {
 		return nil, err
 	}
@@ -102,12 +90,7 @@ func renderCharts(charts []*Chart) ([]outFile, error) {
 }
 
 // tableFiles are tables.txt and tables.csv.
-func tableFiles(s *Set, opts TableOptions) ([]outFile, error) {
-	all, err := s.Tables(opts)
-	if err != nil {
-		return nil, err
-	}
-	all.NameMachines(s.MachineNames())
+func tableFiles(all *Tables) ([]outFile, error) {
 	var txt, csvOut, csvWarn bytes.Buffer
 	if err := all.WriteText(&txt); err != nil {
 		return nil, err
@@ -118,30 +101,10 @@ func tableFiles(s *Set, opts TableOptions) ([]outFile, error) {
 	return []outFile{{"tables.txt", txt.Bytes()}, {"tables.csv", csvOut.Bytes()}}, nil
 }
 
-// heatmaps draws one heatmap per benchmark of the samples in dir (none
-// when there is no such directory).
-func heatmaps(dir string) ([]*Chart, error) {
-	csvs, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
-	sort.Strings(csvs)
-	var all []*Samples
-	for _, p := range csvs {
-		smp, err := ReadSamples(p)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, smp)
-	}
-	var heat []*Chart
-	for _, smp := range Representatives(all) {
-		heat = append(heat, HeatmapChart(smp))
-	}
-	return heat, nil
-}
-
 // readme is README.md: what it was made from, the machine, then a section
 // per family.
-func readme(s *Set, opts TableOptions, charts, heat []*Chart) ([]byte, error) {
-	newest := s.Files[len(s.Files)-1]
+func readme(m *model) ([]byte, error) {
+	s, newest := m.s, m.newest
 	var md strings.Builder
 	md.WriteString("# concbench report\n\n")
 	ms := s.Machines()
@@ -161,18 +124,17 @@ func readme(s *Set, opts TableOptions, charts, heat []*Chart) ([]byte, error) {
 	fmt.Fprintf(&md, "Made by `concbench report` from %s. ", strings.Join(names, ", "))
 	shows := "the newest input"
 	if len(ms) > 1 {
-		shows += ", machine " + s.MachineNames()[newest.Label]
+		shows += ", machine " + m.machine
 	}
 	md.WriteString("Tables are benchstat's: median ± 95% confidence interval; with several inputs every column is compared with the first " +
 		"(Mann-Whitney U test, `~` = no significant difference at p < 0.05). Charts show " + shows + "; whiskers are the 95% CI. " +
 		"Plain-text and CSV tables: [tables.txt](tables.txt), [tables.csv](tables.csv).\n\n")
-	if err := answersSection(&md, s, charts); err != nil {
+	if err := answersSection(&md, s, m.charts); err != nil {
 		return nil, err
 	}
-	sum := s.Summary()
-	s.writeComparison(&md, sum)
+	s.writeComparison(&md, m.summary)
 	md.WriteString("## Summary\n\n")
-	if err := sum.WriteMarkdown(&md, ""); err != nil {
+	if err := m.summary.WriteMarkdown(&md, ""); err != nil {
 		return nil, err
 	}
 	md.WriteString("\n## Machine\n\n")
@@ -189,26 +151,18 @@ func readme(s *Set, opts TableOptions, charts, heat []*Chart) ([]byte, error) {
 		}
 		md.WriteString("| key | value |\n| :-- | :-- |\n")
 		for _, c := range f.Config {
-			fmt.Fprintf(&md, "| %s | %s |\n", mdEscape(c.Key), mdEscape(c.Value))
+			fmt.Fprintf(&md, "| %s | %s |\n", table.EscapeMarkdown(c.Key), table.EscapeMarkdown(c.Value))
 		}
 		md.WriteString("\n")
 	}
-	byFam := map[string][]*Chart{}
-	for _, c := range charts {
-		byFam[c.Family] = append(byFam[c.Family], c)
-	}
-	for _, fam := range s.Families() {
-		cs := byFam[fam]
-		if familyInfo(fam).Heatmaps {
-			cs, heat = append(cs, heat...), nil
-		}
-		if err := familySection(&md, s, fam, cs, opts); err != nil {
+	for _, sec := range m.sections {
+		if err := familySection(&md, m, sec); err != nil {
 			return nil, err
 		}
 	}
-	if len(heat) > 0 {
+	if len(m.loose) > 0 {
 		md.WriteString("## Per-core samples\n\n")
-		for _, c := range heat {
+		for _, c := range m.loose {
 			writeChart(&md, c)
 		}
 	}
@@ -217,29 +171,24 @@ func readme(s *Set, opts TableOptions, charts, heat []*Chart) ([]byte, error) {
 
 // familySection is one family's part of the README: its summary line, its
 // charts, and its tables (the first open, the others folded).
-func familySection(md *strings.Builder, s *Set, fam string, charts []*Chart, opts TableOptions) error {
-	fmt.Fprintf(md, "## %s\n\n", fam)
-	if sum := familySummary(charts); sum != "" {
-		if m := s.MachineNames()[s.Files[len(s.Files)-1].Label]; m != "" {
-			sum = "Machine " + m + ": " + sum
+func familySection(md *strings.Builder, m *model, sec section) error {
+	fmt.Fprintf(md, "## %s\n\n", sec.name)
+	if sum := familySummary(sec.charts); sum != "" {
+		if m.machine != "" {
+			sum = "Machine " + m.machine + ": " + sum
 		}
 		md.WriteString(sum + "\n\n")
 	}
-	for _, c := range charts {
+	for _, c := range sec.charts {
 		writeChart(md, c)
 	}
-	ts, err := s.family(fam).Tables(opts)
-	if err != nil {
-		return err
-	}
-	ts.NameMachines(s.MachineNames())
-	for i, t := range ts.Tables {
+	for i, t := range sec.tables.Tables {
 		one := &Tables{Tables: []*Table{t}}
 		var tb strings.Builder
-		if err := one.writeMarkdown(&tb, s.Files[len(s.Files)-1].Config); err != nil {
+		if err := one.WriteMarkdownShown(&tb, m.newest.Config); err != nil {
 			return err
 		}
-		title := fmt.Sprintf("%s, %s", fam, t.Unit)
+		title := fmt.Sprintf("%s, %s", sec.name, t.Unit)
 		if i == 0 {
 			fmt.Fprintf(md, "**Table: %s.** %s\n\n%s\n", title, t.Sentence(), tb.String())
 		} else {
@@ -260,110 +209,4 @@ func configValue(f File, key string) string {
 		}
 	}
 	return ""
-}
-
-// Families lists the benchmark families (base names without "Benchmark")
-// in the report's order: FamilyTable's (the seeds' order), then families
-// without an entry in input order, then the Last ones (reference figures,
-// the suite's own costs).
-func (s *Set) Families() []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, r := range s.Results {
-		f := strings.TrimPrefix(string(r.Name.Base()), "Benchmark")
-		if !seen[f] {
-			seen[f] = true
-			out = append(out, f)
-		}
-	}
-	rank := func(f string) int {
-		for i, e := range FamilyTable {
-			if e.Name == f && e.Last {
-				return len(FamilyTable) + 1 + i
-			} else if e.Name == f {
-				return i
-			}
-		}
-		return len(FamilyTable)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return rank(out[i]) < rank(out[j]) })
-	return out
-}
-
-// family is the subset of s in one family, sharing units and filter.
-func (s *Set) family(fam string) *Set {
-	sub := &Set{Units: s.Units, Files: s.Files, filter: s.filter}
-	for _, r := range s.Results {
-		if strings.TrimPrefix(string(r.Name.Base()), "Benchmark") == fam {
-			sub.Results = append(sub.Results, r)
-		}
-	}
-	return sub
-}
-
-// Sentence says in one line what a table shows: with a comparison, how many
-// rows changed and the biggest change; without, how noisy the data is.
-func (t *Table) Sentence() string {
-	if len(t.Cols) > 1 {
-		var n, sig int
-		var bigName, bigDelta string
-		big := 0.0
-		for _, r := range t.Rows {
-			for _, col := range t.Cols[1:] {
-				c, ok := t.Cells[CellKey{r, col}]
-				if !ok || c.Base == nil {
-					continue
-				}
-				n++
-				if !c.Significant() {
-					continue
-				}
-				sig++
-				if b := c.Base.Summary.Center; b != 0 {
-					if d := math.Abs(c.Summary.Center/b - 1); d > big {
-						big, bigName, bigDelta = d, r.StringValues()+" ("+t.colName(slices.Index(t.Cols, col))+")", c.Delta()
-					}
-				}
-			}
-		}
-		s := fmt.Sprintf("Against %s, %d of %d comparisons differ significantly (p < %.2g)", t.colName(0), sig, n, alphaOf(t))
-		if bigName != "" {
-			s += fmt.Sprintf("; the largest change is %s at %s", bigDelta, bigName)
-		}
-		return s + "."
-	}
-	var widest float64
-	var widestName string
-	n := 0
-	runs := 0
-	for _, r := range t.Rows {
-		c, ok := t.Cells[CellKey{r, t.Cols[0]}]
-		if !ok {
-			continue
-		}
-		n++
-		runs = max(runs, len(c.Sample.Values))
-		if m := c.Summary.Center; m != 0 && !math.IsInf(c.Summary.Hi, 0) && !math.IsInf(c.Summary.Lo, 0) {
-			if w := math.Max(c.Summary.Hi-m, m-c.Summary.Lo) / math.Abs(m); w > widest {
-				widest, widestName = w, r.StringValues()
-			}
-		}
-	}
-	s := fmt.Sprintf("%d benchmarks, up to %d runs each", n, runs)
-	switch {
-	case widestName != "":
-		s += fmt.Sprintf("; the noisiest is %s (95%% CI ±%.0f%% of its median)", widestName, widest*100)
-	case runs < 6 && t.Assumption == benchmath.AssumeNothing:
-		s += " (too few for a 95% confidence interval of the median: run with -count 6 or more)"
-	}
-	return s + "."
-}
-
-func alphaOf(t *Table) float64 {
-	for _, c := range t.Cells {
-		if c.Base != nil {
-			return c.Comparison.Alpha
-		}
-	}
-	return 0.05
 }

@@ -17,6 +17,8 @@ import (
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/concbench/concbench/report/chart"
 )
 
 // copySuite puts testdata/suite.txt and its samples in a fresh directory, as
@@ -410,8 +412,8 @@ func TestRenderChartsBounded(t *testing.T) {
 	inFlight, most := 0, 0
 	var charts []*Chart
 	for i := range 12 {
-		c := &Chart{Name: fmt.Sprint("c", i), width: vg.Inch, height: vg.Inch}
-		c.draw = func(draw.Canvas) error {
+		c := &Chart{Name: fmt.Sprint("c", i), Picture: chart.Picture{Width: vg.Inch, Height: vg.Inch}}
+		c.Draw = func(draw.Canvas) error {
 			mu.Lock()
 			inFlight++
 			most = max(most, inFlight)

@@ -1,6 +1,7 @@
 package results
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"slices"
@@ -134,4 +135,18 @@ func checkUnitLine(m *benchfmt.UnitMetadata) string {
 		return fmt.Sprintf("Unit %s: unknown attribute %q (want better= or assume=)", m.OrigUnit, m.Key)
 	}
 	return ""
+}
+
+// SameConfig reports whether two results carry the same file
+// configuration, line for line.
+func SameConfig(a, b []benchfmt.Config) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Key != b[i].Key || a[i].File != b[i].File || !bytes.Equal(a[i].Value, b[i].Value) {
+			return false
+		}
+	}
+	return true
 }

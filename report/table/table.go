@@ -1,4 +1,4 @@
-package report
+package table
 
 import (
 	"bytes"
@@ -8,20 +8,21 @@ import (
 	"strings"
 
 	"github.com/aclements/go-moremath/stats"
+	"github.com/concbench/concbench/report/results"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
 )
 
-// TableOptions are benchstat's projection and statistics flags. The zero
+// Options are benchstat's projection and statistics flags. The zero
 // value means benchstat's defaults: -table .config -row .fullname -col .file
 // -confidence 0.95 -alpha 0.05.
-type TableOptions struct {
+type Options struct {
 	Table, Row, Col, Ignore string
 	Confidence, Alpha       float64
 }
 
-func (o TableOptions) withDefaults() TableOptions {
+func (o Options) withDefaults() Options {
 	if o.Table == "" {
 		o.Table = ".config"
 	}
@@ -39,6 +40,9 @@ func (o TableOptions) withDefaults() TableOptions {
 	}
 	return o
 }
+
+// Config is one file-level configuration line ("goos: linux").
+type Config struct{ Key, Value string }
 
 // Tables is a sequence of tables, one per distinct -table key (which always
 // ends with the unit), in benchproc's sort order.
@@ -107,23 +111,10 @@ type Geomean struct {
 	Warnings   []error
 }
 
-// Tables groups the set's results into benchstat's tables. Errors are about
-// the projection flags and name the flag.
-func (s *Set) Tables(opts TableOptions) (*Tables, error) {
-	g, err := newGrouper(opts, s.filter)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range s.Results {
-		g.add(r)
-	}
-	return g.tables(s.Units), nil
-}
-
-// grouper builds tables one result at a time, so the tables of a stream
+// Grouper builds tables one result at a time, so the tables of a stream
 // need no copy of its results (see StreamTables).
-type grouper struct {
-	opts TableOptions
+type Grouper struct {
+	opts Options
 	pr   projections
 	raw  map[benchproc.Key]*rawTable
 	last lastKeys
@@ -144,7 +135,7 @@ type lastKeys struct {
 
 // same reports whether r projects as the last result did.
 func (l *lastKeys) same(r *benchfmt.Result) bool {
-	if l.tableKeys == nil || !bytes.Equal(l.name, r.Name) || !sameConfig(l.config, r.Config) {
+	if l.tableKeys == nil || !bytes.Equal(l.name, r.Name) || !results.SameConfig(l.config, r.Config) {
 		return false
 	}
 	u := l.units
@@ -172,7 +163,7 @@ func (l *lastKeys) keep(r *benchfmt.Result, tableKeys []benchproc.Key, cell Cell
 	l.tableKeys, l.cell, l.residue = append(l.tableKeys[:0], tableKeys...), cell, residue
 }
 
-func newGrouper(opts TableOptions, filter *benchproc.Filter) (*grouper, error) {
+func NewGrouper(opts Options, filter *benchproc.Filter) (*Grouper, error) {
 	opts = opts.withDefaults()
 	if opts.Alpha < 0 || opts.Alpha > 1 {
 		return nil, errors.New("-alpha must be in range [0, 1]")
@@ -184,17 +175,16 @@ func newGrouper(opts TableOptions, filter *benchproc.Filter) (*grouper, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &grouper{opts: opts, pr: pr, raw: map[benchproc.Key]*rawTable{}}, nil
+	return &Grouper{opts: opts, pr: pr, raw: map[benchproc.Key]*rawTable{}}, nil
 }
 
 // tables summarises and compares what was added.
-func (g *grouper) tables(units benchfmt.UnitMetadataMap) *Tables {
+func (g *Grouper) Tables(units benchfmt.UnitMetadataMap) *Tables {
 	thresholds := benchmath.DefaultThresholds
 	thresholds.CompareAlpha = g.opts.Alpha
-	s := &Set{Units: units}
 	out := &Tables{}
 	for _, tk := range sortedKeys(g.raw) {
-		out.Tables = append(out.Tables, s.newTable(tk, g.raw[tk], g.pr.unit, &thresholds, g.opts.Confidence))
+		out.Tables = append(out.Tables, newTable(units, tk, g.raw[tk], g.pr.unit, &thresholds, g.opts.Confidence))
 	}
 	return out
 }
@@ -206,21 +196,21 @@ type projections struct {
 	unit                     *benchproc.Field
 }
 
-func parseProjections(opts TableOptions, filter *benchproc.Filter) (projections, error) {
+func parseProjections(opts Options, filter *benchproc.Filter) (projections, error) {
 	var p benchproc.ProjectionParser
 	var pr projections
 	var err error
 	if pr.table, pr.unit, err = p.ParseWithUnit(opts.Table, filter); err != nil {
-		return pr, flagErr("-table", err)
+		return pr, FlagError("-table", err)
 	}
 	if pr.row, err = p.Parse(opts.Row, filter); err != nil {
-		return pr, flagErr("-row", err)
+		return pr, FlagError("-row", err)
 	}
 	if pr.col, err = p.Parse(opts.Col, filter); err != nil {
-		return pr, flagErr("-col", err)
+		return pr, FlagError("-col", err)
 	}
 	if _, err := p.Parse(opts.Ignore, filter); err != nil {
-		return pr, flagErr("-ignore", err)
+		return pr, FlagError("-ignore", err)
 	}
 	pr.residue = p.Residue()
 	return pr, nil
@@ -239,7 +229,7 @@ type rawCell struct {
 
 // add puts every value of r in its table and cell. r may be reused by
 // the caller afterwards: benchproc interns the keys, values are copied.
-func (g *grouper) add(r *benchfmt.Result) {
+func (g *Grouper) Add(r *benchfmt.Result) {
 	tableKeys, ck, res := g.last.tableKeys, g.last.cell, g.last.residue
 	if !g.last.same(r) {
 		pr := g.pr
@@ -267,13 +257,13 @@ func (g *grouper) add(r *benchfmt.Result) {
 }
 
 // newTable summarises and compares the cells of one table.
-func (s *Set) newTable(tk benchproc.Key, rt *rawTable, unitField *benchproc.Field, th *benchmath.Thresholds, confidence float64) *Table {
+func newTable(units benchfmt.UnitMetadataMap, tk benchproc.Key, rt *rawTable, unitField *benchproc.Field, th *benchmath.Thresholds, confidence float64) *Table {
 	unit := tk.Get(unitField)
 	t := &Table{
 		Key:        tk,
 		Unit:       unit,
-		Better:     s.Better(unit),
-		Assumption: s.Units.GetAssumption(unit),
+		Better:     results.Better(units, unit),
+		Assumption: units.GetAssumption(unit),
 		Rows:       sortedKeys(rt.rows),
 		Cols:       sortedKeys(rt.cols),
 		Cells:      map[CellKey]*Cell{},
@@ -378,9 +368,9 @@ func sortedKeys[V any](m map[benchproc.Key]V) []benchproc.Key {
 	return keys
 }
 
-// flagErr makes benchproc's three-line syntax errors (message, query,
+// FlagError makes benchproc's three-line syntax errors (message, query,
 // caret) one line: "-col \"((\": syntax error: expected key at column 2".
-func flagErr(flag string, err error) error {
+func FlagError(flag string, err error) error {
 	lines := strings.Split(err.Error(), "\n")
 	if len(lines) != 3 {
 		return fmt.Errorf("%s: %s", flag, strings.Join(lines, " "))

@@ -1,4 +1,4 @@
-package report
+package table
 
 import (
 	"encoding/csv"
@@ -462,12 +462,13 @@ func (t *Table) writeCSVGeomean(c *csvRows) {
 // preceded by its config lines in a code span and followed by its
 // numbered warnings.
 func (ts *Tables) WriteMarkdown(w io.Writer) error {
-	return ts.writeMarkdown(w, nil)
+	return ts.WriteMarkdownShown(w, nil)
 }
 
-// writeMarkdown leaves out the config lines that equal known's: the README
-// shows the machine once, above every table.
-func (ts *Tables) writeMarkdown(w io.Writer, known []Config) error {
+// WriteMarkdownShown is WriteMarkdown leaving out the config lines that
+// equal known's: the report's README shows the machine once, above every
+// table.
+func (ts *Tables) WriteMarkdownShown(w io.Writer, known []Config) error {
 	hdrs := ts.configHeaders()
 	var b strings.Builder
 	for i, t := range ts.Tables {
@@ -491,7 +492,8 @@ func (ts *Tables) writeMarkdown(w io.Writer, known []Config) error {
 	return err
 }
 
-func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+// EscapeMarkdown escapes s for a Markdown table cell.
+func EscapeMarkdown(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 // opt is sep+s, or nothing when s is empty: an optional part of a cell.
 func opt(sep, s string) string {
@@ -516,7 +518,7 @@ func (t *Table) writeMarkdown(b *strings.Builder) {
 	b.WriteString("| " + strings.Join(hdr, " | ") + " |\n")
 	b.WriteString("| " + strings.Join(align, " | ") + " |\n")
 	line := func(label string, cts []cellText) {
-		cells := []string{mdEscape(label)}
+		cells := []string{EscapeMarkdown(label)}
 		for i, c := range cts {
 			cells = append(cells, c.center+opt(" ± ", c.rng)+opt(" ", c.warn))
 			if i > 0 {
