@@ -58,14 +58,41 @@ var procsSuffix = regexp.MustCompile(`-[0-9]+$`)
 
 func stripProcs(name string) string { return procsSuffix.ReplaceAllString(name, "") }
 
-// leafPattern is a -test.bench pattern that matches exactly one leaf:
-// each level anchored and quoted.
-func leafPattern(leaf string) string {
-	levels := strings.Split(leaf, "/")
-	for i, l := range levels {
-		levels[i] = "^" + regexp.QuoteMeta(l) + "$"
+// leavesPattern is one -test.bench pattern that matches every leaf of
+// leaves (all of one family): each level an anchored alternation of the
+// values the leaves have there. go test splits a pattern at its slashes,
+// so it may match more (the product of the levels' values); the caller
+// keeps only the leaves asked for.
+func leavesPattern(leaves []string) string {
+	var levels [][]string
+	for _, leaf := range leaves {
+		for i, l := range strings.Split(leaf, "/") {
+			if i == len(levels) {
+				levels = append(levels, nil)
+			}
+			if q := regexp.QuoteMeta(l); !slices.Contains(levels[i], q) {
+				levels[i] = append(levels[i], q)
+			}
+		}
 	}
-	return strings.Join(levels, "/")
+	parts := make([]string, len(levels))
+	for i, vals := range levels {
+		parts[i] = "^(" + strings.Join(vals, "|") + ")$"
+	}
+	return strings.Join(parts, "/")
+}
+
+// onlyLeaves keeps the lines of out that are not result lines, and the
+// result lines of leaves.
+func onlyLeaves(out []byte, leaves []string) []byte {
+	var kept bytes.Buffer
+	for line := range strings.Lines(string(out)) {
+		if name, _, ok := resultLine(line); ok && !slices.Contains(leaves, name) {
+			continue
+		}
+		kept.WriteString(line)
+	}
+	return kept.Bytes()
 }
 
 // withoutLeaves drops the result lines of leaves from out.
@@ -80,10 +107,11 @@ func withoutLeaves(out []byte, leaves []string) []byte {
 	return kept.Bytes()
 }
 
-// rerunFewOps runs each of the pass's leaves that ran fewer than MinOps
-// ops again at -benchtime MinOps x, and writes the pass's output to out
-// with those leaves' lines replaced by the new runs'. A pass sized by a
-// fixed op count (-benchtime 40x: an op is a whole run) is written as it is.
+// rerunFewOps runs the pass's leaves that ran fewer than MinOps ops again
+// at -benchtime MinOps x, all in one run of the bench binary, and writes
+// the pass's output to out with those leaves' lines replaced by the new
+// run's. A pass sized by a fixed op count (-benchtime 40x: an op is a
+// whole run) is written as it is.
 func (o Options) rerunFewOps(ctx context.Context, bin string, p pass, env []string, got []byte, out io.Writer, samples string) error {
 	leaves := fewOps(got)
 	if len(leaves) == 0 || strings.HasSuffix(argValue(p.args, "-test.benchtime"), "x") {
@@ -94,16 +122,16 @@ func (o Options) rerunFewOps(ctx context.Context, bin string, p pass, env []stri
 		return err
 	}
 	fixed := strconv.Itoa(MinOps) + "x"
-	for _, leaf := range leaves {
-		fmt.Fprintf(o.Stderr, "concbench: %s ran fewer than %d ops at -benchtime %s; again at %s\n",
-			leaf, MinOps, argValue(p.args, "-test.benchtime"), fixed)
-		again := p
-		again.args = setArg(setArg(slices.Clone(p.args), "-test.bench", leafPattern(leaf)), "-test.benchtime", fixed)
-		if err := o.runPass(ctx, bin, again, env, io.MultiWriter(out, o.Stdout), samples); err != nil {
-			return err
-		}
+	fmt.Fprintf(o.Stderr, "concbench: %d rows ran fewer than %d ops at -benchtime %s; again at %s: %s\n",
+		len(leaves), MinOps, argValue(p.args, "-test.benchtime"), fixed, strings.Join(leaves, " "))
+	again := p
+	again.args = setArg(setArg(slices.Clone(p.args), "-test.bench", leavesPattern(leaves)), "-test.benchtime", fixed)
+	var got2 bytes.Buffer
+	if err := o.runPass(ctx, bin, again, env, io.MultiWriter(&got2, o.Stdout), samples); err != nil {
+		return err
 	}
-	return nil
+	_, err := out.Write(onlyLeaves(got2.Bytes(), leaves))
+	return err
 }
 
 func argValue(args []string, flag string) string {

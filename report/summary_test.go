@@ -281,7 +281,7 @@ func TestSummaryFewOpsIsNoWinner(t *testing.T) {
 	for _, want := range []string{
 		"[20.00µs ±0%](#ipc) (transport=pipe-raw)",
 		"[7.000µs ±0%](#ipc) (few ops)",
-		"(few ops) after a figure: a run of it did fewer than 10 ops",
+		"(few ops) after a figure: a run of it did fewer than 5 ops",
 		"goroutine is fastest (400.0ns); process (transport=pipe-raw) is 50× slower (20.00µs); too noisy to rank",
 	} {
 		if !strings.Contains(md, want) {

@@ -7,7 +7,7 @@ import "strings"
 // machine at hand once or twice, and its per-op figure is then one op,
 // whatever that op met. The recorder runs such a row again at MinOps ops;
 // the report marks a figure from fewer and never calls it a winner.
-const MinOps = 10
+const MinOps = 5
 
 // wholeOps are the families whose op is a whole experiment, run a fixed
 // number of times by design: a busy loop of seconds (BusyLoop), a run of

@@ -236,8 +236,8 @@ func TestFewOps(t *testing.T) {
 		want   bool
 	}{
 		{"BenchmarkIPC", 1, true},
-		{"IPC", 9, true},
-		{"IPC", 10, false},
+		{"IPC", 4, true},
+		{"IPC", 5, false},
 		{"BenchmarkBusyLoop", 1, false},
 		{"DistributedFault", 1, false},
 		{"WebReference", 2, false},
