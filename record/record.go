@@ -370,7 +370,7 @@ func profile(family string, n int) []profilePass {
 			{rest: "kernel=noop$/model=" + gtp + "/mode=/chunk=(1|64)$", expect: 4.1},
 			{rest: "kernel=noop$/model=python-/mode=(map|apply)$/chunk=(1|64)$", count: 2, benchtime: "5x", expect: 6},
 			{rest: "kernel=sha256$/model=/mode=map$/chunk=64$", count: 2, benchtime: "5x", expect: 4}, // an op is ~130 ms
-			{rest: "kernel=noop$/model=" + gtp + "/mode=map$/chunk=(8|512)$", count: 3, expect: 1.5}, // the chunk sweep's knee
+			{rest: "kernel=noop$/model=" + gtp + "/mode=map$/chunk=(8|512)$", count: 3, expect: 1.5},  // the chunk sweep's knee
 		},
 		"BenchmarkScale": {
 			{rest: "kind=/kernel=(noop|sha256)$/model=/workers=(1|" + ncpu + "|" + twice + ")$", expect: 5.2},
