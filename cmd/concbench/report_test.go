@@ -87,7 +87,7 @@ func TestReportFormats(t *testing.T) {
 }
 
 // readmeRecording is the recording README.md's figures table is made from.
-const readmeRecording = "results/8ecd64460d00/20261202T015636Z.txt"
+const readmeRecording = "results/4574e3538ae6/20261207T203942Z.txt"
 
 // summarySection is the text of README.md between the summary markers.
 // Regenerate it with
