@@ -204,12 +204,13 @@ func TestLive(t *testing.T) {
 			defer wg.Done()
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			x := uint64(0)
+			x, rounds := uint64(0), uint64(0)
 			for !stop.Load() {
 				x = workloads.Busy(x, 1<<16)
+				rounds++
 			}
-			if x != 0 {
-				t.Errorf("busy loop: x = %d after an even count", x)
+			if x != rounds<<16 { // the loop counts its iterations
+				t.Errorf("busy loop: x = %d after %d rounds of %d", x, rounds, 1<<16)
 			}
 		}()
 		cpu0, t0 := cpuNow(), time.Now()
