@@ -103,8 +103,8 @@ func TestRejects(t *testing.T) {
 // values, repeated identical Unit and config lines.
 func TestAccepts(t *testing.T) {
 	dir := t.TempDir()
-	good := write(t, dir, "good.txt", header+
-		"BenchmarkA-2 10 5 ns/op 0 B/op 0 allocs/op 0 ctxsw/op 0 lost-updates 0 cpu-ns/op\n"+
+	good := write(t, dir, "good.txt", header+"Unit server-cpu-ns/req better=lower\n"+
+		"BenchmarkA-2 10 5 ns/op 0 B/op 0 allocs/op 0 ctxsw/op 0 lost-updates 0 cpu-ns/op 0 server-cpu-ns/req\n"+
 		"pkg: other\ncommit: 1234\nhost-id: 0123456789ab\nUnit ctxsw/op better=lower\n"+
 		"BenchmarkA-2 10 1e300 ns/op 1e300 MB/s 1e-300 p99-ns\n")
 	n, err := readAll(good)
