@@ -5,7 +5,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -266,7 +265,6 @@ func writeScaledRatios(md *strings.Builder, lines []scaledRatio) {
 // onlyRef is a row's one kernel reference entry.
 func onlyRef(r row) (entry, bool) {
 	es := r.cells[colRef]
-	sort.SliceStable(es, func(i, j int) bool { return es[i].label < es[j].label })
 	if len(es) != 1 || !(es[0].at.Summary.Center > 0) || math.IsInf(es[0].at.Summary.Center, 0) {
 		return entry{}, false
 	}

@@ -56,6 +56,9 @@ func buildModel(s *Set, opts TableOptions) (*model, error) {
 	nameChartMachine(m.charts, m.machine)
 	nameChartMachine(m.heat, m.machine)
 	m.summary = s.Summary()
+	if len(m.summary.Machines) > 1 { // the README of machines lists references by label
+		m.summary.sortRefs()
+	}
 	m.answers = s.AnswerTable()
 	m.comparison = s.comparison(m.summary)
 	byFam := map[string][]*Chart{}
