@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"slices"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -16,30 +15,6 @@ import (
 
 	"github.com/concbench/concbench/report/chart"
 )
-
-// AnswerTable is the Answers section in memory: the break-even points of
-// every machine, and the questions any machine answers in first-seen
-// order (the rows of the table with several machines).
-type AnswerTable struct {
-	Machines []Machine
-	Per      [][]Answer // Per[i] are Machines[i]'s answers
-	Keys     []string
-}
-
-// AnswerTable computes the answers of every machine of s.
-func (s *Set) AnswerTable() *AnswerTable {
-	ms := s.Machines()
-	t := &AnswerTable{Machines: ms, Per: make([][]Answer, len(ms))}
-	for i, m := range ms {
-		t.Per[i] = s.Answers(m.File.Label)
-		for _, a := range t.Per[i] {
-			if !slices.Contains(t.Keys, a.Key) {
-				t.Keys = append(t.Keys, a.Key)
-			}
-		}
-	}
-	return t
-}
 
 // WriteAnswers writes the Answers section's body of s (see
 // AnswerTable.WriteMarkdown).
