@@ -24,6 +24,30 @@ type Answer struct {
 	c     crossing
 }
 
+// AnswerTable is the Answers section in memory: the break-even points of
+// every machine, and the questions any machine answers in first-seen
+// order (the rows of the table with several machines).
+type AnswerTable struct {
+	Machines []Machine
+	Per      [][]Answer // Per[i] are Machines[i]'s answers
+	Keys     []string
+}
+
+// AnswerTable computes the answers of every machine of s.
+func (s *Set) AnswerTable() *AnswerTable {
+	ms := s.Machines()
+	t := &AnswerTable{Machines: ms, Per: make([][]Answer, len(ms))}
+	for i, m := range ms {
+		t.Per[i] = s.Answers(m.File.Label)
+		for _, a := range t.Per[i] {
+			if !slices.Contains(t.Keys, a.Key) {
+				t.Keys = append(t.Keys, a.Key)
+			}
+		}
+	}
+	return t
+}
+
 // relThreshold are the shares of goroutines' throughput the work-size
 // answers ask for.
 var relThreshold = []float64{0.9, 0.99}

@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"slices"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -17,25 +16,21 @@ import (
 	"github.com/concbench/concbench/report/chart"
 )
 
-// WriteAnswers writes the Answers section's body: the machine, then one
+// WriteAnswers writes the Answers section's body of s (see
+// AnswerTable.WriteMarkdown).
+func (s *Set) WriteAnswers(w io.Writer, link string) error {
+	return s.AnswerTable().WriteMarkdown(w, link)
+}
+
+// WriteMarkdown writes the Answers section's body: the machine, then one
 // sentence per break-even point, linked to where it is read from (link is
 // what goes before "#section": "" inside the report, the report's
 // README.md from elsewhere); with several machines, a table with the
 // machines side by side. Nothing when no input holds a sweep to answer
 // from.
-func (s *Set) WriteAnswers(w io.Writer, link string) error {
-	ms := s.Machines()
-	per := make([][]Answer, len(ms))
-	var keys []string
-	for i, m := range ms {
-		per[i] = s.Answers(m.File.Label)
-		for _, a := range per[i] {
-			if !slices.Contains(keys, a.Key) {
-				keys = append(keys, a.Key)
-			}
-		}
-	}
-	if len(keys) == 0 {
+func (t *AnswerTable) WriteMarkdown(w io.Writer, link string) error {
+	ms, per := t.Machines, t.Per
+	if len(t.Keys) == 0 {
 		return nil
 	}
 	var b strings.Builder
@@ -56,7 +51,7 @@ func (s *Set) WriteAnswers(w io.Writer, link string) error {
 			fmt.Fprintf(&b, " machine %s |", m.Name)
 		}
 		b.WriteString("\n| --- |" + strings.Repeat(" --- |", len(ms)) + "\n")
-		for _, k := range keys {
+		for _, k := range t.Keys {
 			fmt.Fprintf(&b, "| %s |", k)
 			for i := range ms {
 				cell := ""
@@ -157,9 +152,9 @@ func workPlot(sw sweep, taskTime func(float64) float64, title string) (*plot.Plo
 
 // answersSection is the report's Answers section, first: the answers and
 // their charts, when there are any.
-func answersSection(md *strings.Builder, s *Set, charts []*Chart) error {
+func answersSection(md *strings.Builder, answers *AnswerTable, charts []*Chart) error {
 	var b strings.Builder
-	if err := s.WriteAnswers(&b, ""); err != nil || b.Len() == 0 {
+	if err := answers.WriteMarkdown(&b, ""); err != nil || b.Len() == 0 {
 		return err
 	}
 	md.WriteString("## Answers\n\n" + b.String())

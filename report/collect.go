@@ -14,7 +14,8 @@ import (
 
 // A chart is made in three steps: collect gathers, for one Spec, the series
 // of one chart (one per Split value); chooseAxes decides scales, units and
-// labels from the values; render (linePlot or barPlot) draws them. The
+// labels from the values; chartFor (render.go) turns them into
+// report/chart's data (chart.Lines or chart.Bars), which draws them. The
 // generic chart (a Spec without X) goes the same way: its one series has a
 // category per sub-benchmark, drawn as horizontal bars.
 

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -53,25 +52,46 @@ func nameChartMachine(charts []*Chart, machine string) {
 // paths (or its load) differ, and raw ratios between machines mislead.
 const refSpread = 1.25
 
-// writeComparison writes, for a report of several machines, what the
-// comparison rests on: one line per difference in settings, config or
-// kernel reference, and the summary's ratios scaled by each machine's own
-// reference. Nothing with one machine.
-func (s *Set) writeComparison(md *strings.Builder, sum *Summary) {
+// comparison is, for a report of several machines, what the comparison
+// rests on: one line per difference in settings, config or kernel
+// reference, and the summary's ratios scaled by each machine's own
+// reference.
+type comparison struct {
+	machines []Machine
+	warnings []string
+	scaled   []scaledRatio
+}
+
+// scaledRatio is one line of the scaled ratios' table.
+type scaledRatio struct{ q, model, pair, raw, scaled string }
+
+// comparison computes the comparison of the machines of sum: nil with one
+// machine.
+func (s *Set) comparison(sum *Summary) *comparison {
 	ms := sum.Machines
 	if len(ms) < 2 {
+		return nil
+	}
+	return &comparison{machines: ms, warnings: s.comparisonWarnings(ms), scaled: scaledRatios(sum)}
+}
+
+// writeComparison writes the Comparing machines section: nothing with
+// one machine (c nil).
+func writeComparison(md *strings.Builder, c *comparison) {
+	if c == nil {
 		return
 	}
+	ms := c.machines
 	md.WriteString("## Comparing machines\n\n")
 	md.WriteString("Every machine is compared with machine A (`machine B / machine A` in the tables). " +
 		"The summary's ratios and picks use only the sub-benchmarks every machine ran; the tables list every row, " +
 		"a blank cell where a machine did not run it. Charts show the newest input, machine " +
 		ms[len(ms)-1].Name + ".\n\n")
-	for _, w := range s.comparisonWarnings(ms) {
+	for _, w := range c.warnings {
 		md.WriteString("- **Warning:** " + w + "\n")
 	}
 	md.WriteString("\n")
-	writeScaledRatios(md, sum)
+	writeScaledRatios(md, c.scaled)
 }
 
 // comparisonWarnings are the differences between each machine and A that
@@ -187,15 +207,14 @@ func referenceDiff(s *Set, a, b Machine) string {
 		". The kernel paths these benchmarks use (or the machines' load) differ: see the ratios scaled by each machine's own reference (Comparing machines, in the report that -o writes)."
 }
 
-// writeScaledRatios writes, for every summary row with a kernel reference
-// on both machines, the process model's ratio between machines raw and
-// scaled by the machines' own references: (B / B's reference) / (A / A's
+// scaledRatios are, for every summary row with a kernel reference on both
+// machines, the process model's ratio between machines raw and scaled by
+// the machines' own references: (B / B's reference) / (A / A's
 // reference), which leaves what the model adds over the kernel. Only
 // processes are scaled: the references are process to process (a pipe
 // round trip), a kernel path goroutines never take.
-func writeScaledRatios(md *strings.Builder, sum *Summary) {
-	type line struct{ q, model, pair, raw, scaled string }
-	var lines []line
+func scaledRatios(sum *Summary) []scaledRatio {
+	var lines []scaledRatio
 	for _, rs := range sum.Rows {
 		first := rs[0]
 		refA, okA := onlyRef(first)
@@ -217,12 +236,18 @@ func writeScaledRatios(md *strings.Builder, sum *Summary) {
 					if e.label != "" {
 						name = e.label
 					}
-					lines = append(lines, line{fmt.Sprintf("%s (`%s`), reference %s", first.q.Text, first.fam, refA.label),
+					lines = append(lines, scaledRatio{fmt.Sprintf("%s (`%s`), reference %s", first.q.Text, first.fam, refA.label),
 						name + paren(e.pick), pair, trimRatio(raw) + "×", trimRatio(scaled) + "×"})
 				}
 			}
 		}
 	}
+	return lines
+}
+
+// writeScaledRatios writes the scaled ratios' table: nothing without
+// lines.
+func writeScaledRatios(md *strings.Builder, lines []scaledRatio) {
 	if len(lines) == 0 {
 		return
 	}
@@ -240,7 +265,6 @@ func writeScaledRatios(md *strings.Builder, sum *Summary) {
 // onlyRef is a row's one kernel reference entry.
 func onlyRef(r row) (entry, bool) {
 	es := r.cells[colRef]
-	sort.SliceStable(es, func(i, j int) bool { return es[i].label < es[j].label })
 	if len(es) != 1 || !(es[0].at.Summary.Center > 0) || math.IsInf(es[0].at.Summary.Center, 0) {
 		return entry{}, false
 	}

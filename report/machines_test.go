@@ -73,3 +73,44 @@ func TestTwoMachineReport(t *testing.T) {
 		}
 	}
 }
+
+// TestModelHoldsAnswersAndComparison checks that buildModel computes the
+// Answers and Comparing machines sections before rendering: the model of
+// two machines holds both machines' answers and the comparison's warnings
+// and scaled ratios, and rendering them from the model alone gives the
+// README's text.
+func TestModelHoldsAnswersAndComparison(t *testing.T) {
+	s, err := Load([]string{"testdata/machines/a.txt", "testdata/machines/b.txt"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := buildModel(s, TableOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.answers == nil || len(m.answers.Per) != 2 || len(m.answers.Keys) == 0 {
+		t.Fatalf("model's answers = %+v, want the keys of two machines", m.answers)
+	}
+	c := m.comparison
+	if c == nil || len(c.machines) != 2 || len(c.warnings) == 0 || len(c.scaled) == 0 {
+		t.Fatalf("model's comparison = %+v, want two machines, warnings and scaled ratios", c)
+	}
+	md, err := readme(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ans, cmp strings.Builder
+	if err := m.answers.WriteMarkdown(&ans, ""); err != nil {
+		t.Fatal(err)
+	}
+	writeComparison(&cmp, c)
+	for name, part := range map[string]string{"answers": ans.String(), "comparison": cmp.String()} {
+		if part == "" || !strings.Contains(string(md), part) {
+			t.Errorf("README.md lacks the %s rendered from the model:\n%s", name, part)
+		}
+	}
+	var none strings.Builder
+	if writeComparison(&none, nil); none.Len() != 0 {
+		t.Errorf("comparison of one machine wrote %q", none.String())
+	}
+}

@@ -8,9 +8,10 @@ import (
 
 // model is the report in memory, computed before a byte of it is
 // rendered: the tables, the charts of the newest input and of its samples,
-// the summary, and one section per family in the report's order. The
-// renderers (tableFiles, renderCharts, readme) read it and go back to the
-// results only for what they print as is (files, configs, answers).
+// the summary, the answers, the comparison of machines, and one section
+// per family in the report's order. The renderers (tableFiles,
+// renderCharts, readme) read it and go back to the results only for what
+// they print as is (files, configs).
 type model struct {
 	s       *Set
 	newest  File   // the input the charts show
@@ -19,6 +20,9 @@ type model struct {
 	charts  []*Chart // the answers' charts, then every family's
 	heat    []*Chart // the per-core heatmaps of the newest input's samples
 	summary *Summary
+	answers *AnswerTable // the Answers section's break-even points
+	// comparison is the Comparing machines section, nil with one machine
+	comparison *comparison
 	// sections are the families in Set.Families' order; loose are the
 	// heatmaps no Heatmaps family took.
 	sections []section
@@ -33,7 +37,8 @@ type section struct {
 }
 
 // buildModel computes the report of s: benchstat's tables with opts (each
-// column named by its machine), the charts, the heatmaps, the summary.
+// column named by its machine), the charts, the heatmaps, the summary, the
+// answers and the comparison of machines.
 func buildModel(s *Set, opts TableOptions) (*model, error) {
 	opts = s.ForMachines(opts)
 	names := s.MachineNames()
@@ -51,6 +56,11 @@ func buildModel(s *Set, opts TableOptions) (*model, error) {
 	nameChartMachine(m.charts, m.machine)
 	nameChartMachine(m.heat, m.machine)
 	m.summary = s.Summary()
+	if len(m.summary.Machines) > 1 { // the README of machines lists references by label
+		m.summary.sortRefs()
+	}
+	m.answers = s.AnswerTable()
+	m.comparison = s.comparison(m.summary)
 	byFam := map[string][]*Chart{}
 	for _, c := range m.charts {
 		byFam[c.Family] = append(byFam[c.Family], c)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"golang.org/x/perf/benchunit"
@@ -119,13 +120,32 @@ func SummaryLink(s *Set) string {
 	return filepath.ToSlash(filepath.Join(filepath.Dir(s.Files[len(s.Files)-1].Path), "report", "README.md"))
 }
 
-// Summary is the summary table: every question answered on every machine.
+// Summary is the summary table: every question answered on every machine,
+// and what it shows laid out for the renderers (laid out by lay).
 type Summary struct {
 	Machines []Machine
 	Rows     [][]row // [question][machine]
 	python   bool
 	better   func(string) Better
+
+	cols     []string      // the model columns shown
+	lines    []summaryLine // one per row of Rows
+	noisy    bool          // some cell is marked noisyMark
+	fewOps   bool          // some cell is marked fewOpsMark
+	verdicts []string
 }
+
+// summaryLine is one row of the summary table as shown: the question,
+// the section its cells link to, and the cells, machine by machine, column
+// by column.
+type summaryLine struct {
+	question string // "per-task overhead (`Scale`)"
+	anchor   string // "#scale"
+	cells    [][]cellPart
+}
+
+// cellPart is one entry of a cell: label + "[value](link+anchor)" + note.
+type cellPart struct{ label, value, note string }
 
 // Summary answers every family's questions on the newest file of each
 // machine, families in the report's order.
@@ -162,7 +182,38 @@ func (s *Set) Summary() *Summary {
 			}
 		}
 	}
+	sum.lay()
 	return sum
+}
+
+// lay computes what the rows show: the columns, every cell's parts, the
+// marks used, the verdicts.
+func (sum *Summary) lay() {
+	sum.cols = sum.columns()
+	sum.lines = nil
+	for _, rs := range sum.Rows {
+		l := summaryLine{question: fmt.Sprintf("%s (`%s`)", rs[0].q.Text, rs[0].fam), anchor: "#" + strings.ToLower(rs[0].fam)}
+		for i, r := range rs {
+			for _, c := range sum.cols {
+				l.cells = append(l.cells, sum.cell(r, rs[0], i > 0, c))
+			}
+		}
+		sum.lines = append(sum.lines, l)
+	}
+	sum.noisy, sum.fewOps = sum.anyMarked(noisyMark), sum.anyMarked(fewOpsMark)
+	sum.verdicts = sum.Verdicts()
+}
+
+// sortRefs orders every cell's kernel references by label (the README of
+// several machines lists them so) and lays the summary out again.
+func (sum *Summary) sortRefs() {
+	for _, rs := range sum.Rows {
+		for _, r := range rs {
+			es := r.cells[colRef]
+			sort.SliceStable(es, func(i, j int) bool { return es[i].label < es[j].label })
+		}
+	}
+	sum.lay()
 }
 
 // columns are the model columns shown: python only when a python-* model
@@ -180,7 +231,7 @@ func (sum *Summary) columns() []string {
 // path from elsewhere.
 func (sum *Summary) WriteMarkdown(w io.Writer, link string) error {
 	var b strings.Builder
-	cols := sum.columns()
+	cols := sum.cols
 	if len(sum.Machines) > 1 {
 		for _, m := range sum.Machines {
 			fmt.Fprintf(&b, "- **%s**: %s (`%s`)\n", m.Name, m.Describe(), m.File.Label)
@@ -194,59 +245,60 @@ func (sum *Summary) WriteMarkdown(w io.Writer, link string) error {
 		}
 	}
 	b.WriteString("\n| --- |" + strings.Repeat(" --- |", len(cols)*len(sum.Machines)) + "\n")
-	for _, rs := range sum.Rows {
-		fmt.Fprintf(&b, "| %s (`%s`) |", rs[0].q.Text, rs[0].fam)
-		for i, r := range rs {
-			for _, c := range cols {
-				fmt.Fprintf(&b, " %s |", sum.cell(r, rs[0], i > 0, c, link))
+	for _, l := range sum.lines {
+		fmt.Fprintf(&b, "| %s |", l.question)
+		for _, c := range l.cells {
+			var parts []string
+			for _, p := range c {
+				parts = append(parts, fmt.Sprintf("%s[%s](%s)%s", p.label, p.value, link+l.anchor, p.note))
 			}
+			fmt.Fprintf(&b, " %s |", strings.Join(parts, "<br>"))
 		}
 		b.WriteString("\n")
 	}
 	b.WriteString("\n")
-	if sum.anyMarked(noisyMark) {
+	if sum.noisy {
 		b.WriteString(noisyMark + " after a figure: its 95% confidence interval is wider than the value; shown, never called the winner.\n\n")
 	}
-	if sum.anyMarked(fewOpsMark) {
+	if sum.fewOps {
 		fmt.Fprintf(&b, "%s after a figure: a run of it did fewer than %d ops, so it is one op's cost, whatever that op met; shown, never called the winner.\n\n", fewOpsMark, results.MinOps)
 	}
-	for _, v := range sum.Verdicts() {
+	for _, v := range sum.verdicts {
 		b.WriteString("- " + v + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// cell renders one cell: each entry's median ± CI (From → To when the
-// question varies a key), linked to the section, labelled when the cell
-// holds several or a label says what it is, with its ratio to the first
-// machine's same entry.
-func (sum *Summary) cell(r, first row, compare bool, col, link string) string {
+// cell lays out one cell: each entry's median ± CI (From → To when the
+// question varies a key), to be linked to the section, labelled when the
+// cell holds several or a label says what it is, with its ratio to the
+// first machine's same entry.
+func (sum *Summary) cell(r, first row, compare bool, col string) []cellPart {
 	es := r.cells[col]
-	anchor := link + "#" + strings.ToLower(r.fam)
-	var parts []string
+	var parts []cellPart
 	for _, e := range es {
-		s := fmt.Sprintf("[%s](%s)", sum.values(e, r.q), anchor)
+		p := cellPart{value: sum.values(e, r.q)}
 		if e.label != "" && (len(es) > 1 || col == colPython || col == colRef) {
-			s = e.label + ": " + s
+			p.label = e.label + ": "
 		}
 		if col == colRef && r.q.RefsApart {
-			s += " (own run)"
+			p.note += " (own run)"
 		}
 		if e.pick != "" {
-			s += " (" + e.pick + ")"
+			p.note += " (" + e.pick + ")"
 		}
 		if e.noisy {
-			s += " " + e.mark
+			p.note += " " + e.mark
 		}
 		if compare {
 			if f, ok := findEntry(first.cells[col], e.label); ok && f.pick == e.pick && f.at.Summary.Center > 0 {
-				s += fmt.Sprintf(" %s×%s", trimRatio(e.at.Summary.Center/f.at.Summary.Center), sum.Machines[0].Name)
+				p.note += fmt.Sprintf(" %s×%s", trimRatio(e.at.Summary.Center/f.at.Summary.Center), sum.Machines[0].Name)
 			}
 		}
-		parts = append(parts, s)
+		parts = append(parts, p)
 	}
-	return strings.Join(parts, "<br>")
+	return parts
 }
 
 // noisyMark follows a cell whose CI is wider than its value, fewOpsMark

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/perf/benchmath"
 )
 
 // synth writes a result file: config lines, then 6 runs of each
@@ -349,5 +351,46 @@ func TestCounterChartMarksUnsynced(t *testing.T) {
 	}
 	if !strings.Contains(svg.String(), ">unsynced (wrong: loses updates)<") || !strings.Contains(svg.String(), ">mutex<") {
 		t.Errorf("legend: want the unsynced line marked and mutex plain:\n%s", svg.String())
+	}
+}
+
+// TestSummaryLaidOutBeforeRendering checks that the summary's cells are
+// computed when the Summary is made (WriteMarkdown only renders, adding
+// the link), and that sortRefs orders the references and lays them out
+// again.
+func TestSummaryLaidOutBeforeRendering(t *testing.T) {
+	at := func(v float64) Point {
+		return Point{Family: "Reference", Summary: benchmath.Summary{Center: v, Lo: v, Hi: v, Confidence: 0.95}}
+	}
+	sum := &Summary{Machines: []Machine{{Name: "A"}, {Name: "B"}}, better: func(string) Better { return -1 }}
+	q := Question{Text: "cost", Unit: "sec/op"}
+	var rs []row
+	for range sum.Machines {
+		rs = append(rs, row{fam: "Spawn", q: q, cells: map[string][]entry{
+			colGoroutine: {{at: at(1e-6)}},
+			colRef:       {{label: "zeta", at: at(2e-6)}, {label: "alpha", at: at(3e-6)}},
+		}})
+	}
+	sum.Rows = [][]row{rs}
+	sum.lay()
+	if len(sum.lines) != 1 || sum.lines[0].anchor != "#spawn" || len(sum.lines[0].cells) != 2*len(sum.cols) {
+		t.Fatalf("laid out lines = %+v, want one line of %d cells linking #spawn", sum.lines, 2*len(sum.cols))
+	}
+	refCell := func() []cellPart { return sum.lines[0].cells[len(sum.cols)-1] }
+	if got := refCell(); len(got) != 2 || got[0].label != "zeta: " {
+		t.Fatalf("reference cell before sortRefs = %+v, want zeta first", got)
+	}
+	sum.sortRefs()
+	if got := refCell(); len(got) != 2 || got[0].label != "alpha: " {
+		t.Fatalf("reference cell after sortRefs = %+v, want alpha first", got)
+	}
+	var b strings.Builder
+	if err := sum.WriteMarkdown(&b, "r/README.md"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"alpha: [3.000µs ±0%](r/README.md#spawn)<br>zeta: ", "- B, **Spawn** (cost): goroutine: 1.000µs; alpha (reference)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("rendered summary lacks %q (laid out before rendering, sorted by sortRefs):\n%s", want, b.String())
+		}
 	}
 }

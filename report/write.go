@@ -129,10 +129,10 @@ func readme(m *model) ([]byte, error) {
 	md.WriteString("Tables are benchstat's: median ± 95% confidence interval; with several inputs every column is compared with the first " +
 		"(Mann-Whitney U test, `~` = no significant difference at p < 0.05). Charts show " + shows + "; whiskers are the 95% CI. " +
 		"Plain-text and CSV tables: [tables.txt](tables.txt), [tables.csv](tables.csv).\n\n")
-	if err := answersSection(&md, s, m.charts); err != nil {
+	if err := answersSection(&md, m.answers, m.charts); err != nil {
 		return nil, err
 	}
-	s.writeComparison(&md, m.summary)
+	writeComparison(&md, m.comparison)
 	md.WriteString("## Summary\n\n")
 	if err := m.summary.WriteMarkdown(&md, ""); err != nil {
 		return nil, err
