@@ -181,6 +181,14 @@ func TestIdleConnectionIsNotAWorker(t *testing.T) {
 		if err := c.AwaitWorkers(1, 10*time.Second); err != nil {
 			t.Errorf("%s: %v", q, err)
 		}
+		// The worker that counted does the work (and, for NATS, has
+		// finished its client's connect, which a broker closed at once
+		// would have reset).
+		if _, err := c.Put(); err != nil {
+			t.Errorf("%s: put: %v", q, err)
+		} else if st, err := c.Wait(); err != nil || st.Distinct != 1 {
+			t.Errorf("%s: the counted worker's result: %+v, %v", q, st, err)
+		}
 		idle.Close()
 		c.Close()
 		if err := <-done; err != nil {
