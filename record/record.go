@@ -138,6 +138,11 @@ func (o Options) record(ctx context.Context, work, txt, samples string) error {
 		return err
 	}
 	defer out.Close()
+	// How the run was made, as config lines: a report of two machines
+	// warns where they differ (docs/report.md).
+	if _, err := fmt.Fprintf(out, "count: %d\nbenchtime: %s\nprofile: %t\n", o.Count, o.Benchtime, o.Profile); err != nil {
+		return err
+	}
 	start, eta := time.Now(), newETA(passes, o.Times)
 	if left := eta.left(-1); strings.HasPrefix(left, "about") {
 		fmt.Fprintf(o.Stderr, "concbench: %d passes, %s\n", len(passes), left)

@@ -243,6 +243,23 @@ func TestPassesAnchored(t *testing.T) {
 // run again at a fixed MinOps ops, and only that run is stored: a profile
 // sized on a fast machine ran Python's peer start-up as its one op on a
 // slower one. A pass sized by op count (an op is a whole run) is kept.
+// A recording says how it was made in config lines (count, benchtime,
+// profile), which a report of two machines compares.
+func TestSettingsConfigLines(t *testing.T) {
+	o := options(t, fakeBench(t), "Fake")
+	o.Benchtime, o.Profile = "20ms", true
+	path, err := record.Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	for _, want := range []string{"count: 1\n", "benchtime: 20ms\n", "profile: true\n"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("recording lacks %q:\n%s", want, b)
+		}
+	}
+}
+
 func TestFewOpsRunAgain(t *testing.T) {
 	bin := fakeBench(t)
 	t.Setenv("FAKE_N", "1")
