@@ -119,6 +119,10 @@ func wholeRun(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	// The recorder's own config lines first (count, benchtime, profile).
+	for len(lines) > 0 && !strings.HasPrefix(lines[0], "Benchmark") && strings.Contains(lines[0], ": ") {
+		lines = lines[1:]
+	}
 	if len(lines) != 3 || !strings.HasPrefix(lines[0], "BenchmarkFake/at=begin") || !strings.HasPrefix(lines[2], "BenchmarkFake/at=end") {
 		t.Fatalf("%s is not one whole run:\n%s", path, b)
 	}
