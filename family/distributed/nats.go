@@ -112,7 +112,15 @@ func (m *natsMaster) connect(cfg Config) error {
 func (m *natsMaster) addr() string { return m.srv.addr }
 
 // clients leaves out the master's own connection.
-func (m *natsMaster) clients() int { return max(m.srv.clients()-1, 0) }
+// clients are the workers: the broker's clients but the master's own
+// connection, and for core NATS only those subscribed to the tasks.
+func (m *natsMaster) clients() int {
+	self, err := m.nc.GetClientID()
+	if err != nil {
+		return 0
+	}
+	return m.srv.clients(self, m.js == nil)
+}
 
 // cpuTime is the master's CPU and its broker's.
 func (m *natsMaster) cpuTime() (time.Duration, error) {

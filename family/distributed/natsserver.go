@@ -171,13 +171,17 @@ func oneLine(log string) string {
 }
 
 // clients is how many clients the server has, from its monitoring
-// endpoint; 0 if it does not answer. No connection is kept open between
-// calls (none to leak).
+// endpoint, other than the connection whose server-side id is self; 0 if
+// it does not answer. No connection is kept open between calls (none to
+// leak).
 //
 // Only clients that have sent CONNECT with the right token count: the
 // server lists a connection from its accept on, and one that never speaks
-// (a port scan, a health check) has no client library's lang.
-func (s *natsServer) clients() int {
+// (a port scan, a health check) has no client library's lang. With
+// subscribed, only those that have subscribed count: a core NATS message
+// published before its worker's subscription is dropped, so a worker
+// that has connected but not yet subscribed is not ready.
+func (s *natsServer) clients(self uint64, subscribed bool) int {
 	cl := http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	resp, err := cl.Get(s.mon + "/connz?limit=100000")
 	if err != nil {
@@ -185,14 +189,18 @@ func (s *natsServer) clients() int {
 	}
 	defer resp.Body.Close()
 	var v struct {
-		Connections []struct{ Lang string }
+		Connections []struct {
+			Cid           uint64 `json:"cid"`
+			Lang          string `json:"lang"`
+			Subscriptions int    `json:"subscriptions"`
+		} `json:"connections"`
 	}
 	if json.NewDecoder(resp.Body).Decode(&v) != nil {
 		return 0
 	}
 	n := 0
 	for _, c := range v.Connections {
-		if c.Lang != "" {
+		if c.Lang != "" && c.Cid != self && (!subscribed || c.Subscriptions > 0) {
 			n++
 		}
 	}
